@@ -1,0 +1,1 @@
+"""Indicator sets bundled with Piramide (YAML files, loaded as package data)."""

@@ -1,0 +1,155 @@
+"""Safe YAML reading with line numbers, size and expansion limits.
+
+PyYAML's composer gives nodes with their place in the file; we turn them into
+plain data ourselves so that every value keeps its line, duplicate keys are
+caught (PyYAML silently keeps the last one) and alias bombs are stopped by a
+budget on the number of nodes visited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError, SetProblem
+
+MAX_BYTES = 2 * 1024 * 1024
+"""Largest YAML file read; a national set is about 60 kB."""
+
+MAX_NODES = 200_000
+"""Largest number of YAML nodes visited, aliases expanded (a bomb expands to billions)."""
+
+MAX_DEPTH = 40
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """Plain data from one YAML file, with the line of every value."""
+
+    file: str
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line(self, path: Path_) -> int | None:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        while True:
+            if path in self.lines:
+                return self.lines[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+
+def read_text(path: Path, what: str = "file", max_bytes: int = MAX_BYTES) -> str:
+    """The text of a small UTF-8 file, or an :class:`InputError` that says why not."""
+    if not path.exists():
+        raise InputError(f"{path}: no such {what}")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a {what}")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                f"{path}: too large for a {what} ({size / 1e6:.1f} MB; the limit is "
+                f"{max_bytes / 1e6:.1f} MB)"
+            )
+        raw = path.read_bytes()[: max_bytes + 1]
+    except PermissionError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if b"\x00" in raw:
+        raise InputError(f"{path}: is a binary file, not a {what} (YAML text expected)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: is not UTF-8 text (byte {exc.start}); save the {what} as UTF-8"
+        ) from exc
+
+
+def load_document(path: Path, display: str | None = None) -> Document:
+    """Parse a YAML file into a :class:`Document`.
+
+    Syntax errors raise :class:`~piramide.errors.SetError`-ready problems via
+    :class:`YamlSyntaxError`; unreadable input raises :class:`InputError`.
+    """
+    name = display or str(path)
+    text = read_text(path, "YAML file")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise YamlSyntaxError([SetProblem(name, line, f"YAML syntax error: {problem}")]) from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"{name}: cannot be read as YAML ({exc})") from exc
+    except RecursionError as exc:
+        raise InputError(f"{name}: nested too deeply to be an indicator set") from exc
+    doc = Document(name, None)
+    if node is None:
+        return doc
+    walker = _Walker(doc)
+    doc.data = walker.walk(node, ())
+    if walker.problems:
+        raise YamlSyntaxError(walker.problems)
+    return doc
+
+
+class YamlSyntaxError(Exception):
+    """Problems found while reading the YAML itself (syntax, duplicate keys)."""
+
+    def __init__(self, problems: list[SetProblem]):
+        self.problems = problems
+        super().__init__("; ".join(map(str, problems)))
+
+
+class _Walker:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.visited = 0
+        self.problems: list[SetProblem] = []
+        self.constructor = yaml.SafeLoader("")
+
+    def walk(self, node: yaml.Node, path: Path_) -> Any:
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            raise InputError(
+                f"{self.doc.file}: expands to more than {MAX_NODES:,} values "
+                "(a YAML alias bomb?); refused"
+            )
+        if len(path) > MAX_DEPTH:
+            raise InputError(f"{self.doc.file}: nested too deeply to be an indicator set")
+        line = node.start_mark.line + 1
+        self.doc.lines.setdefault(path, line)
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                return self.constructor.construct_object(node, deep=True)
+            except yaml.YAMLError as exc:
+                self.problems.append(SetProblem(self.doc.file, line, f"bad value: {exc}"))
+                return None
+        if isinstance(node, yaml.SequenceNode):
+            return [self.walk(child, (*path, i)) for i, child in enumerate(node.value)]
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                self.problems.append(
+                    SetProblem(self.doc.file, key_line, "keys must be plain words (no merge keys)")
+                )
+                continue
+            key = str(key_node.value)
+            if key in result:
+                self.problems.append(
+                    SetProblem(self.doc.file, key_line, f"duplicate key '{key}'; give each key once")
+                )
+                continue
+            self.doc.lines[(*path, key)] = value_node.start_mark.line + 1
+            result[key] = self.walk(value_node, (*path, key))
+        return result

@@ -1,0 +1,165 @@
+"""The ``piramide`` command line: a thin layer over the core.
+
+The core raises :mod:`piramide.errors`; this module turns them into one-line
+messages and exit codes. No traceback reaches a user (set ``PIRAMIDE_DEBUG=1``
+to see one for an internal error).
+
+Exit codes: 0 fine; 1 the input has errors (listed); 2 the input cannot be
+used at all, or bad usage; 3 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InputError, PiramideError, SetError
+from .model import IndicatorSet
+from .sets import load_set
+
+EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _error(message: str) -> None:
+    click.echo(f"piramide: error: {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="piramide", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Indicator sets, dashboards and progress for the Piramide Fitte Gemeenten."""
+
+
+@cli.group()
+def sets() -> None:
+    """Validate and show indicator sets (YAML)."""
+
+
+@sets.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def sets_validate(paths: tuple[Path, ...]) -> int:
+    """Check indicator set files; list every problem as FILE:LINE: message.
+
+    With no PATH, checks the bundled reference set. Exit 0 when all are
+    valid, 1 when any has problems, 2 when a file cannot be read at all.
+    """
+    targets: list[Path | None] = list(paths) or [None]
+    code = EXIT_OK
+    for path in targets:
+        shown = str(path) if path is not None else "reference set"
+        try:
+            result = load_set(path)
+        except SetError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem))
+            n = len(exc.problems)
+            click.echo(f"{shown}: {n} problem{'s' if n != 1 else ''}", err=True)
+            code = max(code, EXIT_INVALID)
+            continue
+        except InputError as exc:
+            _error(str(exc))
+            code = EXIT_UNUSABLE
+            continue
+        click.echo(
+            f"{shown}: valid: {result.id} {result.version}, {len(result.indicators)} indicators, "
+            f"{len(result.pillars)} pillars, {len(result.phases)} phases, {result.fingerprint}"
+        )
+    return code
+
+
+@sets.command("show")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the resolved set as JSON.")
+def sets_show(path: Path | None, as_json: bool) -> int:
+    """Show the resolved set at PATH (default: the bundled reference set)."""
+    result = load_set(path)
+    if as_json:
+        click.echo(json.dumps(result.summary(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_format_set(result))
+    return EXIT_OK
+
+
+def _format_set(s: IndicatorSet) -> str:
+    def fmt_points(a) -> str:
+        return "not applicable" if not a.applicable else format(a.points.normalize(), "f")
+
+    lines = [
+        f"{s.name}",
+        f"  id           {s.id}",
+        f"  version      {s.version}",
+        f"  fingerprint  {s.fingerprint}",
+        f"  threshold    {format(s.threshold.normalize(), 'f')}",
+        "  answers      " + ", ".join(f"{a.label} ({fmt_points(a)})" for a in s.answers),
+        "  phases       " + ", ".join(f"{p.number} {p.name}" for p in s.phases),
+        "",
+        "Pillars (indicators per phase " + " / ".join(str(n) for n in s.phase_numbers) + "):",
+    ]
+    for p in s.pillars:
+        counts = s.per_phase(p.code)
+        lines.append(
+            f"  {p.code:<5} {p.name:<36} {' / '.join(str(counts[n]) for n in s.phase_numbers)}"
+            f"  ({sum(counts.values())})"
+        )
+    lines.append("")
+    lines.append(f"Indicators ({len(s.indicators)}):")
+    width = max(len(i.id) for i in s.indicators)
+    for i in s.indicators:
+        wrapped = textwrap.wrap(i.text, 96 - width) or [""]
+        lines.append(f"  {i.id:<{width}}  {wrapped[0]}")
+        lines.extend(f"  {'':<{width}}  {more}" for more in wrapped[1:])
+    if s.provenance:
+        lines.append("")
+        lines.extend(textwrap.wrap(s.provenance, 100))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``piramide`` console script."""
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code (for tests and embedding)."""
+    try:
+        result = cli.main(args=argv, prog_name="piramide", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        _error("aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_UNUSABLE if isinstance(exc, click.UsageError) else exc.exit_code
+    except SetError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        return EXIT_INVALID
+    except InputError as exc:
+        _error(str(exc))
+        return EXIT_UNUSABLE
+    except PiramideError as exc:
+        _error(str(exc))
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`piramide sets show | head`): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as exc:
+        _error(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+        return EXIT_UNUSABLE
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if os.environ.get("PIRAMIDE_DEBUG"):
+            raise
+        _error(f"internal error ({type(exc).__name__}: {exc}); please report this, with the command you ran")
+        return EXIT_INTERNAL
+    return result if isinstance(result, int) else EXIT_OK

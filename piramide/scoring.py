@@ -1,0 +1,153 @@
+"""The phase rule: pure functions from (set, one measurement's answers) to phases.
+
+For one pillar and phase level L::
+
+    score(L) = points of its applicable indicators / number of applicable indicators
+
+A blank answer counts as applicable with 0 points and makes the pillar
+*provisional*; an answer that is not applicable (``n.v.t.``) leaves the
+indicator out. Level L is reached when ``score(L) >= threshold`` or when it has
+no applicable indicator. The pillar's phase is the highest L such that every
+level 1..L is reached; the overall phase is the lowest pillar phase.
+
+Arithmetic is exact (fractions), so a score of exactly the threshold always
+reaches it. The workbook's formulas compute the same rule (see
+:mod:`piramide.writer`); the real-spreadsheet tests hold both to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .errors import AnswerError
+from .model import IndicatorSet
+
+
+@dataclass(frozen=True, slots=True)
+class LevelScore:
+    """The count behind one phase level of one pillar."""
+
+    level: int
+    total: int
+    """Indicators of this pillar in this phase."""
+    not_applicable: int
+    blank: int
+    points: Fraction
+
+    @property
+    def applicable(self) -> int:
+        return self.total - self.not_applicable
+
+    @property
+    def score(self) -> Fraction | None:
+        """Points per applicable indicator; ``None`` when none is applicable."""
+        return self.points / self.applicable if self.applicable else None
+
+    def reached(self, threshold: Fraction) -> bool:
+        return self.applicable == 0 or self.points >= threshold * self.applicable
+
+
+@dataclass(frozen=True, slots=True)
+class PillarResult:
+    code: str
+    levels: tuple[LevelScore, ...]
+    reached: tuple[bool, ...]
+    phase: int
+    provisional: bool
+    """True when any indicator of the pillar is blank."""
+
+    @property
+    def next_level_score(self) -> Fraction | None:
+        """Score of the level above the phase (progress within a phase); ``None`` at the top."""
+        if self.phase >= len(self.levels):
+            return None
+        return self.levels[self.phase].score
+
+    def scores(self) -> dict[str, float | None]:
+        """Score per level as JSON-ready floats: ``{"1": 0.75, ...}``."""
+        return {str(lv.level): (None if lv.score is None else float(lv.score)) for lv in self.levels}
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementResult:
+    pillars: dict[str, PillarResult]
+    phase: int
+    """The overall phase: the lowest pillar phase."""
+    answered: int
+    total: int
+
+    @property
+    def provisional(self) -> bool:
+        return any(p.provisional for p in self.pillars.values())
+
+
+def score_measurement(indicator_set: IndicatorSet, answers: Mapping[str, str | None]) -> MeasurementResult:
+    """Score one measurement.
+
+    ``answers`` maps indicator ids to canonical answer labels; a missing id or
+    ``None`` is a blank. Raises :class:`~piramide.errors.AnswerError` for an
+    unknown id or a label that is not canonical (normalise first with
+    :func:`normalise_answers`).
+    """
+    points_of = indicator_set.points
+    unknown = set(answers) - set(indicator_set.by_id)
+    if unknown:
+        raise AnswerError(f"unknown indicator id(s): {', '.join(sorted(unknown))}")
+    levels = indicator_set.phase_numbers
+    # Tally per (pillar, level): total, not applicable, blank, points.
+    tally = {(p, lv): [0, 0, 0, Fraction(0)] for p in indicator_set.pillar_codes for lv in levels}
+    answered = 0
+    for ind in indicator_set.indicators:
+        label = answers.get(ind.id)
+        t = tally[(ind.pillar, ind.phase)]
+        t[0] += 1
+        if label is None:
+            t[2] += 1
+            continue
+        if label not in points_of:
+            raise AnswerError(f"{ind.id}: {label!r} is not an answer; use {indicator_set.labels_text}")
+        answered += 1
+        pts = points_of[label]
+        if pts is None:
+            t[1] += 1
+        else:
+            t[3] += pts
+    threshold = indicator_set.threshold_fraction
+    pillars = {}
+    for code in indicator_set.pillar_codes:
+        scores = tuple(LevelScore(lv, *tally[(code, lv)]) for lv in levels)
+        reached = tuple(s.reached(threshold) for s in scores)
+        phase = 0
+        for ok in reached:
+            if not ok:
+                break
+            phase += 1
+        pillars[code] = PillarResult(
+            code=code,
+            levels=scores,
+            reached=reached,
+            phase=phase,
+            provisional=any(s.blank for s in scores),
+        )
+    overall = min(p.phase for p in pillars.values())
+    return MeasurementResult(pillars, overall, answered, len(indicator_set.indicators))
+
+
+def normalise_answers(
+    indicator_set: IndicatorSet, raw: Mapping[str, object]
+) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Normalise typed answers: ``(canonical answers, {id: problem})``.
+
+    Blanks become ``None``; unambiguous variants (``' Ja '``, ``nvt``) their
+    canonical label; anything else is reported, never guessed.
+    """
+    result: dict[str, str | None] = {}
+    problems: dict[str, str] = {}
+    for ident, value in raw.items():
+        try:
+            result[ident] = indicator_set.normalise_answer(value)
+        except AnswerError as exc:
+            problems[ident] = str(exc)
+    return result, problems

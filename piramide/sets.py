@@ -1,0 +1,478 @@
+"""Load indicator sets from YAML: validate every part, resolve regional variants.
+
+Data flow: YAML file -> :class:`~piramide._yaml.Document` (plain data with
+lines) -> items checked one by one with pydantic -> cross-checks -> a
+resolved :class:`~piramide.model.IndicatorSet`. Every problem is collected
+and raised at once as a :class:`~piramide.errors.SetError`, each with
+``FILE:LINE``. See ``docs/indicator-sets.md`` for the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import ValidationError
+
+from ._yaml import Document, YamlSyntaxError, load_document
+from .errors import InputError, SetError, SetProblem
+from .model import AnswerOption, Indicator, IndicatorSet, Phase, Pillar, answer_key
+
+REFERENCE_FILE = "reference.yaml"
+MAX_EXTEND_DEPTH = 8
+
+PILLAR_CODE = re.compile(r"[A-Z][A-Z0-9]{0,9}")
+INDICATOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+SET_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+BASE_KEYS = ("id", "name", "version", "provenance", "threshold", "answers", "phases", "pillars", "indicators")
+VARIANT_KEYS = (
+    "id", "name", "version", "provenance", "extend", "threshold", "answers",
+    "phases", "pillars", "add", "remove", "replace",
+)  # fmt: skip
+
+
+def reference_path() -> Path:
+    """Where the bundled reference set lies (inside the installed package)."""
+    return Path(str(resources.files("piramide.indicators").joinpath(REFERENCE_FILE)))
+
+
+def load_set(path: str | Path | None = None) -> IndicatorSet:
+    """Load, validate and resolve an indicator set; ``None`` loads the bundled reference set.
+
+    Raises :class:`~piramide.errors.SetError` with every problem found, or
+    :class:`~piramide.errors.InputError` when the file cannot be read at all.
+    """
+    return _Loader().load(Path(path) if path is not None else reference_path(), ())
+
+
+def reference_set() -> IndicatorSet:
+    """The bundled national reference set (105 indicators)."""
+    return load_set(None)
+
+
+# --- item models: what one YAML entry may hold ---------------------------------
+
+Num = StrictInt | StrictFloat
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _AnswerIn(_Item):
+    label: StrictStr
+    points: Num | None = None
+    applicable: StrictBool = True
+    description: StrictStr = ""
+
+
+class _PhaseIn(_Item):
+    number: StrictInt
+    name: StrictStr
+    description: StrictStr = ""
+
+
+class _PhaseRename(_Item):
+    number: StrictInt
+    name: StrictStr | None = None
+    description: StrictStr | None = None
+
+
+class _PillarIn(_Item):
+    code: StrictStr
+    name: StrictStr
+    description: StrictStr = ""
+
+
+class _PillarRename(_Item):
+    code: StrictStr
+    name: StrictStr | None = None
+    description: StrictStr | None = None
+
+
+class _IndicatorIn(_Item):
+    id: StrictStr
+    pillar: StrictStr
+    phase: StrictInt
+    text: StrictStr
+    handvat: StrictStr
+    source: StrictStr | None = None
+
+
+class _IndicatorPatch(_Item):
+    id: StrictStr
+    pillar: StrictStr | None = None
+    phase: StrictInt | None = None
+    text: StrictStr | None = None
+    handvat: StrictStr | None = None
+    source: StrictStr | None = None
+
+
+_TYPE_WORDS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+}
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {
+        str: "text", bool: "true/false", int: "a number", float: "a number",
+        list: "a list", dict: "a mapping",
+    }.get(type(value), type(value).__name__)  # fmt: skip
+
+
+@dataclass
+class _Entry:
+    """One validated list entry and where it came from."""
+
+    value: Any
+    doc: Document
+    path: tuple
+
+    @property
+    def line(self) -> int | None:
+        return self.doc.line(self.path)
+
+    def line_of(self, key: str) -> int | None:
+        return self.doc.line((*self.path, key))
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.problems: list[SetProblem] = []
+
+    # -- problems ------------------------------------------------------------
+
+    def problem(self, doc: Document, path: tuple, message: str) -> None:
+        self.problems.append(SetProblem(doc.file, doc.line(path), message))
+
+    def _item(self, model: type[_Item], raw: Any, doc: Document, path: tuple, what: str):
+        """Validate one entry; report every field problem; ``None`` if it is unusable."""
+        if not isinstance(raw, dict):
+            self.problem(doc, path, f"{what} must be a mapping of keys to values, not {_type_name(raw)}")
+            return None
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            allowed = ", ".join(model.model_fields)
+            for err in exc.errors():
+                key = str(err["loc"][0]) if err["loc"] else ""
+                kind = err["type"]
+                if kind == "missing":
+                    msg = f"{what}: key '{key}' is missing"
+                elif kind == "extra_forbidden":
+                    msg = f"{what}: unknown key '{key}'; allowed keys are {allowed}"
+                else:
+                    expected = _TYPE_WORDS.get(kind, err["msg"].lower())
+                    got = raw.get(key) if isinstance(raw, dict) else raw
+                    msg = f"{what}: '{key}' must be {expected}, not {_type_name(got)} ({got!r})"
+                self.problem(doc, (*path, key) if kind != "missing" else path, msg)
+            return None
+
+    def _list(self, doc: Document, key: str, model: type[_Item], what: str, required: bool):
+        raw = doc.data.get(key)
+        if raw is None:
+            if required:
+                self.problem(doc, (), f"key '{key}' is missing; it lists the {what}s")
+            return []
+        if not isinstance(raw, list):
+            self.problem(doc, (key,), f"'{key}' must be a list of {what}s, not {_type_name(raw)}")
+            return []
+        entries = []
+        for i, item in enumerate(raw):
+            label = what
+            if isinstance(item, dict):
+                ident = item.get("id", item.get("code", item.get("label", item.get("number"))))
+                if ident is not None:
+                    label = f"{what} {ident}"
+            value = self._item(model, item, doc, (key, i), label)
+            if value is not None:
+                entries.append(_Entry(value, doc, (key, i)))
+        return entries
+
+    def _text(self, doc: Document, key: str, required: bool, pattern: re.Pattern | None = None, hint: str = ""):
+        if key not in doc.data or doc.data[key] is None:
+            if required:
+                self.problem(doc, (), f"key '{key}' is missing")
+            return None
+        value = doc.data[key]
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "version":
+            value = str(value)  # version: 2026.1 is a number in YAML; it means the text
+        if not isinstance(value, str):
+            self.problem(doc, (key,), f"'{key}' must be text, not {_type_name(value)} ({value!r})")
+            return None
+        if not value.strip():
+            self.problem(doc, (key,), f"'{key}' is empty")
+            return None
+        if pattern and not pattern.fullmatch(value):
+            self.problem(doc, (key,), f"'{key}' {value!r} is not allowed; {hint}")
+            return None
+        return value.strip()
+
+    def _threshold(self, doc: Document) -> Decimal | None:
+        value = doc.data.get("threshold")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.problem(doc, ("threshold",), f"'threshold' must be a number in (0, 1], such as 0.75, not {_type_name(value)} ({value!r})")
+            return None
+        number = Decimal(str(value))
+        if not (0 < number <= 1):
+            self.problem(doc, ("threshold",), f"threshold {value} is outside (0, 1]; use a share such as 0.75")
+            return None
+        return number
+
+    # -- loading ---------------------------------------------------------------
+
+    def load(self, path: Path, chain: tuple[Path, ...]) -> IndicatorSet:
+        try:
+            doc = load_document(path)
+        except YamlSyntaxError as exc:
+            raise SetError(exc.problems) from None
+        if doc.data is None:
+            raise SetError([SetProblem(doc.file, None, "the file is empty; an indicator set is a YAML mapping with keys " + ", ".join(BASE_KEYS))])
+        if not isinstance(doc.data, dict):
+            raise SetError([SetProblem(doc.file, doc.line(()), f"an indicator set is a YAML mapping with keys {', '.join(BASE_KEYS)}, not {_type_name(doc.data)}")])
+        if "extend" in doc.data:
+            result = self._variant(doc, path, chain)
+        else:
+            result = self._base(doc)
+        if self.problems or result is None:
+            raise SetError(self.problems or [SetProblem(doc.file, None, "the set is not valid")])
+        return result
+
+    def _unknown_keys(self, doc: Document, allowed: tuple[str, ...], kind: str) -> None:
+        for key in doc.data:
+            if key not in allowed:
+                self.problem(doc, (key,), f"unknown key '{key}' in {kind}; allowed keys are {', '.join(allowed)}")
+
+    def _base(self, doc: Document) -> IndicatorSet | None:
+        self._unknown_keys(doc, BASE_KEYS, "an indicator set")
+        head = {
+            "id": self._text(doc, "id", True, SET_ID, "use lower-case letters, digits, '.', '_' or '-'"),
+            "name": self._text(doc, "name", True),
+            "version": self._text(doc, "version", True),
+            "provenance": doc.data.get("provenance") if isinstance(doc.data.get("provenance"), str) else "",
+        }
+        if "provenance" in doc.data and not isinstance(doc.data["provenance"], str):
+            self.problem(doc, ("provenance",), "'provenance' must be text")
+        threshold = self._threshold(doc) if "threshold" in doc.data else None
+        if "threshold" not in doc.data:
+            self.problem(doc, (), "key 'threshold' is missing; give the share of points that reaches a phase, such as 0.75")
+        answers = self._list(doc, "answers", _AnswerIn, "answer", True)
+        phases = self._list(doc, "phases", _PhaseIn, "phase", True)
+        pillars = self._list(doc, "pillars", _PillarIn, "pillar", True)
+        indicators = self._list(doc, "indicators", _IndicatorIn, "indicator", True)
+        return self._resolve(doc, head, threshold, answers, phases, pillars, indicators)
+
+    def _variant(self, doc: Document, path: Path, chain: tuple[Path, ...]) -> IndicatorSet | None:
+        self._unknown_keys(doc, VARIANT_KEYS, "a variant set (one with 'extend')")
+        target = doc.data.get("extend")
+        if not isinstance(target, str) or not target.strip():
+            self.problem(doc, ("extend",), "'extend' must be the path of the set file this one builds on, relative to this file")
+            return None
+        base_path = (path.parent / target.strip()).resolve()
+        here = path.resolve()
+        if base_path in (*chain, here):
+            self.problem(doc, ("extend",), f"'extend' makes a cycle: {target} builds on this file again")
+            return None
+        if len(chain) >= MAX_EXTEND_DEPTH:
+            self.problem(doc, ("extend",), f"sets extend each other more than {MAX_EXTEND_DEPTH} deep")
+            return None
+        try:
+            base = _Loader().load(base_path, (*chain, here))
+        except SetError as exc:
+            self.problems.extend(exc.problems)
+            self.problem(doc, ("extend",), f"the set it extends ({target}) has the problems listed")
+            return None
+        except InputError as exc:
+            self.problem(doc, ("extend",), f"the set it extends cannot be read: {exc}")
+            return None
+
+        head = {
+            "id": self._text(doc, "id", True, SET_ID, "use lower-case letters, digits, '.', '_' or '-'"),
+            "name": self._text(doc, "name", False) or base.name,
+            "version": self._text(doc, "version", True),
+            "provenance": doc.data["provenance"] if isinstance(doc.data.get("provenance"), str) else base.provenance,
+        }
+        if head["id"] == base.id:
+            self.problem(doc, ("id",), f"a variant needs an id of its own, not the id of the set it extends ('{base.id}')")
+        threshold = self._threshold(doc) if "threshold" in doc.data else base.threshold
+        base_doc = Document(f"{doc.file} (via extend)", None)
+        # Answers: a variant replaces the whole scale or keeps the base's.
+        if "answers" in doc.data:
+            answers = self._list(doc, "answers", _AnswerIn, "answer", True)
+        else:
+            answers = [_Entry(_AnswerIn(**a.model_dump(mode="python") | {"points": None if a.points is None else float(a.points)}), base_doc, ()) for a in base.answers]
+        # Phases and pillars: renamed by number / code.
+        phases = [_Entry(_PhaseIn(**p.model_dump()), base_doc, ()) for p in base.phases]
+        for entry in self._list(doc, "phases", _PhaseRename, "phase", False):
+            self._rename(phases, entry, "number", "phase")
+        pillars = [_Entry(_PillarIn(**p.model_dump()), base_doc, ()) for p in base.pillars]
+        for entry in self._list(doc, "pillars", _PillarRename, "pillar", False):
+            self._rename(pillars, entry, "code", "pillar")
+        # Indicators: remove, replace (in place), add.
+        indicators = [_Entry(_IndicatorIn(**i.model_dump()), base_doc, ()) for i in base.indicators]
+        by_id = {e.value.id: e for e in indicators}
+        remove = doc.data.get("remove", [])
+        if not isinstance(remove, list) or not all(isinstance(x, str) for x in remove):
+            self.problem(doc, ("remove",), "'remove' must be a list of indicator ids")
+            remove = []
+        for i, ident in enumerate(remove):
+            if ident not in by_id:
+                self.problem(doc, ("remove", i), f"cannot remove '{ident}': the set it extends has no such indicator")
+            else:
+                indicators.remove(by_id.pop(ident))
+        for entry in self._list(doc, "replace", _IndicatorPatch, "replaced indicator", False):
+            old = by_id.get(entry.value.id)
+            if old is None:
+                self.problem(doc, entry.path, f"cannot replace '{entry.value.id}': the set it extends has no such indicator (use 'add')")
+                continue
+            changes = entry.value.model_dump(exclude_unset=True)
+            new = _Entry(old.value.model_copy(update=changes), doc, entry.path)
+            indicators[indicators.index(old)] = new
+            by_id[entry.value.id] = new
+        indicators.extend(self._list(doc, "add", _IndicatorIn, "added indicator", False))
+        return self._resolve(doc, head, threshold, answers, phases, pillars, indicators, based_on=base)
+
+    def _rename(self, entries: list[_Entry], change: _Entry, key: str, what: str) -> None:
+        ident = getattr(change.value, key)
+        for n, entry in enumerate(entries):
+            if getattr(entry.value, key) == ident:
+                update = change.value.model_dump(exclude_unset=True, exclude={key})
+                entries[n] = _Entry(entry.value.model_copy(update=update), change.doc, change.path)
+                return
+        known = ", ".join(str(getattr(e.value, key)) for e in entries)
+        self.problem(change.doc, change.path, f"{what} {ident!r} is not in the set it extends ({known}); a variant can rename {what}s, not add them")
+
+    # -- cross-checks, then the resolved set ------------------------------------
+
+    def _resolve(self, doc, head, threshold, answers, phases, pillars, indicators, based_on=None):
+        self._check_answers(doc, answers)
+        self._check_phases(doc, phases)
+        self._check_pillars(doc, pillars)
+        self._check_indicators(doc, indicators, phases, pillars)
+        if self.problems or None in (head["id"], head["name"], head["version"], threshold):
+            return None
+        provenance = head["provenance"] or ""
+        if based_on is not None and not provenance.strip():
+            provenance = f"Variant of {based_on.id} {based_on.version}."
+        order = {e.value.code: n for n, e in enumerate(pillars)}
+        ordered = sorted(indicators, key=lambda e: (order[e.value.pillar], e.value.phase))
+        return IndicatorSet(
+            id=head["id"],
+            name=head["name"],
+            version=head["version"],
+            provenance=provenance.strip(),
+            threshold=threshold,
+            answers=tuple(
+                AnswerOption(
+                    label=a.value.label.strip(),
+                    points=Decimal(str(a.value.points)) if a.value.applicable else None,
+                    applicable=a.value.applicable,
+                    description=a.value.description.strip(),
+                )
+                for a in answers
+            ),
+            phases=tuple(Phase(**p.value.model_dump()) for p in sorted(phases, key=lambda e: e.value.number)),
+            pillars=tuple(Pillar(**p.value.model_dump()) for p in pillars),
+            indicators=tuple(
+                Indicator(**(e.value.model_dump() | {"text": e.value.text.strip(), "handvat": e.value.handvat.strip()}))
+                for e in ordered
+            ),
+        )
+
+    def _check_answers(self, doc: Document, answers: list[_Entry]) -> None:
+        seen: dict[str, str] = {}
+        for e in answers:
+            a = e.value
+            if not a.label.strip():
+                self.problem(e.doc, (*e.path, "label"), "answer label is empty")
+                continue
+            key = answer_key(a.label)
+            if key in seen:
+                self.problem(e.doc, (*e.path, "label"), f"answer '{a.label}' is the same as '{seen[key]}' when typed (case, spaces and dots are ignored); make the labels differ")
+            seen.setdefault(key, a.label)
+            if a.applicable and a.points is None:
+                self.problem(e.doc, e.path, f"answer '{a.label}' needs 'points' (from 0 to 1), or 'applicable: false'")
+            elif a.applicable and not (0 <= a.points <= 1):
+                self.problem(e.doc, (*e.path, "points"), f"answer '{a.label}' has points {a.points}; points go from 0 to 1")
+            elif not a.applicable and a.points is not None:
+                self.problem(e.doc, (*e.path, "points"), f"answer '{a.label}' is not applicable, so it has no points; remove 'points'")
+        if answers and not any(e.value.applicable for e in answers):
+            self.problem(doc, ("answers",), "the answer scale has no applicable answer; give at least one with points (such as ja: 1)")
+        elif "answers" in doc.data and isinstance(doc.data["answers"], list) and not doc.data["answers"]:
+            self.problem(doc, ("answers",), "the answer scale is empty; list answers such as ja (1), deels (0.5), nee (0), n.v.t. (applicable: false)")
+
+    def _check_phases(self, doc: Document, phases: list[_Entry]) -> None:
+        numbers = []
+        for e in phases:
+            p = e.value
+            if p.number in numbers:
+                self.problem(e.doc, (*e.path, "number"), f"phase {p.number} is listed twice")
+            numbers.append(p.number)
+            if not p.name.strip():
+                self.problem(e.doc, (*e.path, "name"), f"phase {p.number} has an empty name")
+        if phases and sorted(set(numbers)) != list(range(1, len(set(numbers)) + 1)):
+            self.problem(doc, ("phases",), f"phases are numbered {sorted(set(numbers))}; number them 1, 2, 3, ... without gaps (0 is the start phase and is not listed)")
+        elif "phases" in doc.data and not phases and isinstance(doc.data.get("phases"), list) and not doc.data["phases"]:
+            self.problem(doc, ("phases",), "the list of phases is empty")
+
+    def _check_pillars(self, doc: Document, pillars: list[_Entry]) -> None:
+        codes = set()
+        for e in pillars:
+            p = e.value
+            if not PILLAR_CODE.fullmatch(p.code):
+                self.problem(e.doc, (*e.path, "code"), f"pillar code {p.code!r} is not allowed; use 1-10 capital letters or digits, starting with a letter (such as BO)")
+            if p.code in codes:
+                self.problem(e.doc, (*e.path, "code"), f"pillar {p.code} is listed twice")
+            codes.add(p.code)
+            if not p.name.strip():
+                self.problem(e.doc, (*e.path, "name"), f"pillar {p.code} has an empty name")
+        if "pillars" in doc.data and isinstance(doc.data.get("pillars"), list) and not doc.data["pillars"]:
+            self.problem(doc, ("pillars",), "the list of pillars is empty")
+
+    def _check_indicators(self, doc, indicators: list[_Entry], phases: list[_Entry], pillars: list[_Entry]) -> None:
+        phase_numbers = {e.value.number for e in phases}
+        pillar_codes = [e.value.code for e in pillars]
+        seen: dict[str, _Entry] = {}
+        for e in indicators:
+            i = e.value
+            if not INDICATOR_ID.fullmatch(i.id):
+                self.problem(e.doc, (*e.path, "id"), f"indicator id {i.id!r} is not allowed; use up to 40 letters, digits, '.', '_' or '-', starting with a letter or digit (such as BO-1.01)")
+            if i.id in seen:
+                first = seen[i.id]
+                self.problem(e.doc, (*e.path, "id"), f"duplicate indicator id '{i.id}' (first at line {first.line}); every id must be unique")
+            else:
+                seen[i.id] = e
+            if pillar_codes and i.pillar not in pillar_codes:
+                self.problem(e.doc, (*e.path, "pillar"), f"indicator {i.id}: unknown pillar '{i.pillar}'; use one of {', '.join(pillar_codes)}")
+            if phase_numbers and i.phase not in phase_numbers:
+                self.problem(e.doc, (*e.path, "phase"), f"indicator {i.id}: unknown phase {i.phase}; use one of {', '.join(map(str, sorted(phase_numbers)))}")
+            if not i.text.strip():
+                self.problem(e.doc, (*e.path, "text"), f"indicator {i.id}: the statement ('text') is empty")
+            if not i.handvat.strip():
+                self.problem(e.doc, (*e.path, "handvat"), f"indicator {i.id}: the handvat is empty; say what to do to meet the indicator")
+        if "indicators" in doc.data and isinstance(doc.data.get("indicators"), list) and not doc.data["indicators"]:
+            self.problem(doc, ("indicators",), "the list of indicators is empty")
+            return
+        if not indicators:
+            return
+        present = {(e.value.pillar, e.value.phase) for e in indicators}
+        for p in pillars:
+            for ph in sorted(phases, key=lambda e: e.value.number):
+                if (p.value.code, ph.value.number) not in present:
+                    self.problem(p.doc if p.doc.data is not None else doc, p.path if p.doc.data is not None else ("indicators",),
+                                 f"pillar {p.value.code} has no indicator in phase {ph.value.number} ({ph.value.name}); every pillar needs at least one indicator in every phase")
