@@ -85,6 +85,8 @@ def load_document(path: Path, display: str | None = None) -> Document:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
+            mark = exc.context_mark  # found at the end of the file: point at what was left open
         line = mark.line + 1 if mark else None
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
         raise YamlSyntaxError([SetProblem(name, line, f"YAML syntax error: {problem}")]) from exc
@@ -131,8 +133,14 @@ class _Walker:
         if isinstance(node, yaml.ScalarNode):
             try:
                 return self.constructor.construct_object(node, deep=True)
-            except yaml.YAMLError as exc:
-                self.problems.append(SetProblem(self.doc.file, line, f"bad value: {exc}"))
+            except Exception as exc:  # noqa: BLE001 - any value YAML cannot build (2026-13-45, !!int x)
+                detail = getattr(exc, "problem", None) or str(exc)
+                self.problems.append(
+                    SetProblem(
+                        self.doc.file, line,
+                        f"bad value {node.value!r} ({detail}); put it in quotes if it is text",
+                    )  # fmt: skip
+                )
                 return None
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(child, (*path, i)) for i, child in enumerate(node.value)]

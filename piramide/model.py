@@ -95,6 +95,14 @@ class IndicatorSet(_Frozen):
 
     # -- derived views (not part of the data, so not serialised) --------------
 
+    def model_copy(self, *, update: dict | None = None, deep: bool = False) -> IndicatorSet:
+        """A copy; its derived views (fingerprint, lookups) are computed afresh, not copied."""
+        copy = super().model_copy(update=update, deep=deep)
+        for name, attr in vars(IndicatorSet).items():
+            if isinstance(attr, cached_property):
+                copy.__dict__.pop(name, None)
+        return copy
+
     def canonical_json(self) -> str:
         """The canonical serialisation: sorted keys, no spaces, UTF-8 text."""
         data = {"format": CANONICAL_FORMAT, **self.model_dump(mode="json")}

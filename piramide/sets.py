@@ -154,6 +154,8 @@ class _Entry:
 class _Loader:
     def __init__(self) -> None:
         self.problems: list[SetProblem] = []
+        self.dropped: set[str] = set()
+        """Lists with an entry that was reported and left out: skip checks it would mislead."""
 
     # -- problems ------------------------------------------------------------
 
@@ -169,8 +171,13 @@ class _Loader:
             return model.model_validate(raw)
         except ValidationError as exc:
             allowed = ", ".join(model.model_fields)
-            for err in exc.errors():
+            errors = exc.errors()
+            reported: set[str] = set()
+            for err in errors:
                 key = str(err["loc"][0]) if err["loc"] else ""
+                if key in reported:
+                    continue  # a number (int or float) fails once per kind: say it once
+                reported.add(key)
                 kind = err["type"]
                 if kind == "missing":
                     msg = f"{what}: key '{key}' is missing"
@@ -178,9 +185,15 @@ class _Loader:
                     msg = f"{what}: unknown key '{key}'; allowed keys are {allowed}"
                 else:
                     expected = _TYPE_WORDS.get(kind, err["msg"].lower())
+                    if len(err["loc"]) > 1 and kind in ("int_type", "float_type"):
+                        expected = "a number"
                     got = raw.get(key) if isinstance(raw, dict) else raw
                     msg = f"{what}: '{key}' must be {expected}, not {_type_name(got)} ({got!r})"
                 self.problem(doc, (*path, key) if kind != "missing" else path, msg)
+            if all(err["type"] == "extra_forbidden" for err in errors):
+                # Only unknown keys (reported above): keep the entry, so that the
+                # checks that need it (duplicate ids, gaps) still run in this pass.
+                return model.model_validate({k: v for k, v in raw.items() if k in model.model_fields})
             return None
 
     def _list(self, doc: Document, key: str, model: type[_Item], what: str, required: bool):
@@ -202,6 +215,8 @@ class _Loader:
             value = self._item(model, item, doc, (key, i), label)
             if value is not None:
                 entries.append(_Entry(value, doc, (key, i)))
+            else:
+                self.dropped.add(key)
         return entries
 
     def _text(self, doc: Document, key: str, required: bool, pattern: re.Pattern | None = None, hint: str = ""):
@@ -425,7 +440,7 @@ class _Loader:
             numbers.append(p.number)
             if not p.name.strip():
                 self.problem(e.doc, (*e.path, "name"), f"phase {p.number} has an empty name")
-        if phases and sorted(set(numbers)) != list(range(1, len(set(numbers)) + 1)):
+        if phases and "phases" not in self.dropped and sorted(set(numbers)) != list(range(1, len(set(numbers)) + 1)):
             self.problem(doc, ("phases",), f"phases are numbered {sorted(set(numbers))}; number them 1, 2, 3, ... without gaps (0 is the start phase and is not listed)")
         elif "phases" in doc.data and not phases and isinstance(doc.data.get("phases"), list) and not doc.data["phases"]:
             self.problem(doc, ("phases",), "the list of phases is empty")
@@ -441,7 +456,7 @@ class _Loader:
             codes.add(p.code)
             if not p.name.strip():
                 self.problem(e.doc, (*e.path, "name"), f"pillar {p.code} has an empty name")
-        if "pillars" in doc.data and isinstance(doc.data.get("pillars"), list) and not doc.data["pillars"]:
+        if "extend" not in doc.data and isinstance(doc.data.get("pillars"), list) and not doc.data["pillars"]:
             self.problem(doc, ("pillars",), "the list of pillars is empty")
 
     def _check_indicators(self, doc, indicators: list[_Entry], phases: list[_Entry], pillars: list[_Entry]) -> None:
@@ -454,22 +469,25 @@ class _Loader:
                 self.problem(e.doc, (*e.path, "id"), f"indicator id {i.id!r} is not allowed; use up to 40 letters, digits, '.', '_' or '-', starting with a letter or digit (such as BO-1.01)")
             if i.id in seen:
                 first = seen[i.id]
-                self.problem(e.doc, (*e.path, "id"), f"duplicate indicator id '{i.id}' (first at line {first.line}); every id must be unique")
+                if first.line is None:  # it comes from the set this variant extends
+                    self.problem(e.doc, (*e.path, "id"), f"indicator id '{i.id}' is already in the set it extends; use 'replace' to change that indicator, or give this one a new id")
+                else:
+                    self.problem(e.doc, (*e.path, "id"), f"duplicate indicator id '{i.id}' (first at line {first.line}); every id must be unique")
             else:
                 seen[i.id] = e
-            if pillar_codes and i.pillar not in pillar_codes:
+            if pillar_codes and "pillars" not in self.dropped and i.pillar not in pillar_codes:
                 self.problem(e.doc, (*e.path, "pillar"), f"indicator {i.id}: unknown pillar '{i.pillar}'; use one of {', '.join(pillar_codes)}")
-            if phase_numbers and i.phase not in phase_numbers:
+            if phase_numbers and "phases" not in self.dropped and i.phase not in phase_numbers:
                 self.problem(e.doc, (*e.path, "phase"), f"indicator {i.id}: unknown phase {i.phase}; use one of {', '.join(map(str, sorted(phase_numbers)))}")
             if not i.text.strip():
                 self.problem(e.doc, (*e.path, "text"), f"indicator {i.id}: the statement ('text') is empty")
             if not i.handvat.strip():
                 self.problem(e.doc, (*e.path, "handvat"), f"indicator {i.id}: the handvat is empty; say what to do to meet the indicator")
-        if "indicators" in doc.data and isinstance(doc.data.get("indicators"), list) and not doc.data["indicators"]:
+        if "extend" not in doc.data and isinstance(doc.data.get("indicators"), list) and not doc.data["indicators"]:
             self.problem(doc, ("indicators",), "the list of indicators is empty")
             return
-        if not indicators:
-            return
+        if not indicators or self.dropped & {"indicators", "add"}:
+            return  # an entry left out was reported already; a gap it leaves is not news
         present = {(e.value.pillar, e.value.phase) for e in indicators}
         for p in pillars:
             for ph in sorted(phases, key=lambda e: e.value.number):

@@ -1,0 +1,75 @@
+"""File names and atomic writes: outputs never half-written, never overwritten unasked."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from .errors import PiramideError
+
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+class OutputExistsError(PiramideError):
+    """The output file exists and overwriting was not asked for."""
+
+
+def safe_file_stem(name: str, fallback: str = "gemeente") -> str:
+    """A portable file name for a municipality: ``'Súdwest-Fryslân'`` -> ``'Sudwest-Fryslan'``.
+
+    Letters and digits are kept (accents folded to ASCII), every other run of
+    characters becomes one ``-``; Windows device names and empty results get
+    a fallback. Distinct names can map to the same stem (``Bergen (NH)`` and
+    ``Bergen NH``): callers that write many files must resolve clashes.
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-")[:80].strip("-")
+    if not stem:
+        stem = fallback
+    if stem.lower() in _RESERVED:
+        stem = f"{fallback}-{stem}"
+    return stem
+
+
+def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder.
+
+    Without ``force`` an existing file is left untouched and
+    :class:`OutputExistsError` is raised; the check and the final link are one
+    atomic step, so two writers cannot both win.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not force and path.exists():
+        raise OutputExistsError(f"{path}: exists already; use --force to overwrite it")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644 & ~_umask())
+        if force:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails if path exists: no overwrite, atomically
+            except FileExistsError:
+                raise OutputExistsError(f"{path}: exists already; use --force to overwrite it") from None
+            except OSError:
+                if path.exists():
+                    raise OutputExistsError(f"{path}: exists already; use --force to overwrite it") from None
+                os.replace(tmp, path)  # a file system without hard links
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

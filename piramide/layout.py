@@ -1,0 +1,233 @@
+"""The dashboard workbook's layout: one description shared by writer and reader.
+
+Sheet names, rows, columns, header texts, defined names and metadata keys
+live here and nowhere else. ``docs/workbook-format.md`` documents the same
+contract for analysts; change both together, and bump
+:data:`LAYOUT_VERSION` (with a migration note) when a reader of an older
+file would be misled.
+
+Rows and columns here are 0-based (as XlsxWriter and python-calamine count);
+:func:`cell` turns them into ``A1`` references.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LAYOUT_VERSION = 1
+
+# --- sheets -------------------------------------------------------------------
+COVER = "Voorblad"
+QUESTIONS = "Vragenlijst"
+INSTRUCTIONS = "Instructie"
+CALCULATION = "Berekening"
+LISTS = "Lijsten"
+METADATA = "Metadata"
+SHEET_ORDER = (COVER, QUESTIONS, INSTRUCTIONS, CALCULATION, LISTS, METADATA)
+HIDDEN_SHEETS = (LISTS, METADATA)
+
+MAX_SLOTS = 20
+DEFAULT_SLOTS = 5
+
+
+def slot_label(slot: int) -> str:
+    """``0-meting`` for slot 0, then ``Meting 1``, ``Meting 2``, ..."""
+    return "0-meting" if slot == 0 else f"Meting {slot}"
+
+
+# --- Vragenlijst ------------------------------------------------------------------
+Q_ROW_TITLE = 0
+Q_ROW_DATE = 1  # per slot: the date of the measurement, in the slot's answer column
+Q_ROW_BY = 2  # per slot: who filled it in ("ingevuld door")
+Q_ROW_HEADER = 3
+Q_FIRST_ROW = 4  # first pillar heading row; indicator rows follow
+Q_COL_ID, Q_COL_PILLAR, Q_COL_PHASE, Q_COL_TEXT, Q_COL_HANDVAT = range(5)
+Q_FIXED_HEADERS = ("ID", "Pijler", "Fase", "Indicator", "Handvat")
+Q_FIRST_SLOT_COL = 5
+Q_LABEL_DATE = "Datum meting"
+Q_LABEL_BY = "Ingevuld door"
+
+
+def answer_col(slot: int) -> int:
+    return Q_FIRST_SLOT_COL + 2 * slot
+
+
+def note_col(slot: int) -> int:
+    return Q_FIRST_SLOT_COL + 2 * slot + 1
+
+
+def answer_header(slot: int) -> str:
+    return f"Antwoord {slot_label(slot)}"
+
+
+def note_header(slot: int) -> str:
+    return f"Toelichting {slot_label(slot)}"
+
+
+def question_headers(slots: int) -> list[str]:
+    headers = list(Q_FIXED_HEADERS)
+    for s in range(slots):
+        headers += [answer_header(s), note_header(s)]
+    return headers
+
+
+# --- defined names (a contract; see docs/workbook-format.md) ------------------------
+
+
+def name_phase(pillar: str, slot: int) -> str:
+    """The phase (0..N) of one pillar in one measurement slot: ``fase_BO_0``."""
+    return f"fase_{pillar}_{slot}"
+
+
+def name_overall(slot: int) -> str:
+    """The overall phase (lowest pillar phase) of a slot: ``fase_totaal_0``."""
+    return f"fase_totaal_{slot}"
+
+
+def name_date(slot: int) -> str:
+    """The date of a measurement (the input cell in Vragenlijst): ``datum_0``."""
+    return f"datum_{slot}"
+
+
+def name_answers(slot: int) -> str:
+    """The answer column of a slot (indicator rows only): ``antwoord_0``."""
+    return f"antwoord_{slot}"
+
+
+NAME_ANSWER_LIST = "antwoorden"  # the answer scale, source of the dropdowns
+NAME_THRESHOLD = "drempel"
+NAME_IDS = "vl_id"
+NAME_PILLARS = "vl_pijler"
+NAME_PHASES = "vl_fase"
+NAME_LATEST = "laatste_meting"  # slot index of the latest measurement with answers, -1 if none
+
+# --- Berekening ---------------------------------------------------------------------
+# Two tables, one under the other: per slot (the phase grid, which carries the
+# fase_* names), then per slot and pillar (the score per level, the phase).
+C_ROW_TITLE = 0
+C_ROW_THRESHOLD = 1  # label in column A, value in column B (named `drempel`)
+C_ROW_LATEST = 2  # label in column A, value in column B (named `laatste_meting`)
+C_SLOT_HEADER_ROW = 4
+C_SLOT_FIXED = ("Meting", "Datum", "Ingevuld door", "Beantwoord", "Totaal")
+C_SLOT_COL_ANSWERED = 3
+C_SLOT_COL_TOTAL = 4
+C_SLOT_FIRST_PILLAR_COL = 5
+C_LATEST_LABEL = "Laatste meting"
+
+
+@dataclass(frozen=True)
+class CalcLayout:
+    """Positions on the Berekening sheet for a given set shape and slot count."""
+
+    slots: int
+    pillars: tuple[str, ...]
+    levels: tuple[int, ...]
+
+    # Table 1: one row per slot, then a row for the latest measurement with answers.
+    def slot_row(self, slot: int) -> int:
+        return C_SLOT_HEADER_ROW + 1 + slot
+
+    @property
+    def latest_row(self) -> int:
+        return self.slot_row(self.slots)
+
+    def slot_pillar_col(self, pillar: str) -> int:
+        return C_SLOT_FIRST_PILLAR_COL + self.pillars.index(pillar)
+
+    @property
+    def slot_overall_col(self) -> int:
+        return C_SLOT_FIRST_PILLAR_COL + len(self.pillars)
+
+    # Table 2: one row per slot and pillar.
+    @property
+    def pillar_header_row(self) -> int:
+        return self.latest_row + 2
+
+    def pillar_row(self, slot: int, pillar: str) -> int:
+        return self.pillar_header_row + 1 + slot * len(self.pillars) + self.pillars.index(pillar)
+
+    def score_col(self, level: int) -> int:
+        return 2 + self.levels.index(level)
+
+    @property
+    def phase_col(self) -> int:
+        return 2 + len(self.levels)
+
+    @property
+    def provisional_col(self) -> int:
+        return 3 + len(self.levels)
+
+    @property
+    def next_score_col(self) -> int:
+        return 4 + len(self.levels)
+
+    def pillar_headers(self) -> list[str]:
+        return [
+            "Meting",
+            "Pijler",
+            *(f"Score fase {lv}" for lv in self.levels),
+            "Fase",
+            "Voorlopig",
+            "Score volgende fase",
+        ]
+
+
+# --- Lijsten ------------------------------------------------------------------------
+L_HEADERS = ("Antwoord", "Punten", "Toepasbaar", "Toelichting")
+L_FIRST_ROW = 1
+
+# --- Metadata -----------------------------------------------------------------------
+# Key/value rows (key in column A, value in column B), then the set as
+# canonical JSON in chunks over columns B, C, ... of the `set_json` row,
+# then the indicators as written.
+M_KEYS = (
+    "layout_version",
+    "generator",
+    "generator_version",
+    "created",
+    "set_id",
+    "set_name",
+    "set_version",
+    "fingerprint",
+    "threshold",
+    "gemeente",
+    "regio",
+    "code",
+    "slots",
+    "indicator_rows",
+    "set_json",
+)
+M_JSON_CHUNK = 30_000  # a cell holds at most 32,767 characters
+M_INDICATOR_HEADER_ROW = len(M_KEYS) + 2
+M_INDICATOR_HEADERS = ("id", "pijler", "fase", "indicator")
+GENERATOR = "piramide"
+
+
+def metadata_row(key: str) -> int:
+    return M_KEYS.index(key)
+
+
+# --- Voorblad -----------------------------------------------------------------------
+V_TABLE_HEADER_ROW = 6
+V_TABLE_FIXED = ("Meting", "Datum", "Ingevuld door", "Volledigheid")
+
+
+def col_letter(col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell(row: int, col: int, absolute: bool = False) -> str:
+    """``A1``-style reference of a 0-based (row, col); ``$A$1`` when absolute."""
+    d = "$" if absolute else ""
+    return f"{d}{col_letter(col)}{d}{row + 1}"
+
+
+def sheet_ref(sheet: str, ref: str) -> str:
+    """A reference on another sheet, quoted when the name needs it."""
+    quoted = sheet if sheet.isalnum() else "'" + sheet.replace("'", "''") + "'"
+    return f"{quoted}!{ref}"
