@@ -19,9 +19,13 @@ from pathlib import Path
 import click
 
 from . import __version__
+from . import layout as L
+from ._files import OutputExistsError, safe_file_stem
+from .batch import BatchOutcome, build_batch, read_gemeenten_csv
 from .errors import InputError, PiramideError, SetError
 from .model import IndicatorSet
 from .sets import load_set
+from .writer import build_workbook
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -84,6 +88,85 @@ def sets_show(path: Path | None, as_json: bool) -> int:
     else:
         click.echo(_format_set(result))
     return EXIT_OK
+
+
+@cli.command("new")
+@click.option("--gemeente", help="The municipality (one workbook).")
+@click.option("--regio", help="The RIEC region, shown on the cover.")
+@click.option("--code", help="A municipality code (e.g. CBS GM0363), kept in the metadata.")
+@click.option("--gemeenten", "csv_path", type=click.Path(path_type=Path),
+              help="A CSV file with a header 'gemeente' (and optionally 'regio', 'code'): one workbook per row.")  # fmt: skip
+@click.option("--set", "set_path", type=click.Path(path_type=Path), help="Indicator set (YAML); default: the reference set.")
+@click.option("--slots", type=click.IntRange(1, L.MAX_SLOTS), default=L.DEFAULT_SLOTS, show_default=True,
+              help="Measurement slots: the 0-meting and the later measurements.")  # fmt: skip
+@click.option("--out", type=click.Path(path_type=Path), help="Output file (one workbook); default: workbooks/<gemeente>.xlsx.")
+@click.option("--out-dir", type=click.Path(path_type=Path), help="Output folder (with --gemeenten).")
+@click.option("--password", help="Password for the sheet protection (default: protected without a password).")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def new(gemeente, regio, code, csv_path, set_path, slots, out, out_dir, password, force) -> int:
+    """Make blank dashboards: one with --gemeente, or one per CSV row with --gemeenten.
+
+    \b
+    piramide new --gemeente Utrecht --regio Midden-Nederland
+    piramide new --gemeenten regio.csv --out-dir workbooks/regio
+    """
+    if bool(gemeente) == bool(csv_path):
+        raise click.UsageError("give either --gemeente NAME or --gemeenten FILE.csv")
+    if csv_path:
+        if out or regio or code:
+            raise click.UsageError("--out, --regio and --code go with --gemeente; with --gemeenten use --out-dir")
+        if not out_dir:
+            raise click.UsageError("--gemeenten needs --out-dir DIR")
+        return _new_batch(csv_path, out_dir, set_path, slots, password, force)
+    if out_dir:
+        raise click.UsageError("--out-dir goes with --gemeenten; for one workbook use --out FILE")
+    indicator_set = load_set(set_path)
+    target = out or Path("workbooks") / f"{safe_file_stem(gemeente)}.xlsx"
+    try:
+        build_workbook(target, gemeente=gemeente, regio=regio, code=code, indicator_set=indicator_set,
+                       slots=slots, password=password, force=force)  # fmt: skip
+    except OutputExistsError as exc:
+        _error(str(exc))
+        return EXIT_INVALID
+    click.echo(f"{target}: dashboard for {gemeente} ({indicator_set.id} {indicator_set.version}, {slots} slots)")
+    return EXIT_OK
+
+
+def _new_batch(csv_path: Path, out_dir: Path, set_path, slots, password, force) -> int:
+    indicator_set = load_set(set_path)
+    rows, problems = read_gemeenten_csv(csv_path)
+    for p in problems:
+        _error(f"{csv_path}:{p.line}: {p.message}; row skipped")
+    failed: list[BatchOutcome] = []
+    show_bar = sys.stderr.isatty() and len(rows) > 1
+    with click.progressbar(length=len(rows), label="Dashboards", file=sys.stderr,
+                           show_pos=True) if show_bar else _nullbar() as bar:  # fmt: skip
+
+        def done(outcome: BatchOutcome) -> None:
+            if not outcome.ok:
+                failed.append(outcome)
+            bar.update(1)
+
+        outcomes = build_batch(rows, out_dir, indicator_set, slots=slots, password=password, force=force, on_done=done)
+    for outcome in failed:
+        _error(f"{csv_path}:{outcome.row.line}: {outcome.row.gemeente}: {outcome.error}")
+    written = sum(o.ok for o in outcomes)
+    click.echo(
+        f"{written} of {len(rows) + len(problems)} dashboards written to {out_dir}"
+        + (f"; {len(failed) + len(problems)} rows failed (listed above)" if failed or problems else "")
+    )
+    return EXIT_INVALID if failed or problems else EXIT_OK
+
+
+class _nullbar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n: int) -> None:
+        pass
 
 
 def _format_set(s: IndicatorSet) -> str:

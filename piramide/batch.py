@@ -1,0 +1,198 @@
+"""Blank dashboards for a whole region: one workbook per row of a CSV file.
+
+Data flow: CSV -> :class:`BatchRow` list (bad rows become problems, never
+guesses) -> a unique file name per row -> workbooks written in parallel
+(one process per core), each atomically. A failing row never stops the
+others; the caller gets one :class:`BatchOutcome` per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._files import safe_file_stem
+from ._yaml import read_text
+from .errors import InputError, PiramideError
+from .model import IndicatorSet
+from ._files import write_atomic
+from .writer import WorkbookSpec, workbook_bytes
+
+MAX_CSV_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5000
+COLUMNS = ("gemeente", "regio", "code")
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """One data row of the CSV file (``line`` is the line number in the file)."""
+
+    line: int
+    gemeente: str
+    regio: str | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    row: BatchRow
+    path: Path
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def read_gemeenten_csv(path: Path) -> tuple[list[BatchRow], list[RowProblem]]:
+    """Read the municipalities CSV: header ``gemeente`` and optionally ``regio``, ``code``.
+
+    Accepts UTF-8 (with or without BOM) and, as Dutch Excel saves it,
+    Windows-1252; separated by ``,``, ``;`` or tabs (detected from the
+    header). Raises :class:`InputError` when the file as a whole is unusable.
+    """
+    try:
+        text = read_text(path, "CSV file", MAX_CSV_BYTES)
+    except InputError as exc:
+        if "not UTF-8" not in str(exc):
+            raise
+        text = path.read_bytes().decode("cp1252", errors="replace")
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise InputError(f"{path}: is empty; the first line must be a header with the column 'gemeente'")
+    header_line = lines[0]
+    delimiter = max(";,\t", key=header_line.count) if any(d in header_line for d in ";,\t") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except csv.Error as exc:
+        raise InputError(f"{path}:1: cannot read the header ({exc})") from exc
+    if "gemeente" not in header:
+        raise InputError(
+            f"{path}:1: no column 'gemeente' in the header ({', '.join(header) or 'empty'}); "
+            f"expected the columns {', '.join(COLUMNS)} (regio and code optional)"
+        )
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:
+        raise InputError(f"{path}:1: unknown column(s) {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}")
+    index = {h: header.index(h) for h in COLUMNS if h in header}
+    rows: list[BatchRow] = []
+    problems: list[RowProblem] = []
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(rows) + len(problems) >= MAX_ROWS:
+                raise InputError(f"{path}: more than {MAX_ROWS} rows; split the file")
+            values = {k: (record[i].strip() if i < len(record) else "") for k, i in index.items()}
+            if len(record) > len(header):
+                problems.append(RowProblem(line, f"{len(record)} fields, but the header has {len(header)}"))
+                continue
+            if not values["gemeente"]:
+                problems.append(RowProblem(line, "the gemeente is empty"))
+                continue
+            too_long = [k for k, v in values.items() if len(v) > 255]
+            if too_long:
+                problems.append(RowProblem(line, f"{too_long[0]} is longer than 255 characters"))
+                continue
+            rows.append(BatchRow(line, values["gemeente"], values.get("regio") or None, values.get("code") or None))
+    except csv.Error as exc:
+        raise InputError(f"{path}:{reader.line_num}: cannot read the CSV ({exc})") from exc
+    return rows, problems
+
+
+def plan_file_names(rows: Iterable[BatchRow]) -> list[str]:
+    """A distinct ``.xlsx`` file name per row, stable for the same input.
+
+    Names that map to the same file name (case-insensitively, as on Windows
+    and macOS) get their ``code`` appended when that tells them apart, else a
+    number: nothing overwrites anything.
+    """
+    rows = list(rows)
+    stems = [safe_file_stem(r.gemeente) for r in rows]
+    clashes = Counter(s.lower() for s in stems)
+    candidates = []
+    for row, stem in zip(rows, stems, strict=True):
+        if clashes[stem.lower()] > 1 and row.code:
+            stem = f"{stem}-{safe_file_stem(row.code, 'code')}"
+        candidates.append(stem)
+    taken: set[str] = set()
+    names = []
+    for stem in candidates:
+        name, n = stem, 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{stem}-{n}"
+        taken.add(name.lower())
+        names.append(f"{name}.xlsx")
+    return names
+
+
+# -- parallel build ------------------------------------------------------------------
+
+_worker_state: dict = {}
+
+
+def _init_worker(indicator_set: IndicatorSet, slots: int, password: str | None, force: bool) -> None:
+    _worker_state.update(set=indicator_set, slots=slots, password=password, force=force)
+
+
+def _build_one(job: tuple[BatchRow, Path]) -> str | None:
+    row, path = job
+    st = _worker_state
+    try:
+        spec = WorkbookSpec(st["set"], row.gemeente, row.regio, row.code, st["slots"], st["password"])
+        write_atomic(path, workbook_bytes(spec), force=st["force"])
+    except PiramideError as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"{path}: cannot be written ({exc.strerror or exc})"
+    return None
+
+
+def build_batch(
+    rows: list[BatchRow],
+    out_dir: Path,
+    indicator_set: IndicatorSet,
+    *,
+    slots: int,
+    password: str | None = None,
+    force: bool = False,
+    workers: int | None = None,
+    on_done: Callable[[BatchOutcome], None] | None = None,
+) -> list[BatchOutcome]:
+    """Write one dashboard per row into ``out_dir``; returns an outcome per row, in order."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = [(row, out_dir / name) for row, name in zip(rows, plan_file_names(rows), strict=True)]
+    workers = workers or min(len(jobs), os.cpu_count() or 1)
+    init = (indicator_set, slots, password, force)
+    outcomes: list[BatchOutcome] = []
+
+    def record(job, error):
+        outcome = BatchOutcome(job[0], job[1], error)
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+
+    if workers <= 1 or len(jobs) < 4:
+        _init_worker(*init)
+        for job in jobs:
+            record(job, _build_one(job))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
+            for job, error in zip(jobs, pool.map(_build_one, jobs, chunksize=8), strict=True):
+                record(job, error)
+    return outcomes
