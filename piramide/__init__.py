@@ -8,7 +8,10 @@ from ._version import __version__
 from .errors import AnswerError, InputError, PiramideError, SetError, SetProblem
 from .model import AnswerOption, Indicator, IndicatorSet, Phase, Pillar
 from .scoring import LevelScore, MeasurementResult, PillarResult, normalise_answers, score_measurement
+from .reader import Issue, MeasurementReading, WorkbookReading, read_workbook
+from .safety import WorkbookRefused
 from .sets import load_set, reference_path, reference_set
+from .writer import SlotContent, build_workbook
 
 __all__ = [
     "AnswerError",
@@ -16,7 +19,9 @@ __all__ = [
     "Indicator",
     "IndicatorSet",
     "InputError",
+    "Issue",
     "LevelScore",
+    "MeasurementReading",
     "MeasurementResult",
     "Phase",
     "PiramideError",
@@ -24,9 +29,14 @@ __all__ = [
     "PillarResult",
     "SetError",
     "SetProblem",
+    "SlotContent",
+    "WorkbookReading",
+    "WorkbookRefused",
     "__version__",
+    "build_workbook",
     "load_set",
     "normalise_answers",
+    "read_workbook",
     "reference_path",
     "reference_set",
     "score_measurement",

@@ -90,8 +90,16 @@ def load_document(path: Path, display: str | None = None) -> Document:
         line = mark.line + 1 if mark else None
         problem = " ".join(p for p in (exc.context, exc.problem) if p)
         raise YamlSyntaxError([SetProblem(name, line, f"YAML syntax error: {problem}")]) from exc
+    except yaml.reader.ReaderError as exc:  # a control character, such as one pasted from Word
+        line = text.count("\n", 0, exc.position) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise InputError(
+            f"{name}:{line}: cannot be read as YAML: it contains the control character "
+            f"#x{char:04x}; remove it"
+        ) from exc
     except yaml.YAMLError as exc:
-        raise InputError(f"{name}: cannot be read as YAML ({exc})") from exc
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{name}: cannot be read as YAML ({first_line})") from exc
     except RecursionError as exc:
         raise InputError(f"{name}: nested too deeply to be an indicator set") from exc
     doc = Document(name, None)

@@ -24,6 +24,7 @@ from ._files import OutputExistsError, safe_file_stem
 from .batch import BatchOutcome, build_batch, read_gemeenten_csv
 from .errors import InputError, PiramideError, SetError
 from .model import IndicatorSet
+from .reader import WorkbookReading, read_workbook
 from .sets import load_set
 from .writer import build_workbook
 
@@ -167,6 +168,116 @@ class _nullbar:
 
     def update(self, n: int) -> None:
         pass
+
+
+@cli.command("read")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the reading as JSON (the documented contract).")
+def read(file: Path, as_json: bool) -> int:
+    """Read a filled-in dashboard: per measurement the phases, then every issue.
+
+    The phases are computed from the answers; the file's own formula results
+    are never trusted. Exit 0 without errors (warnings allowed), 1 with
+    errors, 2 when the file cannot be read as a Piramide dashboard.
+    """
+    reading = read_workbook(file)
+    if as_json:
+        click.echo(json.dumps(reading.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_format_reading(reading))
+    return EXIT_INVALID if reading.errors else EXIT_OK
+
+
+@cli.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def check(paths: tuple[Path, ...]) -> int:
+    """Validate dashboards (files, or folders searched for .xlsx): one line per issue.
+
+    Exit 0 without errors (warnings allowed), 1 when a workbook has errors,
+    2 when a file cannot be read as a Piramide dashboard.
+    """
+    files = list(find_workbooks(paths))
+    code = EXIT_OK
+    counts = {"ok": 0, "errors": 0, "refused": 0}
+    for path in files:
+        try:
+            reading = read_workbook(path)
+        except InputError as exc:
+            click.echo(f"{exc} [refused]")
+            counts["refused"] += 1
+            code = EXIT_UNUSABLE
+            continue
+        for issue in reading.issues:
+            click.echo(f"{path}: {issue}")
+        if reading.errors:
+            counts["errors"] += 1
+            code = max(code, EXIT_INVALID) if code != EXIT_UNUSABLE else code
+        else:
+            counts["ok"] += 1
+    click.echo(
+        f"{len(files)} workbook{'s' if len(files) != 1 else ''}: {counts['ok']} without errors, "
+        f"{counts['errors']} with errors, {counts['refused']} refused",
+        err=True,
+    )
+    if not files:
+        _error("no .xlsx files found in " + ", ".join(map(str, paths)))
+        return EXIT_UNUSABLE
+    return code
+
+
+def _format_reading(r: WorkbookReading) -> str:
+    s = r.indicator_set
+    lines = [
+        f"{r.gemeente}" + (f" (regio {r.regio})" if r.regio else "") + f" - {s.name}, versie {s.version}",
+        f"  {r.file}",
+        "",
+    ]
+    if r.measurements:
+        codes = list(s.pillar_codes)
+        header = ["Meting", "Datum", "Ingevuld door", "Beantwoord", *codes, "Totaal"]
+        rows = []
+        for m in r.measurements:
+            phases = [f"{m.pillars[c].phase}{'*' if m.pillars[c].provisional else ''}" for c in codes]
+            rows.append([m.label, m.date.isoformat() if m.date else "-", m.ingevuld_door or "-",
+                         f"{m.answered}/{m.total}", *phases, str(m.phase)])  # fmt: skip
+        widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+        for row in [header, *rows]:
+            lines.append("  " + "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip())
+        if any(p.provisional for m in r.measurements for p in m.pillars.values()):
+            lines.append("  * provisional: some answers of that pillar are blank")
+    else:
+        lines.append("  No measurement has answers yet.")
+    lines.append("")
+    if r.issues:
+        lines.append(f"Issues ({len(r.errors)} errors, {len(r.warnings)} warnings):")
+        lines.extend(f"  {issue}" for issue in r.issues)
+    else:
+        lines.append("No issues.")
+    return "\n".join(lines)
+
+
+def find_workbooks(paths) -> list[Path]:
+    """The .xlsx files among ``paths`` (folders searched recursively), in a stable order.
+
+    Office lock files (``~$name.xlsx``, ``.~lock.name.xlsx#``) are skipped.
+    """
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                p for p in sorted(path.rglob("*"))
+                if p.suffix.lower() == ".xlsx" and p.is_file() and not p.name.startswith(("~$", ".~lock"))
+            )  # fmt: skip
+        else:
+            found.append(path)
+    unique = []
+    for path in found:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
 
 
 def _format_set(s: IndicatorSet) -> str:

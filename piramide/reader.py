@@ -1,0 +1,531 @@
+"""Read filled-in dashboards back: every problem in one pass, phases computed here.
+
+Data flow: file -> :func:`piramide.safety.open_package` (hostile files
+refused) -> python-calamine, from memory -> the metadata and the set the
+workbook was made from -> the answer rows, matched by indicator id (never by
+position) -> issues + measurements scored by :mod:`piramide.scoring`. The
+file's cached formula results are never trusted; they are only compared,
+to warn about stale or edited files.
+
+:func:`read_workbook` returns a :class:`WorkbookReading` whose
+``model_dump(mode="json")`` is the JSON contract of ``piramide read --json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, PrivateAttr
+
+from . import layout as L
+from .errors import InputError
+from .model import IndicatorSet
+from .safety import Package, WorkbookRefused, open_package
+from .scoring import MeasurementResult, score_measurement
+
+Severity = Literal["error", "warning"]
+
+
+# --- the result (a contract: see README and docs/workbook-format.md) ---------------
+
+
+class SetRef(BaseModel):
+    id: str
+    version: str
+    fingerprint: str
+
+
+class PillarReading(BaseModel):
+    phase: int
+    provisional: bool
+    scores: dict[str, float | None]
+
+
+class MeasurementReading(BaseModel):
+    slot: int
+    label: str
+    date: dt.date | None
+    ingevuld_door: str | None
+    answered: int
+    total: int
+    answers: dict[str, str]
+    pillars: dict[str, PillarReading]
+    phase: int
+
+    _notes: dict[str, str] = PrivateAttr(default_factory=dict)
+    _result: MeasurementResult | None = PrivateAttr(default=None)
+
+    @property
+    def notes(self) -> dict[str, str]:
+        """Notes (toelichting) per indicator id; not part of the JSON."""
+        return self._notes
+
+    @property
+    def result(self) -> MeasurementResult | None:
+        """The scoring engine's full result (exact fractions); not part of the JSON."""
+        return self._result
+
+
+class Issue(BaseModel):
+    code: str
+    severity: Severity
+    location: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.message} [{self.severity}: {self.code}]"
+
+
+class WorkbookReading(BaseModel):
+    file: str
+    gemeente: str
+    regio: str | None
+    set: SetRef
+    measurements: list[MeasurementReading]
+    issues: list[Issue]
+
+    _indicator_set: IndicatorSet | None = PrivateAttr(default=None)
+    _slots: int = PrivateAttr(default=0)
+    _code: str | None = PrivateAttr(default=None)
+
+    @property
+    def indicator_set(self) -> IndicatorSet:
+        """The set the workbook was made from (rebuilt from its metadata)."""
+        assert self._indicator_set is not None
+        return self._indicator_set
+
+    @property
+    def slots(self) -> int:
+        return self._slots
+
+    @property
+    def code(self) -> str | None:
+        return self._code
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+
+# --- issue codes ----------------------------------------------------------------------
+#: Every issue code with its severity and what it means (documented in docs/reading.md).
+ISSUE_CODES: dict[str, tuple[Severity, str]] = {
+    "answer-invalid": ("error", "an answer that is not on the scale"),
+    "row-missing": ("error", "an indicator of the set has no row (deleted)"),
+    "row-unknown": ("error", "a row with an id the set does not have (added or id changed)"),
+    "row-duplicate": ("error", "an indicator has more than one row"),
+    "row-changed": ("error", "an indicator's statement, pillar or phase differs from the set"),
+    "id-changed": ("error", "a row's id was changed (its statement belongs to another id)"),
+    "fingerprint-mismatch": ("error", "the stored fingerprint does not match the stored set"),
+    "sheet-missing": ("error", "a sheet of the dashboard is missing"),
+    "column-missing": ("error", "a column of Vragenlijst is missing or renamed"),
+    "date-invalid": ("error", "a measurement date that is not a date"),
+    "date-missing": ("warning", "a measurement with answers has no date"),
+    "slot-gap": ("warning", "a later measurement is filled while an earlier one is empty"),
+    "cache-stale": ("warning", "a stored formula result differs from the computed phase"),
+    "cache-missing": ("warning", "the formulas have no stored results (saved without calculating)"),
+}
+
+_DATE_TEXT = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+)?\s*$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class _Sheet:
+    """A sheet's values as a grid with absolute 0-based coordinates."""
+
+    def __init__(self, name: str, rows: list[list[Any]], start: tuple[int, int]):
+        self.name = name
+        self.rows = rows
+        self.r0, self.c0 = start
+
+    def get(self, row: int, col: int) -> Any:
+        r, c = row - self.r0, col - self.c0
+        if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
+            return self.rows[r][c]
+        return ""
+
+    @property
+    def height(self) -> int:
+        return self.r0 + len(self.rows)
+
+    def ref(self, row: int, col: int) -> str:
+        return f"{self.name}!{L.cell(row, col)}"
+
+
+def read_workbook(path: str | Path) -> WorkbookReading:
+    """Read, validate and score a filled-in dashboard.
+
+    Raises :class:`~piramide.safety.WorkbookRefused` (an
+    :class:`~piramide.errors.InputError`) when the file cannot be read as a
+    Piramide workbook; everything else is reported in ``issues``.
+    """
+    package = open_package(Path(path))
+    return _Reader(package).read()
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class _Reader:
+    def __init__(self, package: Package):
+        self.package = package
+        self.file = str(package.path)
+        self.issues: list[Issue] = []
+
+    def issue(self, code: str, location: str | None, message: str) -> None:
+        self.issues.append(Issue(code=code, severity=ISSUE_CODES[code][0], location=location, message=message))
+
+    # -- parsing ------------------------------------------------------------------
+
+    def _open(self):
+        import python_calamine
+
+        try:
+            return python_calamine.CalamineWorkbook.from_filelike(self.package.stream())
+        except Exception as exc:
+            raise WorkbookRefused(f"{self.file}: cannot be read as a workbook ({_short(exc)})") from exc
+        except BaseException as exc:  # a panic in the parser is a refusal, not a crash
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise WorkbookRefused(f"{self.file}: cannot be read as a workbook (parser failure)") from exc
+
+    def _sheet(self, wb, name: str) -> _Sheet | None:
+        if name not in self.sheet_names:
+            return None
+        try:
+            sheet = wb.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            start = (0, 0)
+        except Exception as exc:
+            raise WorkbookRefused(f"{self.file}: sheet {name} cannot be read ({_short(exc)})") from exc
+        except BaseException as exc:
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise WorkbookRefused(f"{self.file}: sheet {name} cannot be read (parser failure)") from exc
+        return _Sheet(name, rows, start)
+
+    # -- the whole file -----------------------------------------------------------------
+
+    def read(self) -> WorkbookReading:
+        wb = self._open()
+        try:
+            self.sheet_names = list(wb.sheet_names)
+            meta_sheet = self._sheet(wb, L.METADATA)
+            if meta_sheet is None:
+                raise WorkbookRefused(
+                    f"{self.file}: is a workbook, but not a Piramide dashboard (it has no {L.METADATA} sheet)"
+                )
+            meta = self._metadata(meta_sheet)
+            s = self._indicator_set(meta, meta_sheet)
+            slots = self._slots(meta)
+            reading = WorkbookReading(
+                file=self.file,
+                gemeente=meta.get("gemeente", ""),
+                regio=meta.get("regio") or None,
+                set={"id": s.id, "version": s.version, "fingerprint": meta.get("fingerprint") or s.fingerprint},
+                measurements=[],
+                issues=[],
+            )
+            reading._indicator_set, reading._slots, reading._code = s, slots, meta.get("code") or None
+            for name in (L.COVER, L.QUESTIONS, L.CALCULATION):
+                if name not in self.sheet_names:
+                    self.issue("sheet-missing", None, f"the sheet {name} is missing; use the dashboard as it was sent")
+            questions = self._sheet(wb, L.QUESTIONS)
+            if questions is not None:
+                reading.measurements = self._measurements(questions, s, slots)
+                calc = self._sheet(wb, L.CALCULATION)
+                if calc is not None:
+                    self._check_cache(calc, s, slots, reading.measurements)
+        finally:
+            wb.close()
+        reading.issues = self.issues
+        return reading
+
+    def _metadata(self, sheet: _Sheet) -> dict[str, str]:
+        meta: dict[str, str] = {}
+        json_parts: list[str] = []
+        for r in range(sheet.r0, min(sheet.height, sheet.r0 + 60)):
+            key = _text(sheet.get(r, 0)).strip()
+            if key == "set_json":
+                c = 1
+                while (part := sheet.get(r, c)) not in ("", None):
+                    json_parts.append(_text(part))
+                    c += 1
+            elif key in L.M_KEYS:
+                meta[key] = _text(sheet.get(r, 1)).strip()
+        if meta.get("generator") != L.GENERATOR:
+            raise WorkbookRefused(f"{self.file}: is a workbook, but not a Piramide dashboard (no piramide metadata)")
+        try:
+            version = int(meta.get("layout_version", ""))
+        except ValueError:
+            raise WorkbookRefused(f"{self.file}: the dashboard metadata is damaged (layout_version)") from None
+        if version > L.LAYOUT_VERSION:
+            raise WorkbookRefused(
+                f"{self.file}: was made with a newer piramide (layout {version}; this version reads up to "
+                f"{L.LAYOUT_VERSION}); upgrade piramide"
+            )
+        meta["set_json"] = "".join(json_parts)
+        return meta
+
+    def _indicator_set(self, meta: dict[str, str], sheet: _Sheet) -> IndicatorSet:
+        try:
+            s = IndicatorSet.from_canonical_json(meta["set_json"])
+        except Exception as exc:
+            raise WorkbookRefused(
+                f"{self.file}: the indicator set stored in the dashboard is damaged ({_short(exc)}); "
+                "the phases cannot be computed"
+            ) from exc
+        stored = meta.get("fingerprint", "")
+        if stored != s.fingerprint:
+            self.issue(
+                "fingerprint-mismatch",
+                f"{L.METADATA}!{L.cell(L.metadata_row('fingerprint'), 1)}",
+                f"the stored fingerprint {stored[:19]}... does not match the stored set ({s.fingerprint[:19]}...); "
+                "the metadata was edited",
+            )
+        return s
+
+    def _slots(self, meta: dict[str, str]) -> int:
+        try:
+            slots = int(meta.get("slots", ""))
+        except ValueError:
+            raise WorkbookRefused(f"{self.file}: the dashboard metadata is damaged (slots)") from None
+        if not 1 <= slots <= L.MAX_SLOTS:
+            raise WorkbookRefused(f"{self.file}: the dashboard metadata is damaged (slots = {slots})")
+        return slots
+
+    # -- Vragenlijst -----------------------------------------------------------------
+
+    def _find_header(self, sheet: _Sheet) -> int | None:
+        expected = [h.casefold() for h in L.Q_FIXED_HEADERS]
+        for r in range(sheet.r0, min(sheet.height, sheet.r0 + 50)):
+            row = [_text(sheet.get(r, c)).strip().casefold() for c in range(len(expected))]
+            if row == expected:
+                return r
+        return None
+
+    def _measurements(self, sheet: _Sheet, s: IndicatorSet, slots: int) -> list[MeasurementReading]:
+        header_row = self._find_header(sheet)
+        if header_row is None:
+            self.issue(
+                "column-missing", f"{L.QUESTIONS}!A{L.Q_ROW_HEADER + 1}",
+                f"the header row {', '.join(L.Q_FIXED_HEADERS)} was not found; the answers cannot be read",
+            )  # fmt: skip
+            return []
+        width = max((len(r) for r in sheet.rows), default=0) + sheet.c0
+        headers = {_text(sheet.get(header_row, c)).strip().casefold(): c for c in range(width)}
+        columns: dict[int, tuple[int, int | None]] = {}
+        for slot in range(slots):
+            a = headers.get(L.answer_header(slot).casefold())
+            n = headers.get(L.note_header(slot).casefold())
+            if a is None:
+                self.issue(
+                    "column-missing", sheet.ref(header_row, L.answer_col(slot)),
+                    f"the column '{L.answer_header(slot)}' is missing or renamed; the answers of "
+                    f"{L.slot_label(slot)} cannot be read",
+                )  # fmt: skip
+                continue
+            columns[slot] = (a, n)
+
+        raw: list[dict[str, tuple[Any, str]]] = [{} for _ in range(slots)]
+        notes: list[dict[str, str]] = [{} for _ in range(slots)]
+        seen: dict[str, str] = {}
+        unknown_rows: list[tuple[int, str]] = []
+        for r in range(header_row + 1, sheet.height):
+            ident = _text(sheet.get(r, L.Q_COL_ID)).strip()
+            if not ident:
+                continue  # a pillar heading or an empty row
+            if ident in seen:
+                self.issue("row-duplicate", sheet.ref(r, L.Q_COL_ID),
+                           f"indicator {ident} appears again (first at {seen[ident]}); keep one row per indicator")  # fmt: skip
+                continue
+            seen[ident] = sheet.ref(r, L.Q_COL_ID)
+            ind = s.by_id.get(ident)
+            if ind is None:
+                unknown_rows.append((r, ident))
+                continue
+            self._check_row(sheet, r, ind)
+            for slot, (a, n) in columns.items():
+                value = sheet.get(r, a)
+                if value not in ("", None):
+                    raw[slot][ident] = (value, sheet.ref(r, a))
+                if n is not None:
+                    note = _text(sheet.get(r, n)).strip()
+                    if note:
+                        notes[slot][ident] = note
+        missing = [i for i in s.indicators if i.id not in seen]
+        self._report_rows(sheet, s, unknown_rows, missing)
+
+        measurements = []
+        date_row, by_row = header_row - (L.Q_ROW_HEADER - L.Q_ROW_DATE), header_row - (L.Q_ROW_HEADER - L.Q_ROW_BY)
+        filled = []
+        for slot in range(slots):
+            answers: dict[str, str] = {}
+            for ident, (value, where) in raw[slot].items():
+                try:
+                    label = s.normalise_answer(value)
+                except Exception:
+                    shown = _text(value)
+                    self.issue("answer-invalid", where, f"{shown!r} is not an answer; use {s.labels_text}")
+                    continue
+                if label is not None:
+                    answers[ident] = label
+            col = columns.get(slot, (L.answer_col(slot), None))[0]
+            date = self._date(sheet, date_row, col) if date_row >= sheet.r0 else None
+            by = _text(sheet.get(by_row, col)).strip() if by_row >= sheet.r0 else ""
+            filled.append(bool(answers))
+            if not answers:
+                continue
+            if date is None and not any(i.code == "date-invalid" and i.location == sheet.ref(date_row, col) for i in self.issues):
+                self.issue("date-missing", sheet.ref(date_row, col), f"{L.slot_label(slot)} has answers but no date")
+            result = score_measurement(s, answers)
+            m = MeasurementReading(
+                slot=slot,
+                label=L.slot_label(slot),
+                date=date,
+                ingevuld_door=by or None,
+                answered=result.answered,
+                total=result.total,
+                answers={i.id: answers[i.id] for i in s.indicators if i.id in answers},
+                pillars={
+                    code: PillarReading(phase=p.phase, provisional=p.provisional, scores=p.scores())
+                    for code, p in result.pillars.items()
+                },
+                phase=result.phase,
+            )
+            m._notes, m._result = notes[slot], result
+            measurements.append(m)
+        for slot in range(1, slots):
+            if filled[slot] and not all(filled[:slot]):
+                empty = [L.slot_label(k) for k in range(slot) if not filled[k]]
+                self.issue("slot-gap", sheet.ref(header_row, columns.get(slot, (L.answer_col(slot),))[0]),
+                           f"{L.slot_label(slot)} is filled while {', '.join(empty)} is empty; "
+                           "fill the measurements in order")  # fmt: skip
+                break
+        return measurements
+
+    def _check_row(self, sheet: _Sheet, r: int, ind) -> None:
+        pillar = _text(sheet.get(r, L.Q_COL_PILLAR)).strip()
+        phase = sheet.get(r, L.Q_COL_PHASE)
+        text = _text(sheet.get(r, L.Q_COL_TEXT))
+        if pillar != ind.pillar:
+            self.issue("row-changed", sheet.ref(r, L.Q_COL_PILLAR),
+                       f"indicator {ind.id}: pillar {pillar!r}, but the set says {ind.pillar}; restore the row")  # fmt: skip
+        if _text(phase).strip() != str(ind.phase):
+            self.issue("row-changed", sheet.ref(r, L.Q_COL_PHASE),
+                       f"indicator {ind.id}: phase {_text(phase)!r}, but the set says {ind.phase}; restore the row")  # fmt: skip
+        if _norm_space(text) != _norm_space(ind.text):
+            self.issue("row-changed", sheet.ref(r, L.Q_COL_TEXT),
+                       f"indicator {ind.id}: the statement was changed; the set says: {ind.text!r}")  # fmt: skip
+
+    def _report_rows(self, sheet: _Sheet, s: IndicatorSet, unknown_rows, missing) -> None:
+        by_text = {_norm_space(i.text): i for i in missing}
+        still_missing = {i.id: i for i in missing}
+        for r, ident in unknown_rows:
+            match = by_text.get(_norm_space(_text(sheet.get(r, L.Q_COL_TEXT))))
+            if match is not None:
+                self.issue("id-changed", sheet.ref(r, L.Q_COL_ID),
+                           f"id {ident!r} is not in the set; this row's statement is that of {match.id}: "
+                           f"restore the id {match.id}")  # fmt: skip
+                still_missing.pop(match.id, None)
+            else:
+                self.issue("row-unknown", sheet.ref(r, L.Q_COL_ID),
+                           f"indicator {ident!r} is not in the set {s.id} {s.version}; rows cannot be added "
+                           "(answers on it are ignored)")  # fmt: skip
+        for ind in still_missing.values():
+            self.issue("row-missing", None,
+                       f"indicator {ind.id} ({ind.pillar}, fase {ind.phase}) has no row; it was deleted, so its "
+                       "answers count as blank")  # fmt: skip
+
+    def _date(self, sheet: _Sheet, row: int, col: int) -> dt.date | None:
+        value = sheet.get(row, col)
+        where = sheet.ref(row, col)
+        if value in ("", None):
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if 32874 <= value <= 73415 and float(value).is_integer():  # 1990-01-01 .. 2100-12-31 as Excel serial
+                return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        elif isinstance(value, str):
+            m = _DATE_TEXT.match(value)
+            try:
+                if m:
+                    d, mth, y = map(int, m.groups())
+                    return dt.date(y, mth, d)
+                m = _ISO_DATE.match(value)
+                if m:
+                    y, mth, d = map(int, m.groups())
+                    return dt.date(y, mth, d)
+            except ValueError:
+                pass
+        self.issue("date-invalid", where, f"{_text(value)!r} is not a date; use a date such as 1-3-2026")
+        return None
+
+    # -- cached values --------------------------------------------------------------------
+
+    def _check_cache(self, calc: _Sheet, s: IndicatorSet, slots: int, measurements: Sequence[MeasurementReading]) -> None:
+        layout = L.CalcLayout(slots, s.pillar_codes, s.phase_numbers)
+        by_slot = {m.slot: m for m in measurements}
+        cells = 0
+        stale: list[str] = []
+        for slot in range(slots):
+            m = by_slot.get(slot)
+            row = layout.slot_row(slot)
+            expected = {code: (m.pillars[code].phase if m else 0) for code in s.pillar_codes}
+            for code in s.pillar_codes:
+                got = calc.get(row, layout.slot_pillar_col(code))
+                if got in ("", None):
+                    continue
+                cells += 1
+                if not isinstance(got, (int, float)) or got != expected[code]:
+                    stale.append(f"{L.name_phase(code, slot)} shows {_text(got)}, computed {expected[code]}")
+        if cells == 0 and measurements:
+            self.issue("cache-missing", None,
+                       "the formulas have no stored results (the file was saved by a program that does not "
+                       "calculate); open and save it in Excel or LibreOffice to see the phases there")  # fmt: skip
+        elif stale:
+            more = f" (and {len(stale) - 3} more)" if len(stale) > 3 else ""
+            first = f"{L.CALCULATION}!{L.cell(layout.slot_row(0), layout.slot_pillar_col(s.pillar_codes[0]))}"
+            self.issue("cache-stale", first,
+                       f"the phases stored in the file differ from the computed ones: {'; '.join(stale[:3])}{more}; "
+                       "the file is stale or was edited (the computed phases are reported)")  # fmt: skip
+
+
+def _norm_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+__all__ = [
+    "ISSUE_CODES",
+    "InputError",
+    "Issue",
+    "MeasurementReading",
+    "PillarReading",
+    "SetRef",
+    "WorkbookReading",
+    "WorkbookRefused",
+    "read_workbook",
+]

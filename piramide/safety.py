@@ -1,0 +1,172 @@
+"""Refuse hostile or wrong files before any spreadsheet parser sees them.
+
+A workbook arrives by e-mail; it may be anything. :func:`open_package`
+reads the file once, read-only, into memory and checks the container
+itself: size, zip structure, entry count, uncompressed size and
+compression ratio (zip bombs), encryption, macros, links to other files,
+embedded objects, and XML with document type or entity declarations
+(billion laughs, external entities). Only then is it handed to the parser,
+from memory: the file on disk is never opened for writing.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+"""A filled-in dashboard is about 60 kB; 20 MB leaves room for pasted notes."""
+MAX_ENTRIES = 500
+MAX_TOTAL_UNCOMPRESSED = 100 * 1024 * 1024
+MAX_ENTRY_UNCOMPRESSED = 50 * 1024 * 1024
+MAX_RATIO = 200
+"""Spreadsheet XML compresses about 5 to 30 times; bombs compress thousands of times."""
+_RATIO_FLOOR = 1024 * 1024  # small entries may have any ratio
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTED_MARKERS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
+
+
+class WorkbookRefused(InputError):
+    """The file is not a workbook we will read (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Package:
+    """A checked xlsx package, held in memory."""
+
+    path: Path
+    data: bytes
+    names: tuple[str, ...]
+
+    def stream(self) -> io.BytesIO:
+        return io.BytesIO(self.data)
+
+
+def open_package(path: Path) -> Package:
+    """Read ``path`` (read-only) and check it is a safe, plain xlsx package."""
+    path = Path(path)
+    shown = str(path)
+    if not path.exists():
+        raise WorkbookRefused(f"{shown}: no such file")
+    if path.is_dir():
+        raise WorkbookRefused(f"{shown}: is a folder, not a workbook")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise WorkbookRefused(
+                f"{shown}: too large for a dashboard ({size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)"
+            )
+        with open(path, "rb") as handle:  # read-only; nothing is ever written back
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise WorkbookRefused(f"{shown}: cannot be read ({exc.strerror or exc})") from exc
+    return check_bytes(data, path)
+
+
+def check_bytes(data: bytes, path: Path) -> Package:
+    """The checks of :func:`open_package`, on bytes already read."""
+    shown = str(path)
+    if not data:
+        raise WorkbookRefused(f"{shown}: is empty (0 bytes), not a workbook")
+    if data.startswith(_OLE_MAGIC):
+        if any(marker in data for marker in _ENCRYPTED_MARKERS):
+            raise WorkbookRefused(
+                f"{shown}: is password-encrypted; save it without a password to open (Bestand > Info > "
+                "Werkmap beveiligen) and send it again"
+            )
+        raise WorkbookRefused(f"{shown}: is an old Excel 97-2003 file (.xls); only .xlsx dashboards can be read")
+    if not data.startswith(_ZIP_MAGIC):
+        if _looks_like_text(data):
+            if Path(path).suffix.lower() == ".xlsx":
+                raise WorkbookRefused(f"{shown}: is a text file (a CSV?) renamed to .xlsx, not a workbook")
+            raise WorkbookRefused(f"{shown}: is a text file, not an .xlsx workbook")
+        raise WorkbookRefused(f"{shown}: is not an .xlsx workbook (not a zip package)")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise WorkbookRefused(f"{shown}: is damaged or truncated ({exc}); ask for the file again") from exc
+    if len(infos) > MAX_ENTRIES:
+        raise WorkbookRefused(f"{shown}: has {len(infos)} parts (at most {MAX_ENTRIES}); refused as a possible zip bomb")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise WorkbookRefused(f"{shown}: has two parts with the same name; refused as damaged or crafted")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_TOTAL_UNCOMPRESSED:
+        raise WorkbookRefused(
+            f"{shown}: unpacks to {total / 1e6:.0f} MB (at most {MAX_TOTAL_UNCOMPRESSED / 1e6:.0f} MB); refused as a possible zip bomb"
+        )
+    for info in infos:
+        _check_entry(info, shown)
+    lowered = [n.lower() for n in names]
+    if "[content_types].xml" not in lowered or not any(n.startswith("xl/workbook.") for n in lowered):
+        raise WorkbookRefused(f"{shown}: is a zip file but not an .xlsx workbook")
+    if any(n.endswith("vbaproject.bin") or n.startswith("xl/macrosheets/") for n in lowered):
+        raise WorkbookRefused(f"{shown}: contains macros (.xlsm); dashboards have none, so it is refused")
+    if any(n.startswith("xl/externallinks/") for n in lowered):
+        raise WorkbookRefused(f"{shown}: has links to other workbooks (external links); remove them and save again")
+    if any(n.startswith(("xl/embeddings/", "xl/activex/")) or n == "xl/connections.xml" for n in lowered):
+        raise WorkbookRefused(f"{shown}: contains embedded objects or data connections; dashboards have none")
+    for info in infos:
+        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            content = _read_entry(archive, info, shown)
+            if b"macroEnabled" in content and info.filename == "[Content_Types].xml":
+                raise WorkbookRefused(f"{shown}: is a macro-enabled workbook (.xlsm); refused")
+            _check_xml(content, info.filename, shown)
+    return Package(Path(path), data, tuple(names))
+
+
+def _check_entry(info: zipfile.ZipInfo, shown: str) -> None:
+    if info.flag_bits & 0x1:
+        raise WorkbookRefused(f"{shown}: has encrypted parts; refused")
+    if info.file_size > MAX_ENTRY_UNCOMPRESSED:
+        raise WorkbookRefused(f"{shown}: part {info.filename} unpacks to {info.file_size / 1e6:.0f} MB; refused as a possible zip bomb")
+    if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise WorkbookRefused(
+            f"{shown}: part {info.filename} is compressed {info.file_size // max(info.compress_size, 1)} times; "
+            "refused as a possible zip bomb"
+        )
+
+
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bytes:
+    """Decompress one part, never more than it declares (a lying header is a bomb)."""
+    try:
+        with archive.open(info) as handle:
+            content = handle.read(info.file_size + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise WorkbookRefused(f"{shown}: part {info.filename} is damaged ({exc}); ask for the file again") from exc
+    except Exception as exc:  # zlib.error and friends from a crafted stream
+        raise WorkbookRefused(f"{shown}: part {info.filename} is damaged ({type(exc).__name__}); ask for the file again") from exc
+    if len(content) > info.file_size:
+        raise WorkbookRefused(f"{shown}: part {info.filename} is larger than it says; refused as crafted")
+    return content
+
+
+def _check_xml(content: bytes, name: str, shown: str) -> None:
+    head = content
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = content.decode("utf-16", errors="replace").encode("utf-8")
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise WorkbookRefused(
+            f"{shown}: part {name} declares a document type or entities (possible XML bomb or external entity); refused"
+        )
+
+
+def _looks_like_text(data: bytes) -> bool:
+    sample = data[:4096]
+    if b"\x00" in sample:
+        return False
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            sample.decode("cp1252")
+        except UnicodeDecodeError:
+            return False
+    return True
