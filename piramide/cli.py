@@ -20,10 +20,12 @@ import click
 
 from . import __version__
 from . import layout as L
-from ._files import OutputExistsError, safe_file_stem
+from ._files import OutputExistsError, safe_file_stem, write_atomic
 from .batch import BatchOutcome, build_batch, read_gemeenten_csv
 from .errors import InputError, PiramideError, SetError
 from .model import IndicatorSet
+from .progress import region_progress
+from .progress_out import csv_bytes, format_text, overview_bytes
 from .reader import WorkbookReading, read_workbook
 from .sets import load_set
 from .writer import build_workbook
@@ -225,6 +227,45 @@ def check(paths: tuple[Path, ...]) -> int:
     return code
 
 
+@cli.command("progress")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the progress as JSON (the documented contract).")
+@click.option("--xlsx", "xlsx_out", type=click.Path(path_type=Path), help="Also write an overview workbook (Dutch).")
+@click.option("--csv", "csv_out", type=click.Path(path_type=Path),
+              help="Also write a CSV in long format (UTF-8 with BOM, ';', decimal comma) for Excel and Power BI.")  # fmt: skip
+@click.option("--force", is_flag=True, help="Overwrite existing --xlsx/--csv files.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Reference date for '15 months' (default: today).")
+def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
+    """Phases over the measurements, per municipality and for a region.
+
+    PATH is a workbook or a folder (searched recursively for .xlsx). A file
+    that cannot be read or has errors is listed with its reason and never
+    stops the others. Exit 0 when all files were used, 1 when some were not.
+    """
+    files = find_workbooks(paths)
+    if not files:
+        _error("no .xlsx files found in " + ", ".join(map(str, paths)))
+        return EXIT_UNUSABLE
+    for out in (xlsx_out, csv_out):
+        if out is not None and out.exists() and not force:
+            _error(f"{out}: exists already; use --force to overwrite it")
+            return EXIT_INVALID
+    show_bar = sys.stderr.isatty() and len(files) >= 20
+    with click.progressbar(length=len(files), label="Reading", file=sys.stderr) if show_bar else _nullbar() as bar:
+        result = region_progress(files, today=today.date() if today else None, on_done=lambda: bar.update(1))
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_text(result))
+    if csv_out is not None:
+        write_atomic(csv_out, csv_bytes(result), force=force)
+        click.echo(f"{csv_out}: CSV written", err=True)
+    if xlsx_out is not None:
+        write_atomic(xlsx_out, overview_bytes(result), force=force)
+        click.echo(f"{xlsx_out}: overview workbook written", err=True)
+    return EXIT_INVALID if result.errors else EXIT_OK
+
+
 def _format_reading(r: WorkbookReading) -> str:
     s = r.indicator_set
     lines = [
@@ -334,6 +375,9 @@ def run(argv: list[str] | None = None) -> int:
     except SetError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
+        return EXIT_INVALID
+    except OutputExistsError as exc:
+        _error(str(exc))
         return EXIT_INVALID
     except InputError as exc:
         _error(str(exc))

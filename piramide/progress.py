@@ -1,0 +1,352 @@
+"""Progress after the 0-meting: per municipality and across a region.
+
+Data flow: paths -> workbooks (read with :mod:`piramide.reader`, in
+parallel) -> per municipality: history, changes, regressions, blocking
+indicators -> across the region: latest phases, distribution per calendar
+year, municipalities without a recent measurement. The result is plain data
+(:class:`RegionProgress`); :meth:`RegionProgress.to_json` is the JSON
+contract of ``piramide progress --json``. CSV and workbook output live in
+:mod:`piramide.progress_out`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError, PiramideError
+from .model import IndicatorSet
+from .reader import MeasurementReading, WorkbookReading, read_workbook
+
+STALE_AFTER_DAYS = 456  # 15 months
+PARALLEL_FROM = 16  # files; below this, reading in one process is faster
+
+
+@dataclass(frozen=True)
+class Regression:
+    pillar: str
+    from_slot: int
+    to_slot: int
+    from_phase: int
+    to_phase: int
+
+    def to_json(self) -> dict:
+        return {"pillar": self.pillar, "from_slot": self.from_slot, "to_slot": self.to_slot,
+                "from": self.from_phase, "to": self.to_phase}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    indicator: str
+    from_slot: int
+    to_slot: int
+    before: str | None
+    after: str | None
+
+
+@dataclass
+class GemeenteProgress:
+    """One municipality's history, from one workbook."""
+
+    gemeente: str
+    regio: str | None
+    code: str | None
+    file: str
+    reading: WorkbookReading
+    measurements: list[MeasurementReading]
+    change_since_baseline: dict[str, int]
+    change_since_previous: dict[str, int]
+    regressions: list[Regression]
+    changes: list[AnswerChange]
+    blocking: dict[str, list[str]]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def indicator_set(self) -> IndicatorSet:
+        return self.reading.indicator_set
+
+    @property
+    def latest(self) -> MeasurementReading | None:
+        return self.measurements[-1] if self.measurements else None
+
+    @property
+    def latest_date(self) -> dt.date | None:
+        dates = [m.date for m in self.measurements if m.date]
+        return max(dates) if dates else None
+
+    def to_json(self) -> dict:
+        return {
+            "gemeente": self.gemeente,
+            "regio": self.regio,
+            "file": self.file,
+            "set": self.reading.set.model_dump(),
+            "measurements": [
+                {
+                    "slot": m.slot,
+                    "label": m.label,
+                    "date": m.date.isoformat() if m.date else None,
+                    "phase": m.phase,
+                    "pillars": {code: p.phase for code, p in m.pillars.items()},
+                }
+                for m in self.measurements
+            ],
+            "change_since_baseline": self.change_since_baseline,
+            "change_since_previous": self.change_since_previous,
+            "regressions": [r.to_json() for r in self.regressions],
+            "changed_answers": [
+                {"indicator": c.indicator, "from_slot": c.from_slot, "to_slot": c.to_slot,
+                 "from": c.before, "to": c.after}  # fmt: skip
+                for c in self.changes
+            ],
+            "blocking": self.blocking,
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True)
+class FileError:
+    file: str
+    message: str
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "message": self.message}
+
+
+@dataclass
+class RegionProgress:
+    gemeenten: list[GemeenteProgress]
+    errors: list[FileError]
+    today: dt.date
+    files: int
+
+    @property
+    def pillar_codes(self) -> list[str]:
+        codes: list[str] = []
+        for g in self.gemeenten:
+            for code in g.indicator_set.pillar_codes:
+                if code not in codes:
+                    codes.append(code)
+        return codes
+
+    def distribution(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Per calendar year, per pillar (and ``totaal``), how many measurements reached each phase.
+
+        Each municipality counts once per year: its last measurement of that
+        year. Measurements without a date are left out (see :meth:`undated`).
+        """
+        result: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+        for g in self.gemeenten:
+            per_year: dict[int, MeasurementReading] = {}
+            for m in g.measurements:
+                if m.date:
+                    per_year[m.date.year] = m
+            for year, m in per_year.items():
+                for code, p in m.pillars.items():
+                    result[str(year)][code][str(p.phase)] += 1
+                result[str(year)]["totaal"][str(m.phase)] += 1
+        return {
+            year: {code: dict(sorted(c.items())) for code, c in pillars.items()}
+            for year, pillars in sorted(result.items())
+        }
+
+    def undated(self) -> int:
+        return sum(1 for g in self.gemeenten for m in g.measurements if m.date is None)
+
+    def overdue(self) -> list[GemeenteProgress]:
+        """Municipalities without a measurement in the last 15 months."""
+        limit = self.today - dt.timedelta(days=STALE_AFTER_DAYS)
+        return [g for g in self.gemeenten if g.latest_date is None or g.latest_date < limit]
+
+    def to_json(self) -> dict:
+        return {
+            "gemeenten": [g.to_json() for g in self.gemeenten],
+            "errors": [e.to_json() for e in self.errors],
+            "region": {
+                "today": self.today.isoformat(),
+                "files": self.files,
+                "latest": {
+                    g.gemeente: {
+                        "pillars": {c: p.phase for c, p in g.latest.pillars.items()} if g.latest else {},
+                        "phase": g.latest.phase if g.latest else None,
+                        "change_since_baseline": g.change_since_baseline,
+                    }
+                    for g in self.gemeenten
+                },
+                "distribution_per_year": self.distribution(),
+                "undated_measurements": self.undated(),
+                "without_recent_measurement": [
+                    {"gemeente": g.gemeente, "latest_date": g.latest_date.isoformat() if g.latest_date else None}
+                    for g in self.overdue()
+                ],
+            },
+        }
+
+
+# --- per municipality -------------------------------------------------------------------
+
+
+def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
+    """History, changes, regressions and blocking indicators of one read workbook."""
+    s = reading.indicator_set
+    ms = reading.measurements
+    codes = list(s.pillar_codes)
+    change_base: dict[str, int] = {}
+    change_prev: dict[str, int] = {}
+    if ms:
+        first, last = ms[0], ms[-1]
+        prev = ms[-2] if len(ms) > 1 else ms[-1]
+        for code in codes:
+            change_base[code] = last.pillars[code].phase - first.pillars[code].phase
+            change_prev[code] = last.pillars[code].phase - prev.pillars[code].phase
+        change_base["totaal"] = last.phase - first.phase
+        change_prev["totaal"] = last.phase - prev.phase
+    regressions = []
+    changes = []
+    for before, after in zip(ms, ms[1:], strict=False):
+        for code in codes:
+            a, b = before.pillars[code].phase, after.pillars[code].phase
+            if b < a:
+                regressions.append(Regression(code, before.slot, after.slot, a, b))
+        for ind in s.indicators:
+            x, y = before.answers.get(ind.id), after.answers.get(ind.id)
+            if x != y:
+                changes.append(AnswerChange(ind.id, before.slot, after.slot, x, y))
+    return GemeenteProgress(
+        gemeente=reading.gemeente,
+        regio=reading.regio,
+        code=reading.code,
+        file=reading.file,
+        reading=reading,
+        measurements=list(ms),
+        change_since_baseline=change_base,
+        change_since_previous=change_prev,
+        regressions=regressions,
+        changes=changes,
+        blocking=blocking_indicators(s, ms[-1]) if ms else {},
+    )
+
+
+def blocking_indicators(s: IndicatorSet, m: MeasurementReading) -> dict[str, list[str]]:
+    """Per pillar below the top phase: the applicable indicators of the next phase not answered with full points.
+
+    These are what stands between the pillar and its next phase (with their
+    *handvat*, the to-do list). Blank answers count as not met; ``n.v.t.``
+    indicators are not applicable and so never block.
+    """
+    full = {a.label for a in s.answers if a.applicable and a.points == max(x.points for x in s.answers if x.applicable)}
+    not_applicable = {a.label for a in s.answers if not a.applicable}
+    top = max(s.phase_numbers)
+    result: dict[str, list[str]] = {}
+    for code in s.pillar_codes:
+        phase = m.pillars[code].phase
+        if phase >= top:
+            continue
+        result[code] = [
+            ind.id
+            for ind in s.indicators_of(code, phase + 1)
+            if m.answers.get(ind.id) not in full and m.answers.get(ind.id) not in not_applicable
+        ]
+    return result
+
+
+# --- the region ---------------------------------------------------------------------------
+
+
+def _read_one(path: Path) -> WorkbookReading | FileError:
+    try:
+        reading = read_workbook(path)
+    except InputError as exc:
+        return FileError(str(path), str(exc).removeprefix(f"{path}: "))
+    except PiramideError as exc:
+        return FileError(str(path), str(exc))
+    errors = reading.errors
+    if errors:
+        first = errors[0]
+        where = f"{first.location}: " if first.location else ""
+        more = f" (and {len(errors) - 1} more; run piramide check)" if len(errors) > 1 else ""
+        return FileError(str(path), f"has {len(errors)} error{'s' if len(errors) > 1 else ''}: {where}{first.message}{more}")
+    return reading
+
+
+def read_all(
+    files: Sequence[Path], workers: int | None = None, on_done: Callable[[], None] | None = None
+) -> list[WorkbookReading | FileError]:
+    """Read workbooks, in parallel over the cores when there are many; results in input order."""
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(files) < PARALLEL_FROM:
+        out = []
+        for f in files:
+            out.append(_read_one(f))
+            if on_done:
+                on_done()
+        return out
+    with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
+        out = []
+        for result in pool.map(_read_one, files, chunksize=max(1, len(files) // (workers * 8))):
+            out.append(result)
+            if on_done:
+                on_done()
+        return out
+
+
+def _key(reading: WorkbookReading) -> str:
+    return (reading.code or reading.gemeente).strip().casefold()
+
+
+def region_progress(
+    files: Iterable[Path],
+    today: dt.date | None = None,
+    workers: int | None = None,
+    on_done: Callable[[], None] | None = None,
+) -> RegionProgress:
+    """Read every workbook and compute the progress per municipality and for the region.
+
+    Files that cannot be read, or that have errors, are listed in
+    ``errors`` and never stop the others. When two workbooks hold the same
+    municipality (same code, or same name), the one with the latest
+    measurement is used and the other is noted.
+    """
+    files = list(files)
+    results = read_all(files, workers, on_done)
+    errors = [r for r in results if isinstance(r, FileError)]
+    by_key: dict[str, list[WorkbookReading]] = defaultdict(list)
+    for r in results:
+        if isinstance(r, WorkbookReading):
+            by_key[_key(r)].append(r)
+    gemeenten = []
+    for readings in by_key.values():
+        chosen = max(readings, key=_recency)
+        g = gemeente_progress(chosen)
+        for other in readings:
+            if other is chosen:
+                continue
+            if _recency(other)[:2] == _recency(chosen)[:2]:
+                why = "both have the same latest measurement; the first file is used"
+            else:
+                why = f"{chosen.file} has the later measurement and is used"
+            g.notes.append(f"{other.file} holds {other.gemeente} too; {why}")
+        gemeenten.append(g)
+    gemeenten.sort(key=lambda g: (g.gemeente.casefold(), g.file))
+    return RegionProgress(gemeenten, errors, today or dt.date.today(), len(files))
+
+
+def _recency(reading: WorkbookReading) -> tuple:
+    dates = [m.date for m in reading.measurements if m.date]
+    latest_slot = max((m.slot for m in reading.measurements), default=-1)
+    # Later measurement first; on a tie, the file that sorts first (the choice must not depend on order).
+    return (max(dates) if dates else dt.date.min, latest_slot, _Desc(reading.file))
+
+
+class _Desc(str):
+    """A string that sorts in reverse, so that max() picks the first file name on ties."""
+
+    def __lt__(self, other):
+        return str.__gt__(self, other)
+
+    def __gt__(self, other):
+        return str.__lt__(self, other)
