@@ -275,6 +275,9 @@ def overview_bytes(p: RegionProgress) -> bytes:
         row += len(years) + 4
     ws.set_column(0, 0, 22)
     ws.set_column(1, 2 + top, 11)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
     if years:
         chart_row = 3
         for code in [*codes, "totaal"]:

@@ -122,6 +122,27 @@ class _Sheet(Worksheet):
         return formula
 
 
+def next_phase_rule(s: IndicatorSet, slots: int, row: int) -> str:
+    """The condition (without ``=``) that marks row ``row`` (1-based) of Vragenlijst.
+
+    True when the row's indicator belongs to the phase just above its
+    pillar's phase in the latest measurement with answers, and its answer
+    there is not the full-points answer (``ja``) nor not applicable.
+    """
+    first, last = L.col_letter(L.answer_col(0)), L.col_letter(L.note_col(slots - 1))
+    answer = f"INDEX(${first}{row}:${last}{row},1,2*{L.NAME_LATEST}+1)"
+    top = max(a.points for a in s.answers if a.applicable)
+    ok = [a.label for a in s.answers if (a.applicable and a.points == top) or not a.applicable]
+    phase = f"${L.col_letter(L.Q_COL_PHASE)}{row}"
+    pillar = f"${L.col_letter(L.Q_COL_PILLAR)}{row}"
+    return (
+        f'AND({L.NAME_LATEST}>=0,{phase}<>"",'
+        f"{phase}=INDEX({L.NAME_LATEST_PHASES},1,MATCH({pillar},{L.NAME_PILLAR_CODES},0))+1,"
+        + ",".join(f"{answer}<>{_str(label)}" for label in ok)
+        + ")"
+    )
+
+
 def _str(text: str) -> str:
     """A string literal inside a formula."""
     return '"' + text.replace('"', '""') + '"'
@@ -196,6 +217,8 @@ class _Writer:
         self.f_layer = add({**base, "border": 2, "align": "center", "valign": "vcenter", "bold": True, "font_size": 12})
         self.f_legend = add({**base, "align": "right", "valign": "vcenter", "italic": True})
         self.f_small = add({**base, "font_size": 8, "font_color": "#595959", "text_wrap": True})
+        self.f_next = add({"bg_color": "#F8CBAD", "bold": True})
+        self.f_small_next = add({**base, "font_size": 8, "bg_color": "#F8CBAD", "text_wrap": True})
         self.f_ok = add({"bg_color": "#C6EFCE", "font_color": "#006100"})
         self.f_mid = add({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
         self.f_bad = add({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
@@ -346,6 +369,14 @@ class _Writer:
             ws.set_column(L.answer_col(slot), L.answer_col(slot), 14)
             ws.set_column(L.note_col(slot), L.note_col(slot), 32, self.f_note_col)
         ws.set_row(L.Q_ROW_HEADER, 30)
+        # The indicators that block the next phase in the latest measurement stand out.
+        ws.conditional_format(
+            first, 0, last, L.Q_COL_HANDVAT,
+            {"type": "formula", "criteria": "=" + next_phase_rule(self.set, slots, first + 1), "format": self.f_next},
+        )  # fmt: skip
+        ws.write_string(L.Q_ROW_BY, L.Q_COL_HANDVAT,
+                        "Oranje: nodig voor de volgende fase van de pijler (nog niet 'ja' in de laatste meting).",
+                        self.f_small_next)  # fmt: skip
         ws.freeze_panes(L.Q_FIRST_ROW, L.Q_COL_TEXT + 1)
         ws.autofilter(L.Q_ROW_HEADER, 0, last, last_col)
         ws.repeat_rows(L.Q_ROW_HEADER)
@@ -440,6 +471,11 @@ class _Writer:
         terms = ",".join(f"IF({answered_col}{c.slot_row(n) + 1}>0,{n},-1)" for n in range(spec.slots))
         ws.write_formula(L.C_ROW_LATEST, 1, f"=MAX({terms},-1)", self.f_num, self.latest)
         self._name(L.NAME_LATEST, L.CALCULATION, L.cell(L.C_ROW_LATEST, 1, True))
+        first_p, last_p = c.slot_pillar_col(s.pillar_codes[0]), c.slot_pillar_col(s.pillar_codes[-1])
+        self._name(L.NAME_LATEST_PHASES, L.CALCULATION,
+                   f"{L.cell(c.latest_row, first_p, True)}:{L.cell(c.latest_row, last_p, True)}")  # fmt: skip
+        self._name(L.NAME_PILLAR_CODES, L.CALCULATION,
+                   f"{L.cell(L.C_SLOT_HEADER_ROW, first_p, True)}:{L.cell(L.C_SLOT_HEADER_ROW, last_p, True)}")  # fmt: skip
         r = c.latest_row
         ws.write_string(r, 0, L.C_LATEST_LABEL, self.f_label)
         for pillar in [*s.pillar_codes, None]:

@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Set up and run the main job on the bundled reference set:
-# validate it, show it, and generate a blank dashboard in workbooks/demo/.
+#  1. validate and show the reference set;
+#  2. write a blank dashboard for an example municipality;
+#  3. simulate a small FICTIONAL region (12 gemeenten, 3 yearly measurements each);
+#  4. run `piramide progress` on it: the overview workbook and the CSV.
+# Everything is written to workbooks/demo/ (replaced on every run).
 set -euo pipefail
 source "$(dirname "$0")/_venv.sh"
 cd "$ROOT"
 P="$VENV/bin/piramide"
+OUT=workbooks/demo
 "$P" sets validate
 "$P" sets show | head -n 16
-mkdir -p workbooks/demo
-"$P" new --gemeente "Voorbeeldgemeente" --regio "Voorbeeldregio" --out workbooks/demo/Voorbeeldgemeente.xlsx --force
-echo "Open workbooks/demo/Voorbeeldgemeente.xlsx in Excel or LibreOffice."
+mkdir -p "$OUT"
+"$P" new --gemeente "Voorbeeldgemeente" --regio "Voorbeeldregio" --out "$OUT/Voorbeeldgemeente.xlsx" --force
+"$VENV/bin/python" scripts/simulate_region.py --out "$OUT/regio" --n 12 --measurements 3 --force
+"$P" progress "$OUT/regio" --xlsx "$OUT/voortgang.xlsx" --csv "$OUT/voortgang.csv" --force | head -n 20
+echo
+echo "Done. In $OUT: a blank dashboard (Voorbeeldgemeente.xlsx), a fictional region (regio/),"
+echo "its overview workbook (voortgang.xlsx) and CSV (voortgang.csv)."

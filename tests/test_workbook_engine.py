@@ -244,3 +244,35 @@ def test_workbook_bytes_are_a_valid_zip_that_openpyxl_reads_without_warnings():
     data = workbook_bytes(WorkbookSpec(reference_set(), "Zipstad"))
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames == list(L.SHEET_ORDER)
+
+
+def test_next_phase_highlight_rule_marks_the_blocking_indicators(tmp_path, lo_profile):
+    """The conditional-format rule, evaluated by LibreOffice, marks exactly the blocking indicators."""
+    import openpyxl as ox
+
+    from piramide.progress import blocking_indicators
+    from piramide.reader import read_workbook
+    from piramide.writer import next_phase_rule
+
+    s = reference_set()
+    grids = [random_grid(s, seed=700), random_grid(s, seed=701, p_yes=0.85)]
+    blank = build_workbook(tmp_path / "blank.xlsx", gemeente="Markeerdam")
+    filled = tmp_path / "marked.xlsx"
+    fill_openpyxl(blank, filled, grids)
+    wb = ox.load_workbook(filled)
+    ws = wb[L.QUESTIONS]
+    probe = L.note_col(4) + 3  # a spare column to the right of the slots
+    for row in range(L.Q_FIRST_ROW + 1, ws.max_row + 1):
+        if ws.cell(row, 1).value:
+            ws.cell(row, probe).value = f"=IF({next_phase_rule(s, 5, row)},1,0)"
+    wb.save(filled)
+    (out,) = recalc([filled], tmp_path / "out", lo_profile)
+    marked = set()
+    values = ox.load_workbook(out, data_only=True)[L.QUESTIONS]
+    for row in range(L.Q_FIRST_ROW + 1, values.max_row + 1):
+        if values.cell(row, 1).value and values.cell(row, probe).value == 1:
+            marked.add(values.cell(row, 1).value)
+    latest = read_workbook(filled).measurements[-1]
+    expected = {i for ids in blocking_indicators(s, latest).values() for i in ids}
+    assert expected, "the grids should leave something to do"
+    assert marked == expected
