@@ -253,16 +253,17 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
     show_bar = sys.stderr.isatty() and len(files) >= 20
     with click.progressbar(length=len(files), label="Reading", file=sys.stderr) if show_bar else _nullbar() as bar:
         result = region_progress(files, today=today.date() if today else None, on_done=lambda: bar.update(1))
-    if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(format_text(result))
+    # Files first: a reader of stdout that stops early (| head) must not cost them.
     if csv_out is not None:
         write_atomic(csv_out, csv_bytes(result), force=force)
         click.echo(f"{csv_out}: CSV written", err=True)
     if xlsx_out is not None:
         write_atomic(xlsx_out, overview_bytes(result), force=force)
         click.echo(f"{xlsx_out}: overview workbook written", err=True)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_text(result))
     return EXIT_INVALID if result.errors else EXIT_OK
 
 

@@ -12,6 +12,7 @@ from memory: the file on disk is never opened for writing.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,10 @@ MAX_ENTRY_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_RATIO = 200
 """Spreadsheet XML compresses about 5 to 30 times; bombs compress thousands of times."""
 _RATIO_FLOOR = 1024 * 1024  # small entries may have any ratio
+MAX_SHEET_CELLS = 1_000_000
+"""A dashboard sheet spans some 15,000 cells. The parser fills the whole rectangle from the
+first to the last cell with a value, so one cell typed at XFD1048576 would ask for
+17 billion cells (the process aborts): such sheets are refused before parsing."""
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -119,6 +124,8 @@ def check_bytes(data: bytes, path: Path) -> Package:
             if b"macroEnabled" in content and info.filename == "[Content_Types].xml":
                 raise WorkbookRefused(f"{shown}: is a macro-enabled workbook (.xlsm); refused")
             _check_xml(content, info.filename, shown)
+            if info.filename.lower().startswith("xl/worksheets/"):
+                _check_extent(content, info.filename, shown)
     return Package(Path(path), data, tuple(names))
 
 
@@ -156,6 +163,64 @@ def _check_xml(content: bytes, name: str, shown: str) -> None:
         raise WorkbookRefused(
             f"{shown}: part {name} declares a document type or entities (possible XML bomb or external entity); refused"
         )
+
+
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])([^>]*)>")
+_CELL_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,3})\$?([0-9]{1,9})["']""")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])([^>]*)>")
+_ROW_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']([0-9]{1,9})["']""")
+
+
+def _check_extent(content: bytes, name: str, shown: str) -> None:
+    """Refuse a sheet whose cells with content span more than :data:`MAX_SHEET_CELLS`.
+
+    Counted as the parser places them: from the first to the last cell that is
+    not empty (``<c .../>`` is a formatted empty cell, which it skips); a cell
+    without a reference is placed after the previous one, so those are counted
+    conservatively.
+    """
+    top = left = 1 << 40
+    bottom = right = 0
+    loose = 0
+    for match in _CELL_TAG.finditer(content):
+        attrs = match.group(1)
+        if attrs.endswith(b"/"):
+            continue
+        ref = _CELL_REF.search(attrs)
+        if ref is None:
+            loose += 1
+            continue
+        row, col = int(ref.group(2)), _col_number(ref.group(1))
+        top, bottom, left, right = min(top, row), max(bottom, row), min(left, col), max(right, col)
+    if loose:  # placed after their neighbours: assume the worst
+        rows = [int(m.group(1)) for t in _ROW_TAG.finditer(content) if (m := _ROW_REF.search(t.group(1)))]
+        top, left = 1, 1
+        bottom = max([bottom, *rows]) + content.count(b"row") + 1
+        right = right + loose
+    if bottom == 0:
+        return
+    area = (bottom - top + 1) * (right - left + 1)
+    if area > MAX_SHEET_CELLS:
+        where = f"{_col_letters(right)}{bottom}"
+        raise WorkbookRefused(
+            f"{shown}: part {name} has content up to cell {where} ({area:,} cells to read; at most "
+            f"{MAX_SHEET_CELLS:,}); delete the cells far outside the dashboard and save again"
+        )
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _col_letters(n: int) -> str:
+    letters = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters or "A"
 
 
 def _looks_like_text(data: bytes) -> bool:

@@ -15,7 +15,10 @@ OUT=workbooks/demo
 mkdir -p "$OUT"
 "$P" new --gemeente "Voorbeeldgemeente" --regio "Voorbeeldregio" --out "$OUT/Voorbeeldgemeente.xlsx" --force
 "$VENV/bin/python" scripts/simulate_region.py --out "$OUT/regio" --n 12 --measurements 3 --force
-"$P" progress "$OUT/regio" --xlsx "$OUT/voortgang.xlsx" --csv "$OUT/voortgang.csv" --force | head -n 20
+"$P" progress "$OUT/regio" --xlsx "$OUT/voortgang.xlsx" --csv "$OUT/voortgang.csv" --force --today "$(date +%F)" \
+  > "$OUT/voortgang.txt" || status=$?
+head -n 16 "$OUT/voortgang.txt"
+[ "${status:-0}" -le 1 ] || exit "$status"
 echo
 echo "Done. In $OUT: a blank dashboard (Voorbeeldgemeente.xlsx), a fictional region (regio/),"
-echo "its overview workbook (voortgang.xlsx) and CSV (voortgang.csv)."
+echo "its overview workbook (voortgang.xlsx), CSV (voortgang.csv) and the full report (voortgang.txt)."
