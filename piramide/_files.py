@@ -6,6 +6,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import PiramideError
@@ -34,12 +35,14 @@ def safe_file_stem(name: str, fallback: str = "gemeente") -> str:
     return stem
 
 
-def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
+def write_atomic(path: Path, data: bytes, force: bool = False, verify: Callable[[Path], None] | None = None) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder.
 
     Without ``force`` an existing file is left untouched and
     :class:`OutputExistsError` is raised; the check and the final link are one
-    atomic step, so two writers cannot both win.
+    atomic step, so two writers cannot both win. ``verify`` is called with
+    the temporary file before it is moved into place; if it raises, nothing
+    is written.
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
@@ -54,6 +57,8 @@ def write_atomic(path: Path, data: bytes, force: bool = False) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644 & ~_umask())
+        if verify is not None:
+            verify(tmp)
         if force:
             os.replace(tmp, path)
         else:

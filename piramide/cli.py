@@ -28,9 +28,13 @@ from .progress import region_progress
 from .progress_out import csv_bytes, format_text, overview_bytes
 from .reader import WorkbookReading, read_workbook
 from .sets import load_set
+from .upgrade import UpgradeRefused, upgrade_workbook
 from .writer import build_workbook
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
+
+# click >= 8.2 raises this (a UsageError) for a group called without a command; it carries the help text.
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def _error(message: str) -> None:
@@ -267,6 +271,69 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
     return EXIT_INVALID if result.errors else EXIT_OK
 
 
+@cli.command("upgrade")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--set", "set_path", type=click.Path(path_type=Path), help="The new indicator set (YAML).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The new workbook (never the input).")
+@click.option("--slots", type=click.IntRange(1, L.MAX_SLOTS), help="Slots in the new workbook (only more, never fewer).")
+@click.option("--allow-drop", is_flag=True, help="Drop answers that have no place in the new set (saved to a CSV).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output (and its .dropped.csv).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def upgrade(file: Path, set_path: Path | None, out: Path, slots, allow_drop: bool, force: bool, as_json: bool) -> int:
+    """Carry a filled-in dashboard to a new indicator set and/or more slots.
+
+    Every measurement, answer, note, date and "ingevuld door" is carried
+    over; answers are matched by id, or through the new set's `replaces`.
+    When answers would be dropped it refuses (exit 1) unless --allow-drop,
+    which saves them to OUT.dropped.csv. The new file is read back and
+    compared before it is put in place; the input is never modified.
+    """
+    new_set = load_set(set_path) if set_path is not None else None
+    try:
+        plan = upgrade_workbook(file, out, new_set=new_set, slots=slots, allow_drop=allow_drop, force=force)
+    except UpgradeRefused as exc:
+        if as_json and exc.plan is not None:
+            click.echo(json.dumps(exc.plan.to_json(), ensure_ascii=False, indent=2))
+        elif exc.plan is not None:
+            click.echo(_format_upgrade(exc.plan))
+        _error(str(exc))
+        return EXIT_INVALID
+    if as_json:
+        click.echo(json.dumps(plan.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_format_upgrade(plan))
+    return EXIT_OK
+
+
+def _format_upgrade(p) -> str:
+    old, new = p.old_set, p.new_set
+    lines = [
+        f"{p.input} -> {p.output or '(not written)'}",
+        f"  set    {old.id} {old.version} -> {new.id} {new.version}",
+        f"  slots  {p.old_slots} -> {p.new_slots}",
+        f"  carried: {len(p.carried)} indicators (same id)",
+    ]
+    if p.text_changed:
+        lines.append(f"  statement changed, answers carried: {', '.join(p.text_changed)}")
+    for m in p.mapped:
+        detail = "; ".join(
+            f"{L.slot_label(slot)}: " + ", ".join(f"{k}={v or '-'}" for k, v in a["from"].items()) + f" -> {a['to'] or '-'}"
+            for slot, a in sorted(m.answers.items())
+        )
+        lines.append(f"  mapped: {', '.join(m.sources)} -> {m.to}" + (f" ({detail})" if detail else ""))
+    for d in p.dropped:
+        answers = ", ".join(f"{L.slot_label(k)}={v}" for k, v in sorted(d.answers.items())) or "no answers"
+        notes = f", {len(d.notes)} note(s)" if d.notes else ""
+        lines.append(f"  dropped: {d.indicator} ({d.reason}): {answers}{notes}")
+    if p.new:
+        lines.append(f"  new, unanswered: {', '.join(p.new)}")
+    if p.dropped_csv:
+        lines.append(f"  dropped answers saved to {p.dropped_csv}")
+    if p.verified:
+        lines.append("  verified: the new workbook was read back and holds every carried answer, note, date and name")
+    return "\n".join(lines)
+
+
 def _format_reading(r: WorkbookReading) -> str:
     s = r.indicator_set
     lines = [
@@ -370,9 +437,18 @@ def run(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         _error("aborted")
         return 130
+    except _NO_ARGS_IS_HELP as exc:  # `piramide sets` alone: the help text, as click shows it
+        exc.show()
+        return EXIT_UNUSABLE
+    except click.UsageError as exc:
+        # One line, like every other error: click's default adds a usage block and a blank line.
+        message = " ".join(exc.format_message().split())
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        _error(message + hint)
+        return EXIT_UNUSABLE
     except click.ClickException as exc:
         exc.show()
-        return EXIT_UNUSABLE if isinstance(exc, click.UsageError) else exc.exit_code
+        return exc.exit_code
     except SetError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

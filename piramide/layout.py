@@ -197,6 +197,8 @@ M_KEYS = (
     "code",
     "slots",
     "indicator_rows",
+    "slot_sets",
+    "history",
     "set_json",
 )
 M_JSON_CHUNK = 30_000  # a cell holds at most 32,767 characters

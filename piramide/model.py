@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
@@ -69,6 +70,8 @@ class Indicator(_Frozen):
     text: str
     handvat: str
     source: str | None = None
+    replaces: tuple[str, ...] = ()
+    """Ids of a previous set version whose answers carry over to this indicator (upgrades)."""
 
 
 def answer_key(text: str) -> str:
@@ -133,6 +136,20 @@ class IndicatorSet(_Frozen):
             a.label: (Fraction(a.points) if a.applicable and a.points is not None else None)
             for a in self.answers
         }
+
+    @cached_property
+    def point_unit(self) -> int:
+        """The number of units in one point: the common denominator of all points (2 for 1/0.5/0)."""
+        unit = 1
+        for pts in self.points.values():
+            if pts is not None:
+                unit = unit * pts.denominator // math.gcd(unit, pts.denominator)
+        return unit
+
+    @cached_property
+    def point_units(self) -> dict[str, int | None]:
+        """Canonical label -> points in whole units of ``1 / point_unit``; ``None`` when not applicable."""
+        return {label: None if pts is None else int(pts * self.point_unit) for label, pts in self.points.items()}
 
     @cached_property
     def _answer_keys(self) -> dict[str, str]:

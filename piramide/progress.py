@@ -64,6 +64,7 @@ class GemeenteProgress:
     regressions: list[Regression]
     changes: list[AnswerChange]
     blocking: dict[str, list[str]]
+    set_changes: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -104,6 +105,7 @@ class GemeenteProgress:
                 for c in self.changes
             ],
             "blocking": self.blocking,
+            "set_changes": self.set_changes,
             "notes": self.notes,
         }
 
@@ -216,7 +218,14 @@ def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
             x, y = before.answers.get(ind.id), after.answers.get(ind.id)
             if x != y:
                 changes.append(AnswerChange(ind.id, before.slot, after.slot, x, y))
+    set_changes = []
+    for before, after in zip(ms, ms[1:], strict=False):
+        a, b = reading.set_of_slot(before.slot), reading.set_of_slot(after.slot)
+        if a != b:
+            set_changes.append({"from_slot": before.slot, "to_slot": after.slot, "from": a, "to": b,
+                                "pillars": set_differences(reading.history, a, b)})  # fmt: skip
     return GemeenteProgress(
+        set_changes=set_changes,
         gemeente=reading.gemeente,
         regio=reading.regio,
         code=reading.code,
@@ -229,6 +238,47 @@ def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
         changes=changes,
         blocking=blocking_indicators(s, ms[-1]) if ms else {},
     )
+
+
+def set_differences(history: list[dict], start: str, end: str) -> dict[str, dict[str, list]]:
+    """Per pillar, how the indicators differ between two set versions, from the upgrade history.
+
+    Follows the upgrades recorded in the workbook from ``start`` to ``end``
+    (``"<id> <version>"``) and lists per pillar the indicators ``dropped``,
+    ``added`` (new, unanswered before), ``mapped`` (new id <- old ids) and
+    ``text_changed``. Empty when the history does not connect them.
+    """
+
+    def label(ref: dict) -> str:
+        return f"{ref.get('id')} {ref.get('version')}"
+
+    chain, current = [], start
+    for record in history:
+        if label(record.get("from", {})) == current:
+            chain.append(record)
+            current = label(record.get("to", {}))
+            if current == end:
+                break
+    if current != end:
+        return {}
+    result: dict[str, dict[str, list]] = {}
+
+    def add(pillars: dict, kind: str, ident: str, value=None) -> None:
+        pillar = pillars.get(ident, "?")
+        bucket = result.setdefault(pillar, {"dropped": [], "added": [], "mapped": [], "text_changed": []})
+        bucket[kind].append(value if value is not None else ident)
+
+    for record in chain:
+        pillars = record.get("pillars", {})
+        for ident in record.get("dropped", []):
+            add(pillars, "dropped", ident)
+        for ident in record.get("new", []):
+            add(pillars, "added", ident)
+        for new, olds in record.get("mapped", {}).items():
+            add(pillars, "mapped", new, {"to": new, "from": list(olds)})
+        for ident in record.get("text_changed", []):
+            add(pillars, "text_changed", ident)
+    return dict(sorted(result.items()))
 
 
 def blocking_indicators(s: IndicatorSet, m: MeasurementReading) -> dict[str, list[str]]:

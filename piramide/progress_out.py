@@ -87,6 +87,13 @@ def _gemeente_text(g: GemeenteProgress) -> list[str]:
     if len(g.measurements) > 1:
         out.append("  since 0-meting: " + "  ".join(f"{c} {_signed(v)}" for c, v in g.change_since_baseline.items())
                    + "; since the previous: " + "  ".join(f"{c} {_signed(v)}" for c, v in g.change_since_previous.items()))  # fmt: skip
+    for change in g.set_changes:
+        out.append(f"  set changed between slot {change['from_slot']} and {change['to_slot']}: "
+                   f"{change['from']} -> {change['to']}")  # fmt: skip
+        for pillar, diff in change["pillars"].items():
+            parts = [f"{kind.replace('_', ' ')} {', '.join(x if isinstance(x, str) else x['to'] + ' <- ' + '+'.join(x['from']) for x in items)}"
+                     for kind, items in diff.items() if items]  # fmt: skip
+            out.append(f"    {pillar}: " + "; ".join(parts))
     for r in g.regressions:
         out.append(f"  REGRESSION: {r.pillar} went from phase {r.from_phase} to {r.to_phase} "
                    f"(slot {r.from_slot} -> {r.to_slot})")  # fmt: skip

@@ -14,6 +14,7 @@ to warn about stale or edited files.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -92,6 +93,20 @@ class WorkbookReading(BaseModel):
     _indicator_set: IndicatorSet | None = PrivateAttr(default=None)
     _slots: int = PrivateAttr(default=0)
     _code: str | None = PrivateAttr(default=None)
+    _slot_sets: list[str | None] = PrivateAttr(default_factory=list)
+    _history: list[dict] = PrivateAttr(default_factory=list)
+
+    def set_of_slot(self, slot: int) -> str:
+        """The set (``"<id> <version>"``) a slot was measured on: this file's set unless it was upgraded."""
+        own = f"{self.set.id} {self.set.version}"
+        if slot < len(self._slot_sets) and self._slot_sets[slot]:
+            return self._slot_sets[slot]
+        return own
+
+    @property
+    def history(self) -> list[dict]:
+        """Earlier upgrades of the workbook (``piramide upgrade``), oldest first."""
+        return self._history
 
     @property
     def indicator_set(self) -> IndicatorSet:
@@ -242,6 +257,8 @@ class _Reader:
                 issues=[],
             )
             reading._indicator_set, reading._slots, reading._code = s, slots, meta.get("code") or None
+            reading._slot_sets = _json_list(meta.get("slot_sets"), lambda x: x is None or isinstance(x, str))
+            reading._history = _json_list(meta.get("history"), lambda x: isinstance(x, dict))
             for name in (L.COVER, L.QUESTIONS, L.CALCULATION):
                 if name not in self.sheet_names:
                     self.issue("sheet-missing", None, f"the sheet {name} is missing; use the dashboard as it was sent")
@@ -284,7 +301,7 @@ class _Reader:
 
     def _indicator_set(self, meta: dict[str, str], sheet: _Sheet) -> IndicatorSet:
         try:
-            s = IndicatorSet.from_canonical_json(meta["set_json"])
+            s, self.texts = _set_from_json(meta["set_json"])
         except Exception as exc:
             raise WorkbookRefused(
                 f"{self.file}: the indicator set stored in the dashboard is damaged ({_short(exc)}); "
@@ -342,32 +359,41 @@ class _Reader:
                 continue
             columns[slot] = (a, n)
 
-        raw: list[dict[str, tuple[Any, str]]] = [{} for _ in range(slots)]
+        raw: list[dict[str, tuple[Any, int, int]]] = [{} for _ in range(slots)]
         notes: list[dict[str, str]] = [{} for _ in range(slots)]
-        seen: dict[str, str] = {}
+        seen: dict[str, int] = {}
         unknown_rows: list[tuple[int, str]] = []
+        texts = self.texts
+        by_id = s.by_id
         for r in range(header_row + 1, sheet.height):
-            ident = _text(sheet.get(r, L.Q_COL_ID)).strip()
+            row = sheet.rows[r - sheet.r0]
+            ident = row[L.Q_COL_ID - sheet.c0] if len(row) > L.Q_COL_ID - sheet.c0 else ""
+            if not isinstance(ident, str):
+                ident = _text(ident)
+            ident = ident.strip()
             if not ident:
                 continue  # a pillar heading or an empty row
             if ident in seen:
                 self.issue("row-duplicate", sheet.ref(r, L.Q_COL_ID),
-                           f"indicator {ident} appears again (first at {seen[ident]}); keep one row per indicator")  # fmt: skip
+                           f"indicator {ident} appears again (first at {sheet.ref(seen[ident], L.Q_COL_ID)}); "
+                           "keep one row per indicator")  # fmt: skip
                 continue
-            seen[ident] = sheet.ref(r, L.Q_COL_ID)
-            ind = s.by_id.get(ident)
+            seen[ident] = r
+            ind = by_id.get(ident)
             if ind is None:
                 unknown_rows.append((r, ident))
                 continue
-            self._check_row(sheet, r, ind)
+            self._check_row(sheet, r, ind, texts[ident])
             for slot, (a, n) in columns.items():
                 value = sheet.get(r, a)
-                if value not in ("", None):
-                    raw[slot][ident] = (value, sheet.ref(r, a))
+                if value != "" and value is not None:
+                    raw[slot][ident] = (value, r, a)
                 if n is not None:
-                    note = _text(sheet.get(r, n)).strip()
-                    if note:
-                        notes[slot][ident] = note
+                    note = sheet.get(r, n)
+                    if note != "" and note is not None:
+                        note = _text(note).strip()
+                        if note:
+                            notes[slot][ident] = note
         missing = [i for i in s.indicators if i.id not in seen]
         self._report_rows(sheet, s, unknown_rows, missing)
 
@@ -376,12 +402,12 @@ class _Reader:
         filled = []
         for slot in range(slots):
             answers: dict[str, str] = {}
-            for ident, (value, where) in raw[slot].items():
+            for ident, (value, r, c) in raw[slot].items():
                 try:
                     label = s.normalise_answer(value)
                 except Exception:
                     shown = _text(value)
-                    self.issue("answer-invalid", where, f"{shown!r} is not an answer; use {s.labels_text}")
+                    self.issue("answer-invalid", sheet.ref(r, c), f"{shown!r} is not an answer; use {s.labels_text}")
                     continue
                 if label is not None:
                     answers[ident] = label
@@ -394,7 +420,7 @@ class _Reader:
             if date is None and not any(i.code == "date-invalid" and i.location == sheet.ref(date_row, col) for i in self.issues):
                 self.issue("date-missing", sheet.ref(date_row, col), f"{L.slot_label(slot)} has answers but no date")
             result = score_measurement(s, answers)
-            m = MeasurementReading(
+            m = MeasurementReading.model_construct(
                 slot=slot,
                 label=L.slot_label(slot),
                 date=date,
@@ -403,7 +429,7 @@ class _Reader:
                 total=result.total,
                 answers={i.id: answers[i.id] for i in s.indicators if i.id in answers},
                 pillars={
-                    code: PillarReading(phase=p.phase, provisional=p.provisional, scores=p.scores())
+                    code: PillarReading.model_construct(phase=p.phase, provisional=p.provisional, scores=p.scores())
                     for code, p in result.pillars.items()
                 },
                 phase=result.phase,
@@ -419,7 +445,7 @@ class _Reader:
                 break
         return measurements
 
-    def _check_row(self, sheet: _Sheet, r: int, ind) -> None:
+    def _check_row(self, sheet: _Sheet, r: int, ind, expected_text: str) -> None:
         pillar = _text(sheet.get(r, L.Q_COL_PILLAR)).strip()
         phase = sheet.get(r, L.Q_COL_PHASE)
         text = _text(sheet.get(r, L.Q_COL_TEXT))
@@ -429,7 +455,7 @@ class _Reader:
         if _text(phase).strip() != str(ind.phase):
             self.issue("row-changed", sheet.ref(r, L.Q_COL_PHASE),
                        f"indicator {ind.id}: phase {_text(phase)!r}, but the set says {ind.phase}; restore the row")  # fmt: skip
-        if _norm_space(text) != _norm_space(ind.text):
+        if text != ind.text and _norm_space(text) != expected_text:
             self.issue("row-changed", sheet.ref(r, L.Q_COL_TEXT),
                        f"indicator {ind.id}: the statement was changed; the set says: {ind.text!r}")  # fmt: skip
 
@@ -507,6 +533,38 @@ class _Reader:
             self.issue("cache-stale", first,
                        f"the phases stored in the file differ from the computed ones: {'; '.join(stale[:3])}{more}; "
                        "the file is stale or was edited (the computed phases are reported)")  # fmt: skip
+
+
+_SET_CACHE: dict[str, tuple[IndicatorSet, dict[str, str]]] = {}
+_SET_CACHE_SIZE = 16
+
+
+def _set_from_json(text: str) -> tuple[IndicatorSet, dict[str, str]]:
+    """The set stored in a workbook, with its statements space-normalised per id.
+
+    The same text gives the same (immutable) set object: a region's
+    workbooks share a handful of sets, so reading a folder parses and
+    fingerprints each set once.
+    """
+    entry = _SET_CACHE.get(text)
+    if entry is None:
+        s = IndicatorSet.from_canonical_json(text)
+        entry = (s, {i.id: _norm_space(i.text) for i in s.indicators})
+        if len(_SET_CACHE) >= _SET_CACHE_SIZE:
+            _SET_CACHE.pop(next(iter(_SET_CACHE)))
+        _SET_CACHE[text] = entry
+    return entry
+
+
+def _json_list(text: str | None, ok) -> list:
+    """A JSON list from the metadata, or ``[]`` when absent or damaged (informational only)."""
+    if not text:
+        return []
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return []
+    return value if isinstance(value, list) and all(ok(x) for x in value) else []
 
 
 def _norm_space(text: str) -> str:

@@ -165,47 +165,78 @@ def _check_xml(content: bytes, name: str, shown: str) -> None:
         )
 
 
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])([^>]*)>")
-_CELL_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,3})\$?([0-9]{1,9})["']""")
-_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])([^>]*)>")
-_ROW_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']([0-9]{1,9})["']""")
+# Cells as Excel, LibreOffice, XlsxWriter and openpyxl write them: ``<c r="B7" ...>``.
+_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+# Anything else that could place a cell: other whitespace, prefixes, quotes, a second r.
+_ODD_CELL = re.compile(rb"""<c[^ ofue]|:c[\s/>]|[\t\n\r]r[\s=]| r[\s]*=[\s]*'| r\s+=""")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?c(?=[\s/>])([^>]*)>")
+_CELL_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,5})\$?([0-9]{1,12})["']""")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?row(?=[\s/>])([^>]*)>")
 
 
 def _check_extent(content: bytes, name: str, shown: str) -> None:
-    """Refuse a sheet whose cells with content span more than :data:`MAX_SHEET_CELLS`.
+    """Refuse a sheet whose cells span more than :data:`MAX_SHEET_CELLS`.
 
-    Counted as the parser places them: from the first to the last cell that is
-    not empty (``<c .../>`` is a formatted empty cell, which it skips); a cell
-    without a reference is placed after the previous one, so those are counted
-    conservatively.
+    The parser places every cell with a value by its reference and fills the
+    rectangle from the first to the last. Plainly written sheets are checked
+    with one quick scan; anything unusual (and any sheet over the limit) with
+    an exact one that skips empty formatted cells (``<c .../>``, which the
+    parser skips) and places cells without a reference conservatively.
     """
-    top = left = 1 << 40
-    bottom = right = 0
+    refs = _FAST_CELL.findall(content)
+    plain = (
+        len(refs) == content.count(b"<c ")
+        and content.count(b' r="') == len(refs) + content.count(b'<row r="')
+        and not _ODD_CELL.search(content)
+    )
+    box = _box(refs) if plain else None
+    if box is None or _area(box) > MAX_SHEET_CELLS:
+        box = _exact_box(content)
+    if box is None:
+        return
+    area = _area(box)
+    if area > MAX_SHEET_CELLS:
+        far = f"{_col_letters(box[3])}{box[1]}"
+        raise WorkbookRefused(
+            f"{shown}: part {name} has cells as far as {far} ({area:,} cells to read; at most "
+            f"{MAX_SHEET_CELLS:,}); delete the cells far outside the dashboard and save again"
+        )
+
+
+def _box(refs: list[tuple[bytes, bytes]]) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) of cell references, 1-based."""
+    if not refs:
+        return None
+    rows = [int(r) for _, r in refs]
+    cols = [_col_number(c) for c in {c for c, _ in refs}]
+    return min(rows), max(rows), min(cols), max(cols)
+
+
+def _area(box: tuple[int, int, int, int]) -> int:
+    top, bottom, left, right = box
+    return (bottom - top + 1) * (right - left + 1)
+
+
+def _exact_box(content: bytes) -> tuple[int, int, int, int] | None:
+    refs: list[tuple[bytes, bytes]] = []
     loose = 0
     for match in _CELL_TAG.finditer(content):
         attrs = match.group(1)
         if attrs.endswith(b"/"):
-            continue
-        ref = _CELL_REF.search(attrs)
-        if ref is None:
+            continue  # an empty cell: the parser skips it
+        found = _CELL_REF.findall(attrs)
+        if found:
+            refs.extend(found)  # every r, should there be two
+        else:
             loose += 1
-            continue
-        row, col = int(ref.group(2)), _col_number(ref.group(1))
-        top, bottom, left, right = min(top, row), max(bottom, row), min(left, col), max(right, col)
-    if loose:  # placed after their neighbours: assume the worst
-        rows = [int(m.group(1)) for t in _ROW_TAG.finditer(content) if (m := _ROW_REF.search(t.group(1)))]
-        top, left = 1, 1
-        bottom = max([bottom, *rows]) + content.count(b"row") + 1
-        right = right + loose
-    if bottom == 0:
-        return
-    area = (bottom - top + 1) * (right - left + 1)
-    if area > MAX_SHEET_CELLS:
-        where = f"{_col_letters(right)}{bottom}"
-        raise WorkbookRefused(
-            f"{shown}: part {name} has content up to cell {where} ({area:,} cells to read; at most "
-            f"{MAX_SHEET_CELLS:,}); delete the cells far outside the dashboard and save again"
-        )
+    box = _box(refs)
+    if not loose:
+        return box
+    # Cells without a (readable) reference follow the previous cell or row: assume the worst.
+    rows = [int(r) for t in _ROW_TAG.finditer(content) for r in re.findall(rb"(?:^|\s)r\s*=\s*[\"']([0-9]{1,12})", t.group(1))]
+    top, bottom, left, right = box or (1, 1, 1, 1)
+    bottom = max([bottom, *rows]) + content.count(b"row") + 1
+    return 1, bottom, 1, right + loose
 
 
 def _col_number(letters: bytes) -> int:

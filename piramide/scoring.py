@@ -27,14 +27,24 @@ from .model import IndicatorSet
 
 @dataclass(frozen=True, slots=True)
 class LevelScore:
-    """The count behind one phase level of one pillar."""
+    """The count behind one phase level of one pillar.
+
+    Points are kept as a whole number of *units* (``unit`` units make one
+    point: 2 for a scale of 1, 0.5 and 0), so that sums and the threshold
+    comparison are exact integer arithmetic.
+    """
 
     level: int
     total: int
     """Indicators of this pillar in this phase."""
     not_applicable: int
     blank: int
-    points: Fraction
+    units: int
+    unit: int
+
+    @property
+    def points(self) -> Fraction:
+        return Fraction(self.units, self.unit)
 
     @property
     def applicable(self) -> int:
@@ -43,10 +53,17 @@ class LevelScore:
     @property
     def score(self) -> Fraction | None:
         """Points per applicable indicator; ``None`` when none is applicable."""
-        return self.points / self.applicable if self.applicable else None
+        return Fraction(self.units, self.unit * self.applicable) if self.applicable else None
+
+    def score_float(self) -> float | None:
+        """:attr:`score` as the nearest float (exactly what ``float(score)`` gives)."""
+        return self.units / (self.unit * self.applicable) if self.applicable else None
 
     def reached(self, threshold: Fraction) -> bool:
-        return self.applicable == 0 or self.points >= threshold * self.applicable
+        # points / applicable >= threshold, without division: exact.
+        return self.applicable == 0 or (
+            self.units * threshold.denominator >= threshold.numerator * self.unit * self.applicable
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +84,7 @@ class PillarResult:
 
     def scores(self) -> dict[str, float | None]:
         """Score per level as JSON-ready floats: ``{"1": 0.75, ...}``."""
-        return {str(lv.level): (None if lv.score is None else float(lv.score)) for lv in self.levels}
+        return {str(lv.level): lv.score_float() for lv in self.levels}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +108,16 @@ def score_measurement(indicator_set: IndicatorSet, answers: Mapping[str, str | N
     unknown id or a label that is not canonical (normalise first with
     :func:`normalise_answers`).
     """
-    points_of = indicator_set.points
-    unknown = set(answers) - set(indicator_set.by_id)
-    if unknown:
-        raise AnswerError(f"unknown indicator id(s): {', '.join(sorted(unknown))}")
+    units_of = indicator_set.point_units
+    unit = indicator_set.point_unit
+    by_id = indicator_set.by_id
+    for ident in answers:
+        if ident not in by_id:
+            unknown = sorted(set(answers) - set(by_id))
+            raise AnswerError(f"unknown indicator id(s): {', '.join(unknown)}")
     levels = indicator_set.phase_numbers
-    # Tally per (pillar, level): total, not applicable, blank, points.
-    tally = {(p, lv): [0, 0, 0, Fraction(0)] for p in indicator_set.pillar_codes for lv in levels}
+    # Tally per (pillar, level): total, not applicable, blank, point units.
+    tally = {(p, lv): [0, 0, 0, 0] for p in indicator_set.pillar_codes for lv in levels}
     answered = 0
     for ind in indicator_set.indicators:
         label = answers.get(ind.id)
@@ -106,18 +126,18 @@ def score_measurement(indicator_set: IndicatorSet, answers: Mapping[str, str | N
         if label is None:
             t[2] += 1
             continue
-        if label not in points_of:
+        if label not in units_of:
             raise AnswerError(f"{ind.id}: {label!r} is not an answer; use {indicator_set.labels_text}")
         answered += 1
-        pts = points_of[label]
-        if pts is None:
+        units = units_of[label]
+        if units is None:
             t[1] += 1
         else:
-            t[3] += pts
+            t[3] += units
     threshold = indicator_set.threshold_fraction
     pillars = {}
     for code in indicator_set.pillar_codes:
-        scores = tuple(LevelScore(lv, *tally[(code, lv)]) for lv in levels)
+        scores = tuple(LevelScore(lv, *tally[(code, lv)], unit) for lv in levels)
         reached = tuple(s.reached(threshold) for s in scores)
         phase = 0
         for ok in reached:

@@ -56,6 +56,12 @@ def reference_set() -> IndicatorSet:
     return load_set(None)
 
 
+def _id_list(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 # --- item models: what one YAML entry may hold ---------------------------------
 
 Num = StrictInt | StrictFloat
@@ -103,6 +109,7 @@ class _IndicatorIn(_Item):
     text: StrictStr
     handvat: StrictStr
     source: StrictStr | None = None
+    replaces: StrictStr | list[StrictStr] | None = None
 
 
 class _IndicatorPatch(_Item):
@@ -112,6 +119,7 @@ class _IndicatorPatch(_Item):
     text: StrictStr | None = None
     handvat: StrictStr | None = None
     source: StrictStr | None = None
+    replaces: StrictStr | list[StrictStr] | None = None
 
 
 _TYPE_WORDS = {
@@ -339,7 +347,8 @@ class _Loader:
         for entry in self._list(doc, "pillars", _PillarRename, "pillar", False):
             self._rename(pillars, entry, "code", "pillar")
         # Indicators: remove, replace (in place), add.
-        indicators = [_Entry(_IndicatorIn(**i.model_dump()), base_doc, ()) for i in base.indicators]
+        indicators = [_Entry(_IndicatorIn(**(i.model_dump() | {"replaces": list(i.replaces) or None})), base_doc, ())
+                      for i in base.indicators]  # fmt: skip
         by_id = {e.value.id: e for e in indicators}
         remove = doc.data.get("remove", [])
         if not isinstance(remove, list) or not all(isinstance(x, str) for x in remove):
@@ -404,7 +413,11 @@ class _Loader:
             phases=tuple(Phase(**p.value.model_dump()) for p in sorted(phases, key=lambda e: e.value.number)),
             pillars=tuple(Pillar(**p.value.model_dump()) for p in pillars),
             indicators=tuple(
-                Indicator(**(e.value.model_dump() | {"text": e.value.text.strip(), "handvat": e.value.handvat.strip()}))
+                Indicator(**(e.value.model_dump() | {
+                    "text": e.value.text.strip(),
+                    "handvat": e.value.handvat.strip(),
+                    "replaces": _id_list(e.value.replaces),
+                }))  # fmt: skip
                 for e in ordered
             ),
         )
@@ -483,6 +496,11 @@ class _Loader:
                 self.problem(e.doc, (*e.path, "text"), f"indicator {i.id}: the statement ('text') is empty")
             if not i.handvat.strip():
                 self.problem(e.doc, (*e.path, "handvat"), f"indicator {i.id}: the handvat is empty; say what to do to meet the indicator")
+            for old in _id_list(i.replaces):
+                if old == i.id:
+                    self.problem(e.doc, (*e.path, "replaces"), f"indicator {i.id} replaces itself; an indicator with the same id carries over anyway, so leave it out")
+                elif not INDICATOR_ID.fullmatch(old):
+                    self.problem(e.doc, (*e.path, "replaces"), f"indicator {i.id}: {old!r} in 'replaces' is not an indicator id")
         if "extend" not in doc.data and isinstance(doc.data.get("indicators"), list) and not doc.data["indicators"]:
             self.problem(doc, ("indicators",), "the list of indicators is empty")
             return

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,10 @@ class WorkbookSpec:
     password: str | None = None
     content: tuple[SlotContent, ...] = ()
     created: dt.datetime | None = None
+    slot_sets: tuple[str | None, ...] = ()
+    """Per filled slot, the set (``"<id> <version>"``) it was measured on, when not this set (upgrades)."""
+    history: tuple[dict, ...] = ()
+    """Earlier upgrades of this workbook (see :mod:`piramide.upgrade`), oldest first."""
 
 
 def build_workbook(
@@ -683,6 +688,15 @@ class _Writer:
 
     # -- Metadata (hidden) ---------------------------------------------------------------
 
+    def _slot_sets(self) -> list[str | None]:
+        """Per slot the set a measurement was made on; ``None`` for empty slots."""
+        own = f"{self.set.id} {self.set.version}"
+        given = list(self.spec.slot_sets)
+        return [
+            (given[k] if k < len(given) and given[k] else own) if self.results[k].answered else None
+            for k in range(self.spec.slots)
+        ]
+
     def _metadata(self, ws) -> None:
         s, spec = self.set, self.spec
         created = spec.created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -701,6 +715,8 @@ class _Writer:
             "code": spec.code or "",
             "slots": str(spec.slots),
             "indicator_rows": f"{L.Q_FIRST_ROW + 1}:{self.last_row + 1}",
+            "slot_sets": json.dumps(self._slot_sets(), ensure_ascii=False),
+            "history": json.dumps(list(spec.history), ensure_ascii=False, sort_keys=True),
         }
         for key in L.M_KEYS:
             row = L.metadata_row(key)

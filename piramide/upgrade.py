@@ -1,0 +1,360 @@
+"""Carry a municipality's history to a new indicator set, or to more slots, losing nothing silently.
+
+Data flow: filled workbook -> :func:`~piramide.reader.read_workbook` ->
+a :class:`Plan` (which old answers go where: carried by id, mapped through
+``replaces``, dropped, new) -> a new workbook written to a temporary file
+-> read back and compared with the plan -> moved into place. The input
+file is only ever read.
+
+Rules (see ``docs/indicator-sets.md``):
+
+- an indicator whose id is in both sets carries its answers and notes; a
+  changed statement under the same id is carried and reported;
+- a new indicator with ``replaces: [old ids]`` takes the answers of those
+  old indicators. Several old answers merge into one, conservatively: blank
+  if all of them are blank; ``n.v.t.`` if every given one is; otherwise the
+  applicable answer with the fewest points. Their notes are joined, each marked with
+  its old id;
+- an old answer whose label is not on the new answer scale is dropped;
+- an old indicator that the new set neither keeps nor replaces is dropped,
+  with its answers and notes. When anything would be dropped the upgrade
+  refuses, unless ``allow_drop``; then the dropped answers are written to a
+  CSV next to the output.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import layout as L
+from ._files import OutputExistsError, write_atomic
+from .errors import PiramideError
+from .model import IndicatorSet, answer_key
+from .reader import WorkbookReading, read_workbook
+from .writer import SlotContent, WorkbookSpec, workbook_bytes
+
+
+class UpgradeRefused(PiramideError):
+    """The upgrade would lose data (or the input has errors); nothing was written."""
+
+    def __init__(self, message: str, plan: Plan | None = None):
+        super().__init__(message)
+        self.plan = plan
+
+
+class UpgradeVerificationError(PiramideError):
+    """The written workbook did not read back as planned; it was not kept."""
+
+
+@dataclass
+class Dropped:
+    indicator: str
+    text: str
+    answers: dict[int, str] = field(default_factory=dict)
+    notes: dict[int, str] = field(default_factory=dict)
+    reason: str = "not in the new set"
+
+
+@dataclass
+class Mapped:
+    to: str
+    sources: tuple[str, ...]
+    answers: dict[int, dict] = field(default_factory=dict)  # slot -> {"from": {old: label}, "to": label}
+
+
+@dataclass
+class Plan:
+    """What goes where; the report of an upgrade."""
+
+    input: str
+    output: str
+    old_set: IndicatorSet
+    new_set: IndicatorSet
+    old_slots: int
+    new_slots: int
+    contents: list[SlotContent]
+    slot_sets: list[str | None]
+    carried: list[str] = field(default_factory=list)
+    mapped: list[Mapped] = field(default_factory=list)
+    text_changed: list[str] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)
+    dropped_csv: str | None = None
+    verified: bool = False
+
+    @property
+    def dropped_answers(self) -> int:
+        return sum(len(d.answers) + len(d.notes) for d in self.dropped)
+
+    def history_record(self) -> dict:
+        """What the new workbook remembers of this upgrade (metadata ``history``)."""
+        return {
+            "date": dt.date.today().isoformat(),
+            "from": {"id": self.old_set.id, "version": self.old_set.version, "fingerprint": self.old_set.fingerprint},
+            "to": {"id": self.new_set.id, "version": self.new_set.version, "fingerprint": self.new_set.fingerprint},
+            "carried": self.carried,
+            "mapped": {m.to: list(m.sources) for m in self.mapped},
+            "text_changed": self.text_changed,
+            "dropped": [d.indicator for d in self.dropped if d.reason == "not in the new set"],
+            "new": self.new,
+            "pillars": {i.id: i.pillar for i in self.old_set.indicators} | {i.id: i.pillar for i in self.new_set.indicators},
+        }
+
+    def to_json(self) -> dict:
+        def ref(s: IndicatorSet) -> dict:
+            return {"id": s.id, "version": s.version, "fingerprint": s.fingerprint}
+
+        return {
+            "input": self.input,
+            "output": self.output,
+            "from_set": ref(self.old_set),
+            "to_set": ref(self.new_set),
+            "slots": {"from": self.old_slots, "to": self.new_slots},
+            "carried": self.carried,
+            "mapped": [
+                {"to": m.to, "from": list(m.sources),
+                 "answers": {str(k): v for k, v in sorted(m.answers.items())}}  # fmt: skip
+                for m in self.mapped
+            ],
+            "text_changed": self.text_changed,
+            "dropped": [
+                {"id": d.indicator, "text": d.text, "reason": d.reason,
+                 "answers": {str(k): v for k, v in sorted(d.answers.items())},
+                 "notes": {str(k): v for k, v in sorted(d.notes.items())}}  # fmt: skip
+                for d in self.dropped
+            ],
+            "new": self.new,
+            "dropped_answers": self.dropped_answers,
+            "dropped_csv": self.dropped_csv,
+            "verified": self.verified,
+        }
+
+
+def plan_upgrade(reading: WorkbookReading, new_set: IndicatorSet | None, slots: int | None, output: str = "") -> Plan:
+    """Work out where every answer, note, date and name goes (nothing is written)."""
+    old = reading.indicator_set
+    new = new_set or old
+    new_slots = slots or reading.slots
+    used = max((m.slot for m in reading.measurements), default=-1) + 1
+    if new_slots < reading.slots:
+        raise UpgradeRefused(
+            f"--slots {new_slots} is fewer than the {reading.slots} slots the workbook has; slots are only added"
+        )
+    if not 1 <= new_slots <= L.MAX_SLOTS:
+        raise UpgradeRefused(f"--slots must be from 1 to {L.MAX_SLOTS}, not {new_slots}")
+    contents = [SlotContent() for _ in range(max(used, 0))]
+    by_slot = {m.slot: m for m in reading.measurements}
+    for slot in range(used):
+        m = by_slot.get(slot)
+        if m is not None:
+            contents[slot].date = m.date
+            contents[slot].ingevuld_door = m.ingevuld_door
+    plan = Plan(
+        input=reading.file, output=output, old_set=old, new_set=new, old_slots=reading.slots,
+        new_slots=new_slots, contents=contents, slot_sets=[None] * used,
+    )  # fmt: skip
+    for slot in range(used):
+        if slot in by_slot:
+            plan.slot_sets[slot] = reading.set_of_slot(slot)
+
+    labels = {answer_key(a.label): a.label for a in new.answers}
+    points = new.points
+
+    def translate(label: str) -> str | None:
+        return labels.get(answer_key(label))
+
+    sources: dict[str, tuple[str, ...]] = {}
+    replaced_by: dict[str, list[str]] = defaultdict(list)
+    for ind in new.indicators:
+        if ind.id in old.by_id:
+            sources[ind.id] = (ind.id,)
+            plan.carried.append(ind.id)
+            if " ".join(ind.text.split()) != " ".join(old.by_id[ind.id].text.split()):
+                plan.text_changed.append(ind.id)
+        else:
+            olds = tuple(o for o in ind.replaces if o in old.by_id)
+            sources[ind.id] = olds
+            for o in olds:
+                replaced_by[o].append(ind.id)
+            if not olds:
+                plan.new.append(ind.id)
+    # Answers per slot.
+    for slot, m in by_slot.items():
+        content = contents[slot]
+        for ind in new.indicators:
+            src = sources[ind.id]
+            if not src:
+                continue
+            given = {o: m.answers.get(o) for o in src}
+            translated = {o: (translate(a) if a is not None else None) for o, a in given.items()}
+            for o, a in given.items():
+                if a is not None and translated[o] is None:
+                    plan.dropped.append(Dropped(o, old.by_id[o].text, {slot: a}, {},
+                                                f"answer '{a}' is not on the answer scale of {new.id} {new.version}"))  # fmt: skip
+            answer = _merge([translated[o] for o in src], points)
+            if answer is not None:
+                content.answers[ind.id] = answer
+            notes = [(o, m.notes[o]) for o in src if m.notes.get(o)]
+            if notes:
+                content.notes[ind.id] = (
+                    notes[0][1] if len(src) == 1 else "\n".join(f"[{o}] {text}" for o, text in notes)
+                )
+            if src != (ind.id,) and any(given[o] is not None for o in src):
+                mapped = next((x for x in plan.mapped if x.to == ind.id), None)
+                if mapped is None:
+                    mapped = Mapped(ind.id, src)
+                    plan.mapped.append(mapped)
+                mapped.answers[slot] = {"from": {o: given[o] for o in src}, "to": answer}
+    for ind in new.indicators:
+        if sources[ind.id] and sources[ind.id] != (ind.id,) and not any(x.to == ind.id for x in plan.mapped):
+            plan.mapped.append(Mapped(ind.id, sources[ind.id]))
+    plan.mapped.sort(key=lambda x: new.indicators.index(new.by_id[x.to]))
+    # Old indicators that go nowhere.
+    kept = set(new.by_id) | set(replaced_by)
+    for ind in old.indicators:
+        if ind.id in kept:
+            continue
+        d = Dropped(ind.id, ind.text)
+        for slot, m in by_slot.items():
+            if ind.id in m.answers:
+                d.answers[slot] = m.answers[ind.id]
+            if m.notes.get(ind.id):
+                d.notes[slot] = m.notes[ind.id]
+        plan.dropped.append(d)
+    return plan
+
+
+def _merge(answers: list[str | None], points: dict) -> str | None:
+    """One answer from several old ones (a merge), conservatively.
+
+    Blank only if all are blank; ``n.v.t.`` if every given answer is not
+    applicable; otherwise the applicable answer with the fewest points.
+    """
+    given = [a for a in answers if a is not None]
+    if not given:
+        return None
+    applicable = [a for a in given if points.get(a) is not None]
+    if not applicable:
+        return given[0]
+    return min(applicable, key=lambda a: points[a])
+
+
+def dropped_csv_bytes(plan: Plan, reading: WorkbookReading) -> bytes:
+    """The dropped answers and notes (UTF-8 with BOM, ';'), one row per indicator and slot."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["gemeente", "slot", "label", "datum", "indicator", "indicator_tekst", "antwoord", "toelichting", "reden"])
+    dates = {m.slot: m.date for m in reading.measurements}
+    for d in plan.dropped:
+        for slot in sorted(set(d.answers) | set(d.notes)):
+            date = dates.get(slot)
+            writer.writerow([
+                _csv_text(reading.gemeente), slot, L.slot_label(slot), date.isoformat() if date else "",
+                d.indicator, _csv_text(d.text), d.answers.get(slot, ""), _csv_text(d.notes.get(slot, "")), d.reason,
+            ])  # fmt: skip
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _csv_text(text: str) -> str:
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def upgrade_workbook(
+    path: str | Path,
+    out: str | Path,
+    *,
+    new_set: IndicatorSet | None = None,
+    slots: int | None = None,
+    allow_drop: bool = False,
+    force: bool = False,
+) -> Plan:
+    """Upgrade a filled workbook; returns the plan, with ``verified`` set.
+
+    Raises :class:`UpgradeRefused` when the input has errors or answers would
+    be dropped without ``allow_drop``; :class:`~piramide._files.OutputExistsError`
+    when an output exists and ``force`` is not set. Nothing is written then.
+    """
+    path, out = Path(path), Path(out)
+    if out.resolve() == path.resolve():
+        raise UpgradeRefused("the output must be a new file, not the input (the input is never modified)")
+    reading = read_workbook(path)
+    if reading.errors:
+        first = reading.errors[0]
+        raise UpgradeRefused(
+            f"{path}: has {len(reading.errors)} error(s), first {first}; fix them first (piramide check) so that no "
+            "answer is lost"
+        )
+    if new_set is None and (slots is None or slots == reading.slots):
+        raise UpgradeRefused("nothing to do: give --set NEW.yaml, or --slots larger than the workbook's "
+                             f"{reading.slots}")  # fmt: skip
+    plan = plan_upgrade(reading, new_set, slots, str(out))
+    csv_path = out.with_name(out.stem + ".dropped.csv")
+    if plan.dropped_answers and not allow_drop:
+        raise UpgradeRefused(
+            f"{plan.dropped_answers} answer(s) or note(s) would be dropped ("
+            + ", ".join(sorted({d.indicator for d in plan.dropped if d.answers or d.notes}))
+            + "); run again with --allow-drop to drop them (they are then saved to a CSV next to the output)",
+            plan,
+        )
+    for target in (out, csv_path if plan.dropped_answers else None):
+        if target is not None and target.exists() and not force:
+            raise OutputExistsError(f"{target}: exists already; use --force to overwrite it")
+    spec = WorkbookSpec(
+        indicator_set=plan.new_set,
+        gemeente=reading.gemeente,
+        regio=reading.regio,
+        code=reading.code,
+        slots=plan.new_slots,
+        content=tuple(plan.contents),
+        slot_sets=tuple(plan.slot_sets),
+        history=(*reading.history, plan.history_record()) if plan.new_set.fingerprint != plan.old_set.fingerprint
+        else tuple(reading.history),
+    )  # fmt: skip
+    data = workbook_bytes(spec)
+    write_atomic(out, data, force=force, verify=lambda tmp: _verify(tmp, plan, reading))
+    plan.verified = True
+    if plan.dropped_answers:
+        write_atomic(csv_path, dropped_csv_bytes(plan, reading), force=force)
+        plan.dropped_csv = str(csv_path)
+    return plan
+
+
+def _verify(tmp: Path, plan: Plan, before: WorkbookReading) -> None:
+    """Read the written file back and compare it with the plan; raise if anything differs."""
+    after = read_workbook(tmp)
+    problems = []
+    if after.errors:
+        problems.append(f"it has errors: {after.errors[0]}")
+    if after.set.fingerprint != plan.new_set.fingerprint:
+        problems.append("its set is not the new set")
+    if (after.gemeente, after.regio, after.code) != (before.gemeente, before.regio, before.code):
+        problems.append("the gemeente, regio or code differ")
+    if after.slots != plan.new_slots:
+        problems.append(f"it has {after.slots} slots, not {plan.new_slots}")
+    got = {m.slot: m for m in after.measurements}
+    for slot, content in enumerate(plan.contents):
+        expected = {k: v for k, v in content.answers.items() if v is not None}
+        m = got.get(slot)
+        if not expected:
+            if m is not None:
+                problems.append(f"slot {slot} has answers that were not planned")
+            continue
+        if m is None:
+            problems.append(f"slot {slot} lost its answers")
+            continue
+        if m.answers != expected:
+            problems.append(f"slot {slot} answers differ")
+        if m.notes != {k: v.strip() for k, v in content.notes.items() if v.strip()}:
+            problems.append(f"slot {slot} notes differ")
+        if m.date != content.date or (m.ingevuld_door or None) != (content.ingevuld_door or None):
+            problems.append(f"slot {slot} date or 'ingevuld door' differ")
+    if problems:
+        raise UpgradeVerificationError(
+            "the upgraded workbook did not read back as planned (" + "; ".join(problems) + "); it was not written. "
+            "This is a bug: please report it"
+        )
