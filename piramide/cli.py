@@ -28,7 +28,7 @@ from .progress import region_progress
 from .progress_out import csv_bytes, format_text, overview_bytes
 from .reader import WorkbookReading, read_workbook
 from .sets import load_set
-from .upgrade import UpgradeRefused, upgrade_workbook
+from .upgrade import UpgradeRefused, UpgradeVerificationError, upgrade_workbook
 from .writer import build_workbook
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -456,6 +456,9 @@ def run(argv: list[str] | None = None) -> int:
     except OutputExistsError as exc:
         _error(str(exc))
         return EXIT_INVALID
+    except UpgradeVerificationError as exc:
+        _error(str(exc))
+        return EXIT_INTERNAL
     except InputError as exc:
         _error(str(exc))
         return EXIT_UNUSABLE
