@@ -75,10 +75,12 @@ class Indicator(_Frozen):
 
 
 def answer_key(text: str) -> str:
-    """The form in which typed answers are compared: trimmed, case-folded, without dots.
+    """The loosest form in which a typed answer can match a label: trimmed, case-folded, without dots.
 
     ``' Ja '``, ``'JA'`` and ``'ja'`` share the key ``ja``; ``'nvt'``, ``'n.v.t'``
-    and ``'N.V.T.'`` share ``nvt``. Nothing else is folded: no spelling is guessed.
+    and ``'N.V.T.'`` share ``nvt``. Dots are only ignored for labels that have
+    them (``'j.a'`` is not ``ja``); nothing else is folded: no spelling is guessed.
+    Two labels of one scale must not share a key.
     """
     return text.strip().casefold().replace(".", "")
 
@@ -152,8 +154,10 @@ class IndicatorSet(_Frozen):
         return {label: None if pts is None else int(pts * self.point_unit) for label, pts in self.points.items()}
 
     @cached_property
-    def _answer_keys(self) -> dict[str, str]:
-        return {answer_key(a.label): a.label for a in self.answers}
+    def _answer_keys(self) -> tuple[dict[str, str], dict[str, str]]:
+        exact = {a.label.strip().casefold(): a.label for a in self.answers}
+        dotless = {answer_key(a.label): a.label for a in self.answers if "." in a.label}
+        return exact, dotless
 
     @cached_property
     def labels_text(self) -> str:
@@ -173,7 +177,9 @@ class IndicatorSet(_Frozen):
         if isinstance(value, str):
             if not value.strip():
                 return None
-            label = self._answer_keys.get(answer_key(value))
+            exact, dotless = self._answer_keys
+            typed = value.strip().casefold()
+            label = exact.get(typed) or dotless.get(typed.replace(".", ""))
             if label is not None:
                 return label
         raise AnswerError(f"{value!r} is not an answer; use {self.labels_text}")

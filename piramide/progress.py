@@ -344,8 +344,44 @@ def read_all(
         return out
 
 
-def _key(reading: WorkbookReading) -> str:
-    return (reading.code or reading.gemeente).strip().casefold()
+def _same_municipality(readings: list[WorkbookReading]) -> list[list[WorkbookReading]]:
+    """Group the readings that hold the same municipality: the same code, or the same name.
+
+    Names are compared ignoring case and surrounding spaces. Workbooks of the
+    same name but with different codes are different municipalities (two
+    Bergens); a workbook without a code then stays apart from both. The groups
+    do not depend on the order of the readings.
+    """
+    parent = list(range(len(readings)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def link(members: list[int]) -> None:
+        for i in members[1:]:
+            parent[find(i)] = find(members[0])
+
+    codes = [(r.code or "").strip().casefold() for r in readings]
+    by_code: dict[str, list[int]] = defaultdict(list)
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(readings):
+        if codes[i]:
+            by_code[codes[i]].append(i)
+        by_name[r.gemeente.strip().casefold()].append(i)
+    for members in by_code.values():
+        link(members)
+    for members in by_name.values():
+        if len({codes[i] for i in members if codes[i]}) <= 1:
+            link(members)
+        else:
+            link([i for i in members if not codes[i]])
+    groups: dict[int, list[WorkbookReading]] = defaultdict(list)
+    for i, r in enumerate(readings):
+        groups[find(i)].append(r)
+    return list(groups.values())
 
 
 def region_progress(
@@ -364,15 +400,11 @@ def region_progress(
     files = list(files)
     results = read_all(files, workers, on_done)
     errors = [r for r in results if isinstance(r, FileError)]
-    by_key: dict[str, list[WorkbookReading]] = defaultdict(list)
-    for r in results:
-        if isinstance(r, WorkbookReading):
-            by_key[_key(r)].append(r)
     gemeenten = []
-    for readings in by_key.values():
+    for readings in _same_municipality([r for r in results if isinstance(r, WorkbookReading)]):
         chosen = max(readings, key=_recency)
         g = gemeente_progress(chosen)
-        for other in readings:
+        for other in sorted(readings, key=lambda r: r.file):  # notes in a fixed order, whatever the input order
             if other is chosen:
                 continue
             if _recency(other)[:2] == _recency(chosen)[:2]:

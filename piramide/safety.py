@@ -167,11 +167,14 @@ def _check_xml(content: bytes, name: str, shown: str) -> None:
 
 # Cells as Excel, LibreOffice, XlsxWriter and openpyxl write them: ``<c r="B7" ...>``.
 _FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
-# Anything else that could place a cell: other whitespace, prefixes, quotes, a second r.
-_ODD_CELL = re.compile(rb"""<c[^ ofue]|:c[\s/>]|[\t\n\r]r[\s=]| r[\s]*=[\s]*'| r\s+=""")
+# Other elements whose name starts with c (col, cfRule, customSheetView, cellWatch, ...).
+_NOT_CELLS = (b"<co", b"<cf", b"<cu", b"<ce")
+# Signs of cells or references written otherwise: other whitespace, prefixes, spacing.
+_ODD = (b":c", b"\tr", b"\nr", b"\rr", b" r ", b" r\t", b" r\n", b" r\r")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?c(?=[\s/>])([^>]*)>")
 _CELL_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,5})\$?([0-9]{1,12})["']""")
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?row(?=[\s/>])([^>]*)>")
+_ROW_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']([0-9]{1,12})""")
 
 
 def _check_extent(content: bytes, name: str, shown: str) -> None:
@@ -184,10 +187,12 @@ def _check_extent(content: bytes, name: str, shown: str) -> None:
     parser skips) and places cells without a reference conservatively.
     """
     refs = _FAST_CELL.findall(content)
+    n = len(refs)
     plain = (
-        len(refs) == content.count(b"<c ")
-        and content.count(b' r="') == len(refs) + content.count(b'<row r="')
-        and not _ODD_CELL.search(content)
+        n == content.count(b"<c ")  # every cell has its reference first, plainly
+        and content.count(b"<c") == n + sum(content.count(tag) for tag in _NOT_CELLS)
+        and content.count(b" r=") == content.count(b' r="') == n + content.count(b'<row r="')  # no second r
+        and not any(odd in content for odd in _ODD)
     )
     box = _box(refs) if plain else None
     if box is None or _area(box) > MAX_SHEET_CELLS:
@@ -196,9 +201,9 @@ def _check_extent(content: bytes, name: str, shown: str) -> None:
         return
     area = _area(box)
     if area > MAX_SHEET_CELLS:
-        far = f"{_col_letters(box[3])}{box[1]}"
         raise WorkbookRefused(
-            f"{shown}: part {name} has cells as far as {far} ({area:,} cells to read; at most "
+            f"{shown}: part {name} has cells up to row {box[1]:,} and column {_col_letters(box[3])} "
+            f"({area:,} cells to read; at most "
             f"{MAX_SHEET_CELLS:,}); delete the cells far outside the dashboard and save again"
         )
 
@@ -207,7 +212,7 @@ def _box(refs: list[tuple[bytes, bytes]]) -> tuple[int, int, int, int] | None:
     """(top, bottom, left, right) of cell references, 1-based."""
     if not refs:
         return None
-    rows = [int(r) for _, r in refs]
+    rows = list(map(int, [r for _, r in refs]))
     cols = [_col_number(c) for c in {c for c, _ in refs}]
     return min(rows), max(rows), min(cols), max(cols)
 
@@ -233,7 +238,7 @@ def _exact_box(content: bytes) -> tuple[int, int, int, int] | None:
     if not loose:
         return box
     # Cells without a (readable) reference follow the previous cell or row: assume the worst.
-    rows = [int(r) for t in _ROW_TAG.finditer(content) for r in re.findall(rb"(?:^|\s)r\s*=\s*[\"']([0-9]{1,12})", t.group(1))]
+    rows = [int(r) for tag in _ROW_TAG.finditer(content) for r in _ROW_REF.findall(tag.group(1))]
     top, bottom, left, right = box or (1, 1, 1, 1)
     bottom = max([bottom, *rows]) + content.count(b"row") + 1
     return 1, bottom, 1, right + loose

@@ -233,8 +233,12 @@ class _Loader:
                 self.problem(doc, (), f"key '{key}' is missing")
             return None
         value = doc.data[key]
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "version":
-            value = str(value)  # version: 2026.1 is a number in YAML; it means the text
+        if key == "version" and isinstance(value, float):
+            self.problem(doc, (key,), f"'version' {value!r} is a number in YAML, which loses trailing zeros "
+                                      f"(2026.10 becomes 2026.1); put it in quotes, such as version: \"{value}\"")
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and key == "version":
+            value = str(value)  # version: 3 means the text "3"
         if not isinstance(value, str):
             self.problem(doc, (key,), f"'{key}' must be text, not {_type_name(value)} ({value!r})")
             return None
