@@ -144,9 +144,8 @@ class RegionProgress:
         result: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
         for g in self.gemeenten:
             per_year: dict[int, MeasurementReading] = {}
-            for m in g.measurements:
-                if m.date:
-                    per_year[m.date.year] = m
+            for m in sorted((m for m in g.measurements if m.date), key=lambda m: (m.date, m.slot)):
+                per_year[m.date.year] = m  # the last of each year, by date
             for year, m in per_year.items():
                 for code, p in m.pillars.items():
                     result[str(year)][code][str(p.phase)] += 1

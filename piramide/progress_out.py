@@ -320,7 +320,8 @@ def overview_bytes(p: RegionProgress) -> bytes:
         ws.insert_chart(chart_row, 4 + top, line)
 
     # One sheet per gemeente
-    names = _sheet_names(p.gemeenten, {"Overzicht", "Verdeling", "Niet gebruikt"})
+    # "History" is reserved by Excel (its change-tracking sheet).
+    names = _sheet_names(p.gemeenten, {"Overzicht", "Verdeling", "Niet gebruikt", "History"})
     for g, name in zip(p.gemeenten, names, strict=True):
         s = g.indicator_set
         ws = wb.add_worksheet(name)
