@@ -47,7 +47,7 @@ class Document:
             path = path[:-1]
 
 
-def read_text(path: Path, what: str = "file", max_bytes: int = MAX_BYTES) -> str:
+def read_text(path: Path, what: str = "file", max_bytes: int = MAX_BYTES, utf16: bool = False) -> str:
     """The text of a small UTF-8 file, or an :class:`InputError` that says why not."""
     if not path.exists():
         raise InputError(f"{path}: no such {what}")
@@ -65,8 +65,13 @@ def read_text(path: Path, what: str = "file", max_bytes: int = MAX_BYTES) -> str
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if utf16 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: is not valid UTF-16 text (byte {exc.start})") from exc
     if b"\x00" in raw:
-        raise InputError(f"{path}: is a binary file, not a {what} (YAML text expected)")
+        raise InputError(f"{path}: is a binary file, not a {what}")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -59,12 +59,12 @@ class BatchOutcome:
 def read_gemeenten_csv(path: Path) -> tuple[list[BatchRow], list[RowProblem]]:
     """Read the municipalities CSV: header ``gemeente`` and optionally ``regio``, ``code``.
 
-    Accepts UTF-8 (with or without BOM) and, as Dutch Excel saves it,
-    Windows-1252; separated by ``,``, ``;`` or tabs (detected from the
+    Accepts UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode
+    text") and, as Dutch Excel saves CSV, Windows-1252; separated by ``,``, ``;`` or tabs (detected from the
     header). Raises :class:`InputError` when the file as a whole is unusable.
     """
     try:
-        text = read_text(path, "CSV file", MAX_CSV_BYTES)
+        text = read_text(path, "CSV file", MAX_CSV_BYTES, utf16=True)
     except InputError as exc:
         if "not UTF-8" not in str(exc):
             raise

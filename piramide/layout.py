@@ -100,8 +100,8 @@ NAME_IDS = "vl_id"
 NAME_PILLARS = "vl_pijler"
 NAME_PHASES = "vl_fase"
 NAME_LATEST = "laatste_meting"  # slot index of the latest measurement with answers, -1 if none
-NAME_LATEST_PHASES = "fase_laatste"  # per pillar, the phase in the latest measurement with answers
-NAME_PILLAR_CODES = "pijlers"  # the pillar codes, in the order of fase_laatste
+NAME_LATEST_PHASES = "laatste_fasen"  # per pillar, the phase in the latest measurement with answers
+NAME_PILLAR_CODES = "pijlers"  # the pillar codes, in the order of laatste_fasen
 
 # --- Berekening ---------------------------------------------------------------------
 # Two tables, one under the other: per slot (the phase grid, which carries the

@@ -71,6 +71,15 @@ class MeasurementReading(BaseModel):
         return self._result
 
 
+class SlotRemains(BaseModel):
+    """What a slot without answers holds: a date, who fills it in, notes typed ahead of the answers."""
+
+    slot: int
+    date: dt.date | None
+    ingevuld_door: str | None
+    notes: dict[str, str]
+
+
 class Issue(BaseModel):
     code: str
     severity: Severity
@@ -95,6 +104,7 @@ class WorkbookReading(BaseModel):
     _code: str | None = PrivateAttr(default=None)
     _slot_sets: list[str | None] = PrivateAttr(default_factory=list)
     _history: list[dict] = PrivateAttr(default_factory=list)
+    _unanswered: dict[int, SlotRemains] = PrivateAttr(default_factory=dict)
 
     def set_of_slot(self, slot: int) -> str:
         """The set (``"<id> <version>"``) a slot was measured on: this file's set unless it was upgraded."""
@@ -102,6 +112,11 @@ class WorkbookReading(BaseModel):
         if slot < len(self._slot_sets) and self._slot_sets[slot]:
             return self._slot_sets[slot]
         return own
+
+    @property
+    def unanswered(self) -> dict[int, SlotRemains]:
+        """Slots without answers that hold a date, a name or notes (no measurement yet); not part of the JSON."""
+        return self._unanswered
 
     @property
     def history(self) -> list[dict]:
@@ -201,6 +216,7 @@ class _Reader:
         self.package = package
         self.file = str(package.path)
         self.issues: list[Issue] = []
+        self.unanswered: dict[int, SlotRemains] = {}
 
     def issue(self, code: str, location: str | None, message: str) -> None:
         self.issues.append(Issue(code=code, severity=ISSUE_CODES[code][0], location=location, message=message))
@@ -265,6 +281,7 @@ class _Reader:
             questions = self._sheet(wb, L.QUESTIONS)
             if questions is not None:
                 reading.measurements = self._measurements(questions, s, slots)
+                reading._unanswered = self.unanswered
                 calc = self._sheet(wb, L.CALCULATION)
                 if calc is not None:
                     self._check_cache(calc, s, slots, reading.measurements)
@@ -416,6 +433,8 @@ class _Reader:
             by = _text(sheet.get(by_row, col)).strip() if by_row >= sheet.r0 else ""
             filled.append(bool(answers))
             if not answers:
+                if date is not None or by or notes[slot]:
+                    self.unanswered[slot] = SlotRemains(slot=slot, date=date, ingevuld_door=by or None, notes=notes[slot])
                 continue
             if date is None and not any(i.code == "date-invalid" and i.location == sheet.ref(date_row, col) for i in self.issues):
                 self.issue("date-missing", sheet.ref(date_row, col), f"{L.slot_label(slot)} has answers but no date")

@@ -140,7 +140,8 @@ def plan_upgrade(reading: WorkbookReading, new_set: IndicatorSet | None, slots: 
     old = reading.indicator_set
     new = new_set or old
     new_slots = slots or reading.slots
-    used = max((m.slot for m in reading.measurements), default=-1) + 1
+    remains = reading.unanswered  # slots without answers that hold a date, a name or notes
+    used = max([m.slot for m in reading.measurements] + list(remains), default=-1) + 1
     if new_slots < reading.slots:
         raise UpgradeRefused(
             f"--slots {new_slots} is fewer than the {reading.slots} slots the workbook has; slots are only added"
@@ -149,8 +150,9 @@ def plan_upgrade(reading: WorkbookReading, new_set: IndicatorSet | None, slots: 
         raise UpgradeRefused(f"--slots must be from 1 to {L.MAX_SLOTS}, not {new_slots}")
     contents = [SlotContent() for _ in range(max(used, 0))]
     by_slot = {m.slot: m for m in reading.measurements}
+    slot_data = {**{k: _Remains(r) for k, r in remains.items()}, **by_slot}
     for slot in range(used):
-        m = by_slot.get(slot)
+        m = slot_data.get(slot)
         if m is not None:
             contents[slot].date = m.date
             contents[slot].ingevuld_door = m.ingevuld_door
@@ -171,20 +173,21 @@ def plan_upgrade(reading: WorkbookReading, new_set: IndicatorSet | None, slots: 
     sources: dict[str, tuple[str, ...]] = {}
     replaced_by: dict[str, list[str]] = defaultdict(list)
     for ind in new.indicators:
+        olds = tuple(o for o in ind.replaces if o in old.by_id and o != ind.id)
+        for o in olds:
+            replaced_by[o].append(ind.id)
         if ind.id in old.by_id:
-            sources[ind.id] = (ind.id,)
+            # Same id: carried; it may take other old indicators too (a merge into a kept id).
+            sources[ind.id] = (ind.id, *olds)
             plan.carried.append(ind.id)
             if " ".join(ind.text.split()) != " ".join(old.by_id[ind.id].text.split()):
                 plan.text_changed.append(ind.id)
         else:
-            olds = tuple(o for o in ind.replaces if o in old.by_id)
             sources[ind.id] = olds
-            for o in olds:
-                replaced_by[o].append(ind.id)
             if not olds:
                 plan.new.append(ind.id)
-    # Answers per slot.
-    for slot, m in by_slot.items():
+    # Answers (and notes) per slot.
+    for slot, m in sorted(slot_data.items()):
         content = contents[slot]
         for ind in new.indicators:
             src = sources[ind.id]
@@ -220,13 +223,22 @@ def plan_upgrade(reading: WorkbookReading, new_set: IndicatorSet | None, slots: 
         if ind.id in kept:
             continue
         d = Dropped(ind.id, ind.text)
-        for slot, m in by_slot.items():
+        for slot, m in sorted(slot_data.items()):
             if ind.id in m.answers:
                 d.answers[slot] = m.answers[ind.id]
             if m.notes.get(ind.id):
                 d.notes[slot] = m.notes[ind.id]
         plan.dropped.append(d)
     return plan
+
+
+class _Remains:
+    """A slot without answers (:class:`~piramide.reader.SlotRemains`), seen as a measurement with no answers."""
+
+    def __init__(self, remains):
+        self.slot, self.date, self.ingevuld_door = remains.slot, remains.date, remains.ingevuld_door
+        self.notes: dict[str, str] = remains.notes
+        self.answers: dict[str, str] = {}
 
 
 def _merge(answers: list[str | None], points: dict) -> str | None:
@@ -241,7 +253,7 @@ def _merge(answers: list[str | None], points: dict) -> str | None:
     applicable = [a for a in given if points.get(a) is not None]
     if not applicable:
         return given[0]
-    return min(applicable, key=lambda a: points[a])
+    return applicable[0]
 
 
 def dropped_csv_bytes(plan: Plan, reading: WorkbookReading) -> bytes:
@@ -249,7 +261,7 @@ def dropped_csv_bytes(plan: Plan, reading: WorkbookReading) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["gemeente", "slot", "label", "datum", "indicator", "indicator_tekst", "antwoord", "toelichting", "reden"])
-    dates = {m.slot: m.date for m in reading.measurements}
+    dates = {k: r.date for k, r in reading.unanswered.items()} | {m.slot: m.date for m in reading.measurements}
     for d in plan.dropped:
         for slot in sorted(set(d.answers) | set(d.notes)):
             date = dates.get(slot)
@@ -343,11 +355,17 @@ def _verify(tmp: Path, plan: Plan, before: WorkbookReading) -> None:
         if not expected:
             if m is not None:
                 problems.append(f"slot {slot} has answers that were not planned")
-            continue
+                continue
+            m = after.unanswered.get(slot)
+            planned = bool(content.date or content.ingevuld_door or any(v.strip() for v in content.notes.values()))
+            if m is None:
+                if planned:
+                    problems.append(f"slot {slot} lost its date, name or notes")
+                continue
         if m is None:
             problems.append(f"slot {slot} lost its answers")
             continue
-        if m.answers != expected:
+        if getattr(m, "answers", {}) != expected:  # a slot without answers reads back as SlotRemains
             problems.append(f"slot {slot} answers differ")
         if m.notes != {k: v.strip() for k, v in content.notes.items() if v.strip()}:
             problems.append(f"slot {slot} notes differ")

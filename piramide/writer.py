@@ -352,7 +352,7 @@ class _Writer:
                 {
                     "validate": "list", "source": f"={L.NAME_ANSWER_LIST}",
                     "input_title": f"Antwoord {L.slot_label(slot)}",
-                    "input_message": f"Kies {labels}. Laat leeg als u het nog niet weet (de fase is dan voorlopig)."[:255],
+                    "input_message": f"Kies {labels}{'' if labels.endswith('.') else '.'} Laat leeg als u het nog niet weet (de fase is dan voorlopig)."[:255],
                     "error_title": "Geen geldig antwoord",
                     "error_message": f"Kies {labels} uit de lijst."[:255],
                 },

@@ -692,7 +692,7 @@ def test_demo_region_with_a_corrupt_file(cli, tmp_path):
 
 
 def test_dashboard_highlights_the_next_phase_with_a_conditional_format(make, small_set):
-    """Vragenlijst has a formula rule over every indicator row that uses laatste_meting, fase_laatste and pijlers."""
+    """Vragenlijst has a formula rule over every indicator row that uses laatste_meting, laatste_fasen and pijlers."""
     path = make("Teststad", (d("2025-01-01"), at(BO=1)))
     ws = openpyxl.load_workbook(path)[L.QUESTIONS]
     first = L.Q_FIRST_ROW + 1
