@@ -37,6 +37,13 @@ EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
+def _json(data) -> str:
+    """JSON for stdout: indented for a person at a terminal, compact (and fast) for a program."""
+    if sys.stdout.isatty():
+        return json.dumps(data, ensure_ascii=False, indent=2)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def _error(message: str) -> None:
     click.echo(f"piramide: error: {message}", err=True)
 
@@ -91,7 +98,7 @@ def sets_show(path: Path | None, as_json: bool) -> int:
     """Show the resolved set at PATH (default: the bundled reference set)."""
     result = load_set(path)
     if as_json:
-        click.echo(json.dumps(result.summary(), ensure_ascii=False, indent=2))
+        click.echo(_json(result.summary()))
     else:
         click.echo(_format_set(result))
     return EXIT_OK
@@ -188,7 +195,7 @@ def read(file: Path, as_json: bool) -> int:
     """
     reading = read_workbook(file)
     if as_json:
-        click.echo(json.dumps(reading.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        click.echo(_json(reading.model_dump(mode="json")))
     else:
         click.echo(_format_reading(reading))
     return EXIT_INVALID if reading.errors else EXIT_OK
@@ -265,7 +272,7 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
         write_atomic(xlsx_out, overview_bytes(result), force=force)
         click.echo(f"{xlsx_out}: overview workbook written", err=True)
     if as_json:
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        click.echo(_json(result.to_json()))
     else:
         click.echo(format_text(result))
     return EXIT_INVALID if result.errors else EXIT_OK
@@ -293,13 +300,13 @@ def upgrade(file: Path, set_path: Path | None, out: Path, slots, allow_drop: boo
         plan = upgrade_workbook(file, out, new_set=new_set, slots=slots, allow_drop=allow_drop, force=force)
     except UpgradeRefused as exc:
         if as_json and exc.plan is not None:
-            click.echo(json.dumps(exc.plan.to_json(), ensure_ascii=False, indent=2))
+            click.echo(_json(exc.plan.to_json()))
         elif exc.plan is not None:
             click.echo(_format_upgrade(exc.plan))
         _error(str(exc))
         return EXIT_INVALID
     if as_json:
-        click.echo(json.dumps(plan.to_json(), ensure_ascii=False, indent=2))
+        click.echo(_json(plan.to_json()))
     else:
         click.echo(_format_upgrade(plan))
     return EXIT_OK

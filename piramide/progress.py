@@ -322,25 +322,55 @@ def _read_one(path: Path) -> WorkbookReading | FileError:
     return reading
 
 
+_SENT_SETS: set[str] = set()  # in a worker: fingerprints of the sets already sent to the parent
+
+
+def _read_in_worker(path: Path):
+    """:func:`_read_one` for a worker process, with a lean result to send back.
+
+    A reading's indicator set is most of its pickled size and would arrive in
+    the parent as one copy per file; each worker sends each set once (as its
+    canonical JSON), and the parent shares one object per set. The scoring
+    engine's full results are not needed by progress and are left out.
+    """
+    result = _read_one(path)
+    if isinstance(result, FileError):
+        return result, None
+    s = result._indicator_set
+    result._indicator_set = None
+    for m in result.measurements:
+        m._result = None
+    text = None
+    if s.fingerprint not in _SENT_SETS:
+        _SENT_SETS.add(s.fingerprint)
+        text = s.canonical_json()
+    return result, (s.fingerprint, text)
+
+
 def read_all(
     files: Sequence[Path], workers: int | None = None, on_done: Callable[[], None] | None = None
 ) -> list[WorkbookReading | FileError]:
     """Read workbooks, in parallel over the cores when there are many; results in input order."""
     workers = workers or os.cpu_count() or 1
+    out: list[WorkbookReading | FileError] = []
     if workers <= 1 or len(files) < PARALLEL_FROM:
-        out = []
         for f in files:
             out.append(_read_one(f))
             if on_done:
                 on_done()
         return out
+    sets: dict[str, IndicatorSet] = {}
     with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
-        out = []
-        for result in pool.map(_read_one, files, chunksize=max(1, len(files) // (workers * 8))):
+        for result, set_ref in pool.map(_read_in_worker, files, chunksize=max(1, len(files) // (workers * 8))):
+            if set_ref is not None:
+                fingerprint, text = set_ref
+                if text is not None and fingerprint not in sets:
+                    sets[fingerprint] = IndicatorSet.from_canonical_json(text)
+                result._indicator_set = sets[fingerprint]
             out.append(result)
             if on_done:
                 on_done()
-        return out
+    return out
 
 
 def _same_municipality(readings: list[WorkbookReading]) -> list[list[WorkbookReading]]:
