@@ -322,6 +322,9 @@ def _format_upgrade(p) -> str:
     ]
     if p.text_changed:
         lines.append(f"  statement changed, answers carried: {', '.join(p.text_changed)}")
+    for m in p.moved:
+        lines.append(f"  moved, answers carried: {m['id']} from {m['from']['pillar']} fase {m['from']['phase']} "
+                     f"to {m['to']['pillar']} fase {m['to']['phase']}")  # fmt: skip
     for m in p.mapped:
         detail = "; ".join(
             f"{L.slot_label(slot)}: " + ", ".join(f"{k}={v or '-'}" for k, v in a["from"].items()) + f" -> {a['to'] or '-'}"

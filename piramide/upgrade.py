@@ -82,6 +82,7 @@ class Plan:
     carried: list[str] = field(default_factory=list)
     mapped: list[Mapped] = field(default_factory=list)
     text_changed: list[str] = field(default_factory=list)
+    moved: list[dict] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
     new: list[str] = field(default_factory=list)
     dropped_csv: str | None = None
@@ -122,6 +123,7 @@ class Plan:
                 for m in self.mapped
             ],
             "text_changed": self.text_changed,
+            "moved": self.moved,
             "dropped": [
                 {"id": d.indicator, "text": d.text, "reason": d.reason,
                  "answers": {str(k): v for k, v in sorted(d.answers.items())},
@@ -180,8 +182,12 @@ def plan_upgrade(reading: WorkbookReading, new_set: IndicatorSet | None, slots: 
             # Same id: carried; it may take other old indicators too (a merge into a kept id).
             sources[ind.id] = (ind.id, *olds)
             plan.carried.append(ind.id)
-            if " ".join(ind.text.split()) != " ".join(old.by_id[ind.id].text.split()):
+            before = old.by_id[ind.id]
+            if " ".join(ind.text.split()) != " ".join(before.text.split()):
                 plan.text_changed.append(ind.id)
+            if (ind.pillar, ind.phase) != (before.pillar, before.phase):
+                plan.moved.append({"id": ind.id, "from": {"pillar": before.pillar, "phase": before.phase},
+                                   "to": {"pillar": ind.pillar, "phase": ind.phase}})  # fmt: skip
         else:
             sources[ind.id] = olds
             if not olds:
@@ -197,8 +203,12 @@ def plan_upgrade(reading: WorkbookReading, new_set: IndicatorSet | None, slots: 
             translated = {o: (translate(a) if a is not None else None) for o, a in given.items()}
             for o, a in given.items():
                 if a is not None and translated[o] is None:
-                    plan.dropped.append(Dropped(o, old.by_id[o].text, {slot: a}, {},
-                                                f"answer '{a}' is not on the answer scale of {new.id} {new.version}"))  # fmt: skip
+                    reason = f"answer '{a}' is not on the answer scale of {new.id} {new.version}"
+                    entry = next((d for d in plan.dropped if d.indicator == o and d.reason == reason), None)
+                    if entry is None:
+                        entry = Dropped(o, old.by_id[o].text, reason=reason)
+                        plan.dropped.append(entry)
+                    entry.answers[slot] = a
             answer = _merge([translated[o] for o in src], points)
             if answer is not None:
                 content.answers[ind.id] = answer
@@ -253,7 +263,7 @@ def _merge(answers: list[str | None], points: dict) -> str | None:
     applicable = [a for a in given if points.get(a) is not None]
     if not applicable:
         return given[0]
-    return applicable[0]
+    return min(applicable, key=lambda a: points[a])
 
 
 def dropped_csv_bytes(plan: Plan, reading: WorkbookReading) -> bytes:
