@@ -168,6 +168,7 @@ ISSUE_CODES: dict[str, tuple[Severity, str]] = {
 _DATE_TEXT = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+)?\s*$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_FIRST_DATE, _LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)  # as the dashboard's date validation
 
 
 class _Sheet:
@@ -431,7 +432,7 @@ class _Reader:
             col = columns.get(slot, (L.answer_col(slot), None))[0]
             date = self._date(sheet, date_row, col) if date_row >= sheet.r0 else None
             by = _text(sheet.get(by_row, col)).strip() if by_row >= sheet.r0 else ""
-            filled.append(bool(answers))
+            filled.append(bool(raw[slot]))  # typed anything, valid or not
             if not answers:
                 if date is not None or by or notes[slot]:
                     self.unanswered[slot] = SlotRemains(slot=slot, date=date, ingevuld_door=by or None, notes=notes[slot])
@@ -498,31 +499,37 @@ class _Reader:
                        "answers count as blank")  # fmt: skip
 
     def _date(self, sheet: _Sheet, row: int, col: int) -> dt.date | None:
+        """The date in a slot's date cell: an Excel date, a serial number, or text d-m-yyyy / yyyy-mm-dd."""
         value = sheet.get(row, col)
-        where = sheet.ref(row, col)
         if value in ("", None):
             return None
+        found: dt.date | None = None
         if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if 32874 <= value <= 73415 and float(value).is_integer():  # 1990-01-01 .. 2100-12-31 as Excel serial
-                return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+            found = value.date()
+        elif isinstance(value, dt.date):
+            found = value
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            if float(value).is_integer() and 0 < value < 2_958_466:  # Excel's last date is 31-12-9999
+                found = _EXCEL_EPOCH + dt.timedelta(days=int(value))
         elif isinstance(value, str):
-            m = _DATE_TEXT.match(value)
             try:
-                if m:
+                if m := _DATE_TEXT.match(value):
                     d, mth, y = map(int, m.groups())
-                    return dt.date(y, mth, d)
-                m = _ISO_DATE.match(value)
-                if m:
+                    found = dt.date(y, mth, d)
+                elif m := _ISO_DATE.match(value):
                     y, mth, d = map(int, m.groups())
-                    return dt.date(y, mth, d)
+                    found = dt.date(y, mth, d)
             except ValueError:
-                pass
-        self.issue("date-invalid", where, f"{_text(value)!r} is not a date; use a date such as 1-3-2026")
-        return None
+                found = None
+        where = sheet.ref(row, col)
+        if found is None:
+            self.issue("date-invalid", where, f"{_text(value)!r} is not a date; use a date such as 1-3-2026")
+            return None
+        if not _FIRST_DATE <= found <= _LAST_DATE:
+            self.issue("date-invalid", where, f"{found.strftime('%d-%m-%Y')} is not a plausible date of a measurement "
+                       "(a number typed in the date cell?); use a date such as 1-3-2026")  # fmt: skip
+            return None
+        return found
 
     # -- cached values --------------------------------------------------------------------
 
