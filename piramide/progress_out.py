@@ -6,12 +6,12 @@ bytes; writing files (atomically) is the caller's job.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 
 import xlsxwriter
 
+from ._csv import excel_csv
 from .progress import GemeenteProgress, RegionProgress
 
 CSV_COLUMNS_FIXED = ("gemeente", "regio", "slot", "label", "datum", "pijler", "fase")
@@ -125,24 +125,18 @@ def csv_bytes(p: RegionProgress) -> bytes:
     delimiter. Scores are empty where a level has no applicable indicator.
     """
     levels = max((len(g.indicator_set.phase_numbers) for g in p.gemeenten), default=4)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([*CSV_COLUMNS_FIXED, *(f"score_{n}" for n in range(1, levels + 1))])
-    for g in p.gemeenten:
-        for m in g.measurements:
-            for code, pillar in m.pillars.items():
-                scores = [pillar.scores.get(str(n)) for n in range(1, levels + 1)]
-                writer.writerow([
-                    _csv_text(g.gemeente), _csv_text(g.regio or ""), m.slot, m.label,
-                    m.date.isoformat() if m.date else "", code, pillar.phase,
-                    *("" if v is None else f"{v:.4f}".rstrip("0").rstrip(".").replace(".", ",") for v in scores),
-                ])  # fmt: skip
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
+    def score(v: float | None) -> str:
+        return "" if v is None else f"{v:.4f}".rstrip("0").rstrip(".").replace(".", ",")
 
-def _csv_text(text: str) -> str:
-    """Text that Excel will not run as a formula (CSV injection): a leading ' before = + - @."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    rows = (
+        [g.gemeente, g.regio or "", m.slot, m.label, m.date.isoformat() if m.date else "", code, pillar.phase,
+         *(score(pillar.scores.get(str(n))) for n in range(1, levels + 1))]  # fmt: skip
+        for g in p.gemeenten
+        for m in g.measurements
+        for code, pillar in m.pillars.items()
+    )
+    return excel_csv([*CSV_COLUMNS_FIXED, *(f"score_{n}" for n in range(1, levels + 1))], rows)
 
 
 # --- workbook ---------------------------------------------------------------------------

@@ -24,14 +24,13 @@ Rules (see ``docs/indicator-sets.md``):
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import layout as L
+from ._csv import excel_csv
 from ._files import OutputExistsError, write_atomic
 from .errors import PiramideError
 from .model import IndicatorSet, answer_key
@@ -268,22 +267,15 @@ def _merge(answers: list[str | None], points: dict) -> str | None:
 
 def dropped_csv_bytes(plan: Plan, reading: WorkbookReading) -> bytes:
     """The dropped answers and notes (UTF-8 with BOM, ';'), one row per indicator and slot."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["gemeente", "slot", "label", "datum", "indicator", "indicator_tekst", "antwoord", "toelichting", "reden"])
     dates = {k: r.date for k, r in reading.unanswered.items()} | {m.slot: m.date for m in reading.measurements}
-    for d in plan.dropped:
-        for slot in sorted(set(d.answers) | set(d.notes)):
-            date = dates.get(slot)
-            writer.writerow([
-                _csv_text(reading.gemeente), slot, L.slot_label(slot), date.isoformat() if date else "",
-                d.indicator, _csv_text(d.text), d.answers.get(slot, ""), _csv_text(d.notes.get(slot, "")), d.reason,
-            ])  # fmt: skip
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _csv_text(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    rows = (
+        [reading.gemeente, slot, L.slot_label(slot), dates[slot].isoformat() if dates.get(slot) else "",
+         d.indicator, d.text, d.answers.get(slot, ""), d.notes.get(slot, ""), d.reason]  # fmt: skip
+        for d in plan.dropped
+        for slot in sorted(set(d.answers) | set(d.notes))
+    )
+    header = ["gemeente", "slot", "label", "datum", "indicator", "indicator_tekst", "antwoord", "toelichting", "reden"]
+    return excel_csv(header, rows)
 
 
 def upgrade_workbook(
