@@ -168,6 +168,7 @@ ISSUE_CODES: dict[str, tuple[Severity, str]] = {
 _DATE_TEXT = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+)?\s*$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_UNKNOWN = object()
 _FIRST_DATE, _LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)  # as the dashboard's date validation
 
 
@@ -200,7 +201,7 @@ def read_workbook(path: str | Path) -> WorkbookReading:
     :class:`~piramide.errors.InputError`) when the file cannot be read as a
     Piramide workbook; everything else is reported in ``issues``.
     """
-    package = open_package(Path(path))
+    package = open_package(Path(path), sheets=(L.METADATA, L.QUESTIONS, L.CALCULATION))
     return _Reader(package).read()
 
 
@@ -383,6 +384,7 @@ class _Reader:
         unknown_rows: list[tuple[int, str]] = []
         texts = self.texts
         by_id = s.by_id
+        slot_columns = list(columns.items())
         for r in range(header_row + 1, sheet.height):
             row = sheet.rows[r - sheet.r0]
             ident = row[L.Q_COL_ID - sheet.c0] if len(row) > L.Q_COL_ID - sheet.c0 else ""
@@ -402,12 +404,13 @@ class _Reader:
                 unknown_rows.append((r, ident))
                 continue
             self._check_row(sheet, r, ind, texts[ident])
-            for slot, (a, n) in columns.items():
-                value = sheet.get(r, a)
+            width = len(row) + sheet.c0
+            for slot, (a, n) in slot_columns:
+                value = row[a - sheet.c0] if a < width else ""
                 if value != "" and value is not None:
                     raw[slot][ident] = (value, r, a)
-                if n is not None:
-                    note = sheet.get(r, n)
+                if n is not None and n < width:
+                    note = row[n - sheet.c0]
                     if note != "" and note is not None:
                         note = _text(note).strip()
                         if note:
@@ -418,15 +421,20 @@ class _Reader:
         measurements = []
         date_row, by_row = header_row - (L.Q_ROW_HEADER - L.Q_ROW_DATE), header_row - (L.Q_ROW_HEADER - L.Q_ROW_BY)
         filled = []
+        known: dict[str, str | None] = {}  # typed text -> canonical label (a region types five answers)
         for slot in range(slots):
             answers: dict[str, str] = {}
             for ident, (value, r, c) in raw[slot].items():
-                try:
-                    label = s.normalise_answer(value)
-                except Exception:
-                    shown = _text(value)
-                    self.issue("answer-invalid", sheet.ref(r, c), f"{shown!r} is not an answer; use {s.labels_text}")
-                    continue
+                label = known.get(value, _UNKNOWN) if isinstance(value, str) else _UNKNOWN
+                if label is _UNKNOWN:
+                    try:
+                        label = s.normalise_answer(value)
+                    except Exception:
+                        shown = _text(value)
+                        self.issue("answer-invalid", sheet.ref(r, c), f"{shown!r} is not an answer; use {s.labels_text}")
+                        continue
+                    if isinstance(value, str):
+                        known[value] = label
                 if label is not None:
                     answers[ident] = label
             col = columns.get(slot, (L.answer_col(slot), None))[0]

@@ -53,8 +53,12 @@ class Package:
         return io.BytesIO(self.data)
 
 
-def open_package(path: Path) -> Package:
-    """Read ``path`` (read-only) and check it is a safe, plain xlsx package."""
+def open_package(path: Path, sheets: tuple[str, ...] | None = None) -> Package:
+    """Read ``path`` (read-only) and check it is a safe, plain xlsx package.
+
+    ``sheets`` names the worksheets that will be parsed: only those get the
+    (costly) extent check; ``None`` checks every worksheet.
+    """
     path = Path(path)
     shown = str(path)
     if not path.exists():
@@ -71,10 +75,10 @@ def open_package(path: Path) -> Package:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise WorkbookRefused(f"{shown}: cannot be read ({exc.strerror or exc})") from exc
-    return check_bytes(data, path)
+    return check_bytes(data, path, sheets)
 
 
-def check_bytes(data: bytes, path: Path) -> Package:
+def check_bytes(data: bytes, path: Path, sheets: tuple[str, ...] | None = None) -> Package:
     """The checks of :func:`open_package`, on bytes already read."""
     shown = str(path)
     if not data:
@@ -118,15 +122,61 @@ def check_bytes(data: bytes, path: Path) -> Package:
         raise WorkbookRefused(f"{shown}: has links to other workbooks (external links); remove them and save again")
     if any(n.startswith(("xl/embeddings/", "xl/activex/")) or n == "xl/connections.xml" for n in lowered):
         raise WorkbookRefused(f"{shown}: contains embedded objects or data connections; dashboards have none")
+    contents: dict[str, bytes] = {}
     for info in infos:
         if info.filename.lower().endswith((".xml", ".rels", ".vml")):
             content = _read_entry(archive, info, shown)
             if b"macroEnabled" in content and info.filename == "[Content_Types].xml":
                 raise WorkbookRefused(f"{shown}: is a macro-enabled workbook (.xlsm); refused")
             _check_xml(content, info.filename, shown)
-            if info.filename.lower().startswith("xl/worksheets/"):
-                _check_extent(content, info.filename, shown)
+            contents[info.filename] = content
+    parsed = _sheet_parts(contents, sheets)
+    for name, content in contents.items():
+        if name.lower().startswith("xl/worksheets/") and (parsed is None or name in parsed):
+            _check_extent(content, name, shown)
     return Package(Path(path), data, tuple(names))
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
+_ATTR = re.compile(rb"""(?:^|\s)([\w:]+)\s*=\s*["']([^"']*)["']""")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
+
+
+def _sheet_parts(contents: dict[str, bytes], sheets: tuple[str, ...] | None) -> set[str] | None:
+    """The parts of the worksheets named ``sheets``, or ``None`` (check them all) when unsure.
+
+    Found the way a parser does: ``xl/workbook.xml`` names each sheet with a
+    relationship id, ``xl/_rels/workbook.xml.rels`` gives its part. Anything
+    unexpected (a name given twice, a target outside xl/worksheets/) falls
+    back to checking every worksheet.
+    """
+    if sheets is None:
+        return None
+    workbook, rels = contents.get("xl/workbook.xml"), contents.get("xl/_rels/workbook.xml.rels")
+    if workbook is None or rels is None:
+        return None
+    targets = {}
+    for tag in _REL_TAG.finditer(rels):
+        attrs = {k.decode(): v.decode("utf-8", "replace") for k, v in _ATTR.findall(tag.group(1))}
+        if "Id" in attrs and "Target" in attrs:
+            targets[attrs["Id"]] = attrs["Target"]
+    wanted = {name.encode("utf-8") for name in sheets}
+    parts: set[str] = set()
+    seen: set[bytes] = set()
+    for tag in _SHEET_TAG.finditer(workbook):
+        attrs = dict(_ATTR.findall(tag.group(1)))
+        name = attrs.get(b"name")
+        rid = next((v.decode() for k, v in attrs.items() if k.endswith(b":id")), None)
+        if name is None or rid is None or name in seen:
+            return None
+        seen.add(name)
+        if name in wanted:
+            target = targets.get(rid, "")
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            if not part.startswith("xl/worksheets/") or ".." in part or "\\" in part or part not in contents:
+                return None
+            parts.add(part)
+    return parts
 
 
 def _check_entry(info: zipfile.ZipInfo, shown: str) -> None:
