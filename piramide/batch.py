@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import signal
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -146,7 +147,17 @@ def plan_file_names(rows: Iterable[BatchRow]) -> list[str]:
 _worker_state: dict = {}
 
 
+def _ignore_interrupts() -> None:
+    """In a worker: leave Ctrl-C to the parent, which stops the pool and reports it in one line."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _init_worker(indicator_set: IndicatorSet, slots: int, password: str | None, force: bool) -> None:
+    _ignore_interrupts()
+    _set_state(indicator_set, slots, password, force)
+
+
+def _set_state(indicator_set: IndicatorSet, slots: int, password: str | None, force: bool) -> None:
     _worker_state.update(set=indicator_set, slots=slots, password=password, force=force)
 
 
@@ -188,7 +199,7 @@ def build_batch(
             on_done(outcome)
 
     if workers <= 1 or len(jobs) < 4:
-        _init_worker(*init)
+        _set_state(*init)  # in this process: Ctrl-C stays with the user
         for job in jobs:
             record(job, _build_one(job))
     else:

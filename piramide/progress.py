@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
+from .batch import _ignore_interrupts
 from .reader import MeasurementReading, WorkbookReading, read_workbook
 
 STALE_AFTER_DAYS = 456  # 15 months
@@ -360,7 +361,7 @@ def read_all(
                 on_done()
         return out
     sets: dict[str, IndicatorSet] = {}
-    with ProcessPoolExecutor(max_workers=min(workers, len(files))) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(files)), initializer=_ignore_interrupts) as pool:
         for result, set_ref in pool.map(_read_in_worker, files, chunksize=max(1, len(files) // (workers * 8))):
             if set_ref is not None:
                 fingerprint, text = set_ref
