@@ -148,6 +148,29 @@ def next_phase_rule(s: IndicatorSet, slots: int, row: int) -> str:
     )
 
 
+TEXT_WIDTH, HANDVAT_WIDTH = 60, 50
+
+
+def _row_height(*text_and_width) -> float:
+    """A row height (points) that shows wrapped text whole.
+
+    LibreOffice does not fit row heights when it opens an .xlsx, so the
+    writer sets them: lines per cell estimated from its length and column
+    width (10 pt Calibri fits about 1.25 characters per width unit).
+    """
+    lines = 1
+    for text, width in zip(text_and_width[::2], text_and_width[1::2], strict=True):
+        per_line = max(1, int(width * 1.25))
+        words, count, current = text.split(), 1, 0
+        for word in words:
+            if current and current + 1 + len(word) > per_line:
+                count, current = count + 1, len(word)
+            else:
+                current += (1 if current else 0) + len(word)
+        lines = max(lines, count)
+    return round(13.5 * lines + 2, 1)
+
+
 def _str(text: str) -> str:
     """A string literal inside a formula."""
     return '"' + text.replace('"', '""') + '"'
@@ -222,6 +245,7 @@ class _Writer:
         self.f_layer = add({**base, "border": 2, "align": "center", "valign": "vcenter", "bold": True, "font_size": 12})
         self.f_legend = add({**base, "align": "right", "valign": "vcenter", "italic": True})
         self.f_small = add({**base, "font_size": 8, "font_color": "#595959", "text_wrap": True})
+        self.f_line = add({**base, "font_size": 8, "font_color": "#595959"})  # one line, overflowing to the right
         self.f_next = add({"bg_color": "#F8CBAD", "bold": True})
         self.f_small_next = add({**base, "font_size": 8, "bg_color": "#F8CBAD", "text_wrap": True})
         self.f_ok = add({"bg_color": "#C6EFCE", "font_color": "#006100"})
@@ -329,6 +353,7 @@ class _Writer:
                 ws.write_number(row, L.Q_COL_PHASE, ind.phase, self.f_cell_num)
                 ws.write_string(row, L.Q_COL_TEXT, ind.text, self.f_cell)
                 ws.write_string(row, L.Q_COL_HANDVAT, ind.handvat, self.f_cell)
+                ws.set_row(row, _row_height(ind.text, TEXT_WIDTH, ind.handvat, HANDVAT_WIDTH))
                 for slot, content in enumerate(self.contents):
                     answer = content.answers.get(ind.id)
                     note = content.notes.get(ind.id)
@@ -368,8 +393,8 @@ class _Writer:
         ws.set_column(L.Q_COL_ID, L.Q_COL_ID, 9)
         ws.set_column(L.Q_COL_PILLAR, L.Q_COL_PILLAR, 7)
         ws.set_column(L.Q_COL_PHASE, L.Q_COL_PHASE, 6)
-        ws.set_column(L.Q_COL_TEXT, L.Q_COL_TEXT, 60)
-        ws.set_column(L.Q_COL_HANDVAT, L.Q_COL_HANDVAT, 50)
+        ws.set_column(L.Q_COL_TEXT, L.Q_COL_TEXT, TEXT_WIDTH)
+        ws.set_column(L.Q_COL_HANDVAT, L.Q_COL_HANDVAT, HANDVAT_WIDTH)
         for slot in range(slots):
             ws.set_column(L.answer_col(slot), L.answer_col(slot), 14)
             ws.set_column(L.note_col(slot), L.note_col(slot), 32, self.f_note_col)
@@ -385,9 +410,10 @@ class _Writer:
         ws.freeze_panes(L.Q_FIRST_ROW, L.Q_COL_TEXT + 1)
         ws.autofilter(L.Q_ROW_HEADER, 0, last, last_col)
         ws.repeat_rows(L.Q_ROW_HEADER)
+        ws.repeat_columns(0, L.Q_COL_TEXT)  # every printed page shows which indicator a row is
         ws.set_landscape()
         ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+        ws.set_print_scale(70)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
         ws.set_footer("&L&F&RPagina &P van &N")
 
@@ -530,7 +556,7 @@ class _Writer:
         span(3, 0, 6, "Indicatorset", self.f_label)
         span(3, 6, total_cols - 6, f"{s.name} (versie {s.version})", self.f_text)
         span(4, 0, 1, f"Fase per pijler (0 = startfase, {n_levels} = {s.phases[-1].name}); drempel "
-             f"{_n(s.threshold * 100)}%. Een fase is voorlopig zolang er vragen open staan.", self.f_small)  # fmt: skip
+             f"{_n(s.threshold * 100)}%. Een fase is voorlopig zolang er vragen open staan.", self.f_line)  # fmt: skip
 
         # Slot table.
         hr = L.V_TABLE_HEADER_ROW
@@ -596,7 +622,7 @@ class _Writer:
         pyr = f"{L.cell(top + 1, legend_cols)}:{L.cell(base - 1, legend_cols + pyramid_cols - 1)}"
         ws.conditional_format(pyr, {"type": "text", "criteria": "begins with", "value": "✓", "format": self.f_reached})
         span(base + 1, 0, 1, "✓ = fase bereikt in de laatste meting; · = nog niet bereikt. "
-             "Een fase telt pas als alle lagere fasen ook bereikt zijn.", self.f_small)  # fmt: skip
+             "Een fase telt pas als alle lagere fasen ook bereikt zijn.", self.f_line)  # fmt: skip
 
         # The chart: phase per pillar per measurement.
         chart = self.wb.add_chart({"type": "column"})
