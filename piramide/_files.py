@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import PiramideError
+from .errors import InputError, PiramideError
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 
@@ -33,6 +33,33 @@ def safe_file_stem(name: str, fallback: str = "gemeente") -> str:
     if stem.lower() in _RESERVED:
         stem = f"{fallback}-{stem}"
     return stem
+
+
+def read_bounded(
+    path: Path, what: str, max_bytes: int, error: type[InputError] = InputError, large: str | None = None
+) -> bytes:
+    """The bytes of a file that must exist, be a file and be at most ``max_bytes``; read-only.
+
+    Every other case raises ``error`` with one line that says why, naming the
+    file as ``what`` ("no such YAML file") and, when too large, as ``large``
+    (default ``what``).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise error(f"{path}: no such {what}")
+    if path.is_dir():
+        raise error(f"{path}: is a folder, not a {what}")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise error(
+                f"{path}: too large for a {large or what} ({size / 2**20:.1f} MiB; the limit is "
+                f"{max_bytes / 2**20:.1f} MiB)"
+            )
+        with open(path, "rb") as handle:  # read-only: an input is never modified
+            return handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from exc
 
 
 def write_atomic(path: Path, data: bytes, force: bool = False, verify: Callable[[Path], None] | None = None) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from ._files import read_bounded
 from .errors import InputError, SetProblem
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -49,22 +50,7 @@ class Document:
 
 def read_text(path: Path, what: str = "file", max_bytes: int = MAX_BYTES, utf16: bool = False) -> str:
     """The text of a small UTF-8 file, or an :class:`InputError` that says why not."""
-    if not path.exists():
-        raise InputError(f"{path}: no such {what}")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a {what}")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                f"{path}: too large for a {what} ({size / 1e6:.1f} MB; the limit is "
-                f"{max_bytes / 2**20:.1f} MiB)"
-            )
-        raw = path.read_bytes()[: max_bytes + 1]
-    except PermissionError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from exc
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    raw = read_bounded(path, what, max_bytes)
     if utf16 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
         try:
             return raw.decode("utf-16")

@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._files import read_bounded
 from .errors import InputError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -60,21 +61,7 @@ def open_package(path: Path, sheets: tuple[str, ...] | None = None) -> Package:
     (costly) extent check; ``None`` checks every worksheet.
     """
     path = Path(path)
-    shown = str(path)
-    if not path.exists():
-        raise WorkbookRefused(f"{shown}: no such file")
-    if path.is_dir():
-        raise WorkbookRefused(f"{shown}: is a folder, not a workbook")
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise WorkbookRefused(
-                f"{shown}: too large for a dashboard ({size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)"
-            )
-        with open(path, "rb") as handle:  # read-only; nothing is ever written back
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise WorkbookRefused(f"{shown}: cannot be read ({exc.strerror or exc})") from exc
+    data = read_bounded(path, "file", MAX_FILE_BYTES, WorkbookRefused, large="dashboard")
     return check_bytes(data, path, sheets)
 
 

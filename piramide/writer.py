@@ -14,6 +14,7 @@ Text from users, CSV files and the set is always written as a string.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 from collections.abc import Sequence
@@ -151,6 +152,7 @@ def next_phase_rule(s: IndicatorSet, slots: int, row: int) -> str:
 TEXT_WIDTH, HANDVAT_WIDTH = 60, 50
 
 
+@functools.lru_cache(maxsize=4096)  # a batch writes the same statements hundreds of times
 def _row_height(*text_and_width) -> float:
     """A row height (points) that shows wrapped text whole.
 

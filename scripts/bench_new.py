@@ -48,7 +48,6 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,6 +63,7 @@ sys.path.insert(0, str(ROOT))  # measure this checkout's code (the CLI run gets 
 import openpyxl  # noqa: E402
 import xlsxwriter  # noqa: E402
 
+from _bench import Stats  # noqa: E402
 from piramide import __version__, layout as L  # noqa: E402
 from piramide.batch import build_batch, read_gemeenten_csv  # noqa: E402
 from piramide.sets import reference_set  # noqa: E402
@@ -155,25 +155,6 @@ def national_rows(n: int) -> list[tuple[str, str, str]]:
 # -- measuring ----------------------------------------------------------------------------
 
 
-class Stats:
-    def __init__(self, label: str, seconds: tuple[list[float], list[float]]):
-        self.label = label
-        self.ms = sorted(s * 1000 for s in seconds[0])
-        self.cpu_median = statistics.median(s * 1000 for s in seconds[1])
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.ms)
-
-    @property
-    def p90(self) -> float:
-        if len(self.ms) < 2:
-            return self.ms[0]
-        return statistics.quantiles(self.ms, n=10, method="inclusive")[8]
-
-    @property
-    def min(self) -> float:
-        return self.ms[0]
 
 
 def timed(repeat: int, run: Callable[[int], object]) -> tuple[list[float], list[float]]:
@@ -298,12 +279,12 @@ def main(argv: list[str] | None = None) -> int:
         pick = lambda i: names[i % len(names)]  # noqa: E731
 
         # 1. Our writer.
-        ours = Stats("piramide, in memory", timed(args.repeat, lambda i: workbook_bytes(WorkbookSpec(s, pick(i)))))
+        ours = Stats("piramide, in memory", *timed(args.repeat, lambda i: workbook_bytes(WorkbookSpec(s, pick(i)))))
         files1 = tmp / "ours"
         files1.mkdir()
         ours_file = Stats(
             "piramide, atomic file",
-            timed(args.repeat, lambda i: build_workbook(files1 / f"{i}.xlsx", gemeente=pick(i), indicator_set=s)),
+            *timed(args.repeat, lambda i: build_workbook(files1 / f"{i}.xlsx", gemeente=pick(i), indicator_set=s)),
         )
 
         # 2. openpyxl from a template.
@@ -331,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
             wb.properties.title = (wb.properties.title or "").replace(PLACEHOLDER, name)
             wb.save(files2 / f"{i}.xlsx")
 
-        opx = Stats("openpyxl, template", timed(args.repeat, via_template))
+        opx = Stats("openpyxl, template", *timed(args.repeat, via_template))
         fid_ours = fidelity(workbook_bytes(WorkbookSpec(s, names[0])))
         fid_opx = fidelity((files2 / "0.xlsx").read_bytes())
 

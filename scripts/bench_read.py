@@ -50,7 +50,6 @@ import platform
 import pstats
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -68,6 +67,7 @@ import openpyxl  # noqa: E402
 import python_calamine  # noqa: E402
 
 import piramide  # noqa: E402
+from _bench import Stats  # noqa: E402
 from piramide import IndicatorSet, SlotContent, build_workbook, read_workbook, reference_set  # noqa: E402
 from piramide import layout as L  # noqa: E402
 from piramide import reader as reader_module  # noqa: E402
@@ -247,24 +247,6 @@ def rest_only(path: Path) -> Callable[[], object] | None:
 # -- measuring -----------------------------------------------------------------------------
 
 
-class Stats:
-    def __init__(self, label: str, seconds: list[float]):
-        self.label = label
-        self.ms = sorted(s * 1000 for s in seconds)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.ms)
-
-    @property
-    def p90(self) -> float:
-        if len(self.ms) < 2:
-            return self.ms[0]
-        return statistics.quantiles(self.ms, n=10, method="inclusive")[8]
-
-    @property
-    def min(self) -> float:
-        return self.ms[0]
 
 
 def interleaved(repeat: int, methods: dict[str, Callable[[], object]]) -> dict[str, Stats]:
