@@ -110,7 +110,8 @@ class IndicatorSet(_Frozen):
 
     def canonical_json(self) -> str:
         """The canonical serialisation: sorted keys, no spaces, UTF-8 text."""
-        data = {"format": CANONICAL_FORMAT, **self.model_dump(mode="json")}
+        # Fields at their defaults are left out: a later optional field does not change old fingerprints.
+        data = {"format": CANONICAL_FORMAT, **self.model_dump(mode="json", exclude_defaults=True)}
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @cached_property

@@ -48,7 +48,7 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
     lines += _table(header, rows)
     if detail:
         for g in p.gemeenten:
-            lines += ["", *_gemeente_text(g)]
+            lines += ["", *_gemeente_text(g, handvatten=len(p.gemeenten) <= 3)]
     dist = p.distribution()
     if dist:
         lines += ["", "Phase distribution per calendar year (number of gemeenten per phase 0..4):"]
@@ -72,7 +72,8 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
     return "\n".join(lines)
 
 
-def _gemeente_text(g: GemeenteProgress) -> list[str]:
+def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
+    """One municipality's history; with ``handvatten``, each blocking indicator with its statement and handvat."""
     s = g.indicator_set
     codes = list(s.pillar_codes)
     out = [f"{g.gemeente}" + (f" (regio {g.regio})" if g.regio else "") + f" - {g.file}"]
@@ -106,6 +107,12 @@ def _gemeente_text(g: GemeenteProgress) -> list[str]:
         phase = g.latest.pillars[code].phase
         if ids:
             out.append(f"  blocking {code} {phase} -> {phase + 1}: {', '.join(ids)}")
+            if handvatten:
+                for ident in ids:
+                    ind = s.by_id[ident]
+                    answer = g.latest.answers.get(ident) or "blank"
+                    out.append(f"    {ident} ({answer}): {ind.text}")
+                    out.append(f"      handvat: {ind.handvat}")
     return out
 
 
