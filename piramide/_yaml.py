@@ -61,9 +61,7 @@ def read_text(path: Path, what: str = "file", max_bytes: int = MAX_BYTES, utf16:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: is not UTF-8 text (byte {exc.start}); save the {what} as UTF-8"
-        ) from exc
+        raise InputError(f"{path}: is not UTF-8 text (byte {exc.start}); save the {what} as UTF-8") from exc
 
 
 def load_document(path: Path, display: str | None = None) -> Document:
@@ -92,8 +90,7 @@ def load_document(path: Path, display: str | None = None) -> Document:
         line = text.count("\n", 0, exc.position) + 1
         char = exc.character if isinstance(exc.character, int) else ord(exc.character)
         raise InputError(
-            f"{name}:{line}: cannot be read as YAML: it contains the control character "
-            f"#x{char:04x}; remove it"
+            f"{name}:{line}: cannot be read as YAML: it contains the control character #x{char:04x}; remove it"
         ) from exc
     except yaml.YAMLError as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -182,8 +179,7 @@ class _Walker:
         self.visited += 1
         if self.visited > MAX_NODES:
             raise InputError(
-                f"{self.doc.file}: expands to more than {MAX_NODES:,} values "
-                "(a YAML alias bomb?); refused"
+                f"{self.doc.file}: expands to more than {MAX_NODES:,} values (a YAML alias bomb?); refused"
             )
         if len(path) > MAX_DEPTH:
             raise InputError(f"{self.doc.file}: nested too deeply to be an indicator set")
@@ -192,13 +188,14 @@ class _Walker:
         if isinstance(node, yaml.ScalarNode):
             try:
                 return self.constructor.construct_object(node, deep=True)
-            except Exception as exc:  # noqa: BLE001 - any value YAML cannot build (2026-13-45, !!int x)
+            except Exception as exc:
                 detail = getattr(exc, "problem", None) or str(exc)
                 self.problems.append(
                     SetProblem(
-                        self.doc.file, line,
+                        self.doc.file,
+                        line,
                         f"bad value {node.value!r} ({detail}); put it in quotes if it is text",
-                    )  # fmt: skip
+                    )
                 )
                 return None
         if isinstance(node, yaml.SequenceNode):
@@ -207,15 +204,11 @@ class _Walker:
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                self.problems.append(
-                    SetProblem(self.doc.file, key_line, "keys must be plain words (no merge keys)")
-                )
+                self.problems.append(SetProblem(self.doc.file, key_line, "keys must be plain words (no merge keys)"))
                 continue
             key = str(key_node.value)
             if key in result:
-                self.problems.append(
-                    SetProblem(self.doc.file, key_line, f"duplicate key '{key}'; give each key once")
-                )
+                self.problems.append(SetProblem(self.doc.file, key_line, f"duplicate key '{key}'; give each key once"))
                 continue
             self.doc.lines[(*path, key)] = value_node.start_mark.line + 1
             result[key] = self.walk(value_node, (*path, key))

@@ -18,11 +18,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._files import safe_file_stem
+from ._files import safe_file_stem, write_atomic
 from ._yaml import read_text
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
-from ._files import write_atomic
 from .writer import WorkbookSpec, workbook_bytes
 
 MAX_CSV_BYTES = 5 * 1024 * 1024

@@ -108,12 +108,25 @@ def sets_show(path: Path | None, as_json: bool) -> int:
 @click.option("--gemeente", help="The municipality (one workbook).")
 @click.option("--regio", help="The RIEC region, shown on the cover.")
 @click.option("--code", help="A municipality code (e.g. CBS GM0363), kept in the metadata.")
-@click.option("--gemeenten", "csv_path", type=click.Path(path_type=Path),
-              help="A CSV file with a header 'gemeente' (and optionally 'regio', 'code'): one workbook per row.")  # fmt: skip
-@click.option("--set", "set_path", type=click.Path(path_type=Path), help="Indicator set (YAML); default: the reference set.")
-@click.option("--slots", type=click.IntRange(1, L.MAX_SLOTS), default=L.DEFAULT_SLOTS, show_default=True,
-              help="Measurement slots: the 0-meting and the later measurements.")  # fmt: skip
-@click.option("--out", type=click.Path(path_type=Path), help="Output file (one workbook); default: workbooks/<gemeente>.xlsx.")
+@click.option(
+    "--gemeenten",
+    "csv_path",
+    type=click.Path(path_type=Path),
+    help="A CSV file with a header 'gemeente' (and optionally 'regio', 'code'): one workbook per row.",
+)
+@click.option(
+    "--set", "set_path", type=click.Path(path_type=Path), help="Indicator set (YAML); default: the reference set."
+)
+@click.option(
+    "--slots",
+    type=click.IntRange(1, L.MAX_SLOTS),
+    default=L.DEFAULT_SLOTS,
+    show_default=True,
+    help="Measurement slots: the 0-meting and the later measurements.",
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Output file (one workbook); default: workbooks/<gemeente>.xlsx."
+)
 @click.option("--out-dir", type=click.Path(path_type=Path), help="Output folder (with --gemeenten).")
 @click.option("--password", help="Password for the sheet protection (default: protected without a password).")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
@@ -137,8 +150,16 @@ def new(gemeente, regio, code, csv_path, set_path, slots, out, out_dir, password
     indicator_set = load_set(set_path)
     target = out or Path("workbooks") / f"{safe_file_stem(gemeente)}.xlsx"
     try:
-        build_workbook(target, gemeente=gemeente, regio=regio, code=code, indicator_set=indicator_set,
-                       slots=slots, password=password, force=force)  # fmt: skip
+        build_workbook(
+            target,
+            gemeente=gemeente,
+            regio=regio,
+            code=code,
+            indicator_set=indicator_set,
+            slots=slots,
+            password=password,
+            force=force,
+        )
     except OutputExistsError as exc:
         _error(str(exc))
         return EXIT_INVALID
@@ -153,8 +174,11 @@ def _new_batch(csv_path: Path, out_dir: Path, set_path, slots, password, force) 
         _error(f"{csv_path}:{p.line}: {p.message}; row skipped")
     failed: list[BatchOutcome] = []
     show_bar = sys.stderr.isatty() and len(rows) > 1
-    with click.progressbar(length=len(rows), label="Dashboards", file=sys.stderr,
-                           show_pos=True) if show_bar else _nullbar() as bar:  # fmt: skip
+    with (
+        click.progressbar(length=len(rows), label="Dashboards", file=sys.stderr, show_pos=True)
+        if show_bar
+        else _nullbar() as bar
+    ):
 
         def done(outcome: BatchOutcome) -> None:
             if not outcome.ok:
@@ -242,8 +266,12 @@ def check(paths: tuple[Path, ...]) -> int:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the progress as JSON (the documented contract).")
 @click.option("--xlsx", "xlsx_out", type=click.Path(path_type=Path), help="Also write an overview workbook (Dutch).")
-@click.option("--csv", "csv_out", type=click.Path(path_type=Path),
-              help="Also write a CSV in long format (UTF-8 with BOM, ';', decimal comma) for Excel and Power BI.")  # fmt: skip
+@click.option(
+    "--csv",
+    "csv_out",
+    type=click.Path(path_type=Path),
+    help="Also write a CSV in long format (UTF-8 with BOM, ';', decimal comma) for Excel and Power BI.",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing --xlsx/--csv files.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Reference date for '15 months' (default: today).")
 def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
@@ -282,7 +310,9 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--set", "set_path", type=click.Path(path_type=Path), help="The new indicator set (YAML).")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="The new workbook (never the input).")
-@click.option("--slots", type=click.IntRange(1, L.MAX_SLOTS), help="Slots in the new workbook (only more, never fewer).")
+@click.option(
+    "--slots", type=click.IntRange(1, L.MAX_SLOTS), help="Slots in the new workbook (only more, never fewer)."
+)
 @click.option("--allow-drop", is_flag=True, help="Drop answers that have no place in the new set (saved to a CSV).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output (and its .dropped.csv).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -323,11 +353,15 @@ def _format_upgrade(p) -> str:
     if p.text_changed:
         lines.append(f"  statement changed, answers carried: {', '.join(p.text_changed)}")
     for m in p.moved:
-        lines.append(f"  moved, answers carried: {m['id']} from {m['from']['pillar']} fase {m['from']['phase']} "
-                     f"to {m['to']['pillar']} fase {m['to']['phase']}")  # fmt: skip
+        lines.append(
+            f"  moved, answers carried: {m['id']} from {m['from']['pillar']} fase {m['from']['phase']} "
+            f"to {m['to']['pillar']} fase {m['to']['phase']}"
+        )
     for m in p.mapped:
         detail = "; ".join(
-            f"{L.slot_label(slot)}: " + ", ".join(f"{k}={v or '-'}" for k, v in a["from"].items()) + f" -> {a['to'] or '-'}"
+            f"{L.slot_label(slot)}: "
+            + ", ".join(f"{k}={v or '-'}" for k, v in a["from"].items())
+            + f" -> {a['to'] or '-'}"
             for slot, a in sorted(m.answers.items())
         )
         lines.append(f"  mapped: {', '.join(m.sources)} -> {m.to}" + (f" ({detail})" if detail else ""))
@@ -357,8 +391,16 @@ def _format_reading(r: WorkbookReading) -> str:
         rows = []
         for m in r.measurements:
             phases = [f"{m.pillars[c].phase}{'*' if m.pillars[c].provisional else ''}" for c in codes]
-            rows.append([m.label, m.date.isoformat() if m.date else "-", m.ingevuld_door or "-",
-                         f"{m.answered}/{m.total}", *phases, str(m.phase)])  # fmt: skip
+            rows.append(
+                [
+                    m.label,
+                    m.date.isoformat() if m.date else "-",
+                    m.ingevuld_door or "-",
+                    f"{m.answered}/{m.total}",
+                    *phases,
+                    str(m.phase),
+                ]
+            )
         widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
         for row in [header, *rows]:
             lines.append("  " + "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip())
@@ -385,9 +427,10 @@ def find_workbooks(paths) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found.extend(
-                p for p in sorted(path.rglob("*"))
+                p
+                for p in sorted(path.rglob("*"))
                 if p.suffix.lower() == ".xlsx" and p.is_file() and not p.name.startswith(("~$", ".~lock"))
-            )  # fmt: skip
+            )
         else:
             found.append(path)
     unique = []
@@ -485,7 +528,7 @@ def run(argv: list[str] | None = None) -> int:
     except OSError as exc:
         _error(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
         return EXIT_UNUSABLE
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+    except Exception as exc:
         if os.environ.get("PIRAMIDE_DEBUG"):
             raise
         _error(f"internal error ({type(exc).__name__}: {exc}); please report this, with the command you ran")

@@ -135,10 +135,7 @@ class IndicatorSet(_Frozen):
     @cached_property
     def points(self) -> dict[str, Fraction | None]:
         """Canonical label -> points as an exact fraction, ``None`` when not applicable."""
-        return {
-            a.label: (Fraction(a.points) if a.applicable and a.points is not None else None)
-            for a in self.answers
-        }
+        return {a.label: (Fraction(a.points) if a.applicable and a.points is not None else None) for a in self.answers}
 
     @cached_property
     def point_unit(self) -> int:
@@ -198,9 +195,7 @@ class IndicatorSet(_Frozen):
         return {i.id: i for i in self.indicators}
 
     def indicators_of(self, pillar: str, phase: int | None = None) -> tuple[Indicator, ...]:
-        return tuple(
-            i for i in self.indicators if i.pillar == pillar and (phase is None or i.phase == phase)
-        )
+        return tuple(i for i in self.indicators if i.pillar == pillar and (phase is None or i.phase == phase))
 
     def per_phase(self, pillar: str) -> dict[int, int]:
         """Number of indicators per phase in one pillar."""

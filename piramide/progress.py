@@ -12,6 +12,7 @@ contract of ``piramide progress --json``. CSV and workbook output live in
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -19,9 +20,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .batch import _ignore_interrupts
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
-from .batch import _ignore_interrupts
 from .reader import MeasurementReading, WorkbookReading, read_workbook
 
 STALE_AFTER_DAYS = 456  # 15 months
@@ -37,8 +38,13 @@ class Regression:
     to_phase: int
 
     def to_json(self) -> dict:
-        return {"pillar": self.pillar, "from_slot": self.from_slot, "to_slot": self.to_slot,
-                "from": self.from_phase, "to": self.to_phase}  # fmt: skip
+        return {
+            "pillar": self.pillar,
+            "from_slot": self.from_slot,
+            "to_slot": self.to_slot,
+            "from": self.from_phase,
+            "to": self.to_phase,
+        }
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,13 @@ class GemeenteProgress:
             "change_since_previous": self.change_since_previous,
             "regressions": [r.to_json() for r in self.regressions],
             "changed_answers": [
-                {"indicator": c.indicator, "from_slot": c.from_slot, "to_slot": c.to_slot,
-                 "from": c.before, "to": c.after}  # fmt: skip
+                {
+                    "indicator": c.indicator,
+                    "from_slot": c.from_slot,
+                    "to_slot": c.to_slot,
+                    "from": c.before,
+                    "to": c.after,
+                }
                 for c in self.changes
             ],
             "blocking": self.blocking,
@@ -209,7 +220,7 @@ def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
         change_prev["totaal"] = last.phase - prev.phase
     regressions = []
     changes = []
-    for before, after in zip(ms, ms[1:], strict=False):
+    for before, after in itertools.pairwise(ms):
         for code in codes:
             a, b = before.pillars[code].phase, after.pillars[code].phase
             if b < a:
@@ -219,11 +230,18 @@ def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
             if x != y:
                 changes.append(AnswerChange(ind.id, before.slot, after.slot, x, y))
     set_changes = []
-    for before, after in zip(ms, ms[1:], strict=False):
+    for before, after in itertools.pairwise(ms):
         a, b = reading.set_of_slot(before.slot), reading.set_of_slot(after.slot)
         if a != b:
-            set_changes.append({"from_slot": before.slot, "to_slot": after.slot, "from": a, "to": b,
-                                "pillars": set_differences(reading.history, a, b)})  # fmt: skip
+            set_changes.append(
+                {
+                    "from_slot": before.slot,
+                    "to_slot": after.slot,
+                    "from": a,
+                    "to": b,
+                    "pillars": set_differences(reading.history, a, b),
+                }
+            )
     return GemeenteProgress(
         set_changes=set_changes,
         gemeente=reading.gemeente,
@@ -319,7 +337,9 @@ def _read_one(path: Path) -> WorkbookReading | FileError:
         first = errors[0]
         where = f"{first.location}: " if first.location else ""
         more = f" (and {len(errors) - 1} more; run piramide check)" if len(errors) > 1 else ""
-        return FileError(str(path), f"has {len(errors)} error{'s' if len(errors) > 1 else ''}: {where}{first.message}{more}")
+        return FileError(
+            str(path), f"has {len(errors)} error{'s' if len(errors) > 1 else ''}: {where}{first.message}{more}"
+        )
     return reading
 
 

@@ -40,11 +40,17 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
     for g in p.gemeenten:
         m = g.latest
         phases = [str(m.pillars[c].phase) if m and c in m.pillars else "-" for c in codes]
-        rows.append([
-            g.gemeente, str(len(g.measurements)), m.label if m else "-",
-            m.date.isoformat() if m and m.date else "-", *phases,
-            str(m.phase) if m else "-", _signed(g.change_since_baseline.get("totaal")) if m else "-",
-        ])  # fmt: skip
+        rows.append(
+            [
+                g.gemeente,
+                str(len(g.measurements)),
+                m.label if m else "-",
+                m.date.isoformat() if m and m.date else "-",
+                *phases,
+                str(m.phase) if m else "-",
+                _signed(g.change_since_baseline.get("totaal")) if m else "-",
+            ]
+        )
     lines += _table(header, rows)
     if detail:
         for g in p.gemeenten:
@@ -63,9 +69,14 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
     if p.undated():
         lines.append(f"  ({p.undated()} measurements without a date are not in this table)")
     overdue = p.overdue()
-    lines += ["", f"Without a measurement in the last 15 months (before {p.today.isoformat()}): "
-              + (", ".join(f"{g.gemeente} ({g.latest_date.isoformat() if g.latest_date else 'no date'})"
-                           for g in overdue) or "none")]  # fmt: skip
+    lines += [
+        "",
+        f"Without a measurement in the last 15 months (before {p.today.isoformat()}): "
+        + (
+            ", ".join(f"{g.gemeente} ({g.latest_date.isoformat() if g.latest_date else 'no date'})" for g in overdue)
+            or "none"
+        ),
+    ]
     if p.errors:
         lines += ["", f"Not used ({len(p.errors)}):"]
         lines += [f"  {e.file}: {e.message}" for e in p.errors]
@@ -86,18 +97,29 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
         phases = "  ".join(f"{c} {m.pillars[c].phase}" for c in codes)
         out.append(f"  {m.label:<9} {m.date.isoformat() if m.date else '-':<10}  {phases}  totaal {m.phase}")
     if len(g.measurements) > 1:
-        out.append("  since 0-meting: " + "  ".join(f"{c} {_signed(v)}" for c, v in g.change_since_baseline.items())
-                   + "; since the previous: " + "  ".join(f"{c} {_signed(v)}" for c, v in g.change_since_previous.items()))  # fmt: skip
+        out.append(
+            "  since 0-meting: "
+            + "  ".join(f"{c} {_signed(v)}" for c, v in g.change_since_baseline.items())
+            + "; since the previous: "
+            + "  ".join(f"{c} {_signed(v)}" for c, v in g.change_since_previous.items())
+        )
     for change in g.set_changes:
-        out.append(f"  set changed between slot {change['from_slot']} and {change['to_slot']}: "
-                   f"{change['from']} -> {change['to']}")  # fmt: skip
+        out.append(
+            f"  set changed between slot {change['from_slot']} and {change['to_slot']}: "
+            f"{change['from']} -> {change['to']}"
+        )
         for pillar, diff in change["pillars"].items():
-            parts = [f"{kind.replace('_', ' ')} {', '.join(x if isinstance(x, str) else x['to'] + ' <- ' + '+'.join(x['from']) for x in items)}"
-                     for kind, items in diff.items() if items]  # fmt: skip
+            parts = [
+                f"{kind.replace('_', ' ')} {', '.join(x if isinstance(x, str) else x['to'] + ' <- ' + '+'.join(x['from']) for x in items)}"
+                for kind, items in diff.items()
+                if items
+            ]
             out.append(f"    {pillar}: " + "; ".join(parts))
     for r in g.regressions:
-        out.append(f"  REGRESSION: {r.pillar} went from phase {r.from_phase} to {r.to_phase} "
-                   f"(slot {r.from_slot} -> {r.to_slot})")  # fmt: skip
+        out.append(
+            f"  REGRESSION: {r.pillar} went from phase {r.from_phase} to {r.to_phase} "
+            f"(slot {r.from_slot} -> {r.to_slot})"
+        )
     if g.changes:
         per_pair: dict[tuple[int, int], int] = {}
         for c in g.changes:
@@ -118,7 +140,9 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
-    return ["  " + "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
+    return [
+        "  " + "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]
+    ]
 
 
 # --- CSV --------------------------------------------------------------------------------
@@ -137,8 +161,16 @@ def csv_bytes(p: RegionProgress) -> bytes:
         return "" if v is None else f"{v:.4f}".rstrip("0").rstrip(".").replace(".", ",")
 
     rows = (
-        [g.gemeente, g.regio or "", m.slot, m.label, m.date.isoformat() if m.date else "", code, pillar.phase,
-         *(score(pillar.scores.get(str(n))) for n in range(1, levels + 1))]  # fmt: skip
+        [
+            g.gemeente,
+            g.regio or "",
+            m.slot,
+            m.label,
+            m.date.isoformat() if m.date else "",
+            code,
+            pillar.phase,
+            *(score(pillar.scores.get(str(n))) for n in range(1, levels + 1)),
+        ]
         for g in p.gemeenten
         for m in g.measurements
         for code, pillar in m.pillars.items()
@@ -170,20 +202,24 @@ def _sheet_names(gemeenten: list[GemeenteProgress], reserved: set[str]) -> list[
 def overview_bytes(p: RegionProgress) -> bytes:
     """The overview workbook (Dutch): overview, distribution with charts, one sheet per gemeente."""
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                      "strings_to_numbers": False})  # fmt: skip
+    wb = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     wb.set_properties({"title": "Piramide Fitte Gemeenten - voortgang", "author": "", "company": ""})
     base = {"font_name": "Calibri", "font_size": 10, "valign": "top"}
     f_title = wb.add_format({**base, "bold": True, "font_size": 14, "font_color": "#1F3864"})
-    f_head = wb.add_format({**base, "bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1, "text_wrap": True})
+    f_head = wb.add_format(
+        {**base, "bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1, "text_wrap": True}
+    )
     f_cell = wb.add_format({**base, "border": 1})
     f_wrap = wb.add_format({**base, "border": 1, "text_wrap": True})
     f_num = wb.add_format({**base, "border": 1, "align": "center"})
     f_small = wb.add_format({**base, "font_size": 8, "font_color": "#595959"})
     f_bold = wb.add_format({**base, "bold": True})
     colours = ["#F8CBAD", "#FFE699", "#E2EFDA", "#A9D08E", "#548235", "#375623", "#203864"]
-    phase_fmts = [wb.add_format({"bg_color": c, "font_color": "#FFFFFF" if i >= 4 else "#000000"})
-                  for i, c in enumerate(colours)]  # fmt: skip
+    phase_fmts = [
+        wb.add_format({"bg_color": c, "font_color": "#FFFFFF" if i >= 4 else "#000000"}) for i, c in enumerate(colours)
+    ]
     f_down = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True})
     f_up = wb.add_format({"font_color": "#006100", "bold": True})
     codes = p.pillar_codes
@@ -193,18 +229,41 @@ def overview_bytes(p: RegionProgress) -> bytes:
         if last_row < first_row:
             return
         for phase in range(top + 1):
-            ws.conditional_format(first_row, first_col, last_row, last_col,
-                                  {"type": "cell", "criteria": "==", "value": phase,
-                                   "format": phase_fmts[min(phase, len(phase_fmts) - 1)]})  # fmt: skip
+            ws.conditional_format(
+                first_row,
+                first_col,
+                last_row,
+                last_col,
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": phase,
+                    "format": phase_fmts[min(phase, len(phase_fmts) - 1)],
+                },
+            )
 
     # Overzicht
     ws = wb.add_worksheet("Overzicht")
     ws.write_string(0, 0, "Piramide Fitte Gemeenten - voortgang per gemeente", f_title)
-    ws.write_string(1, 0, f"Gemaakt op {p.today.strftime('%d-%m-%Y')} uit {p.files} bestand(en). Fase 0 = startfase, "
-                    f"{top} = hoogste fase. Δ = verandering sinds de 0-meting. Dit overzicht bevat gevoelige informatie.",
-                    f_small)  # fmt: skip
-    headers = ["Gemeente", "Regio", "Laatste meting", "Datum", *codes, "Totaal",
-               *(f"Δ {c}" for c in codes), "Δ Totaal", "Terugval", "Geen meting in 15 mnd"]  # fmt: skip
+    ws.write_string(
+        1,
+        0,
+        f"Gemaakt op {p.today.strftime('%d-%m-%Y')} uit {p.files} bestand(en). Fase 0 = startfase, "
+        f"{top} = hoogste fase. Δ = verandering sinds de 0-meting. Dit overzicht bevat gevoelige informatie.",
+        f_small,
+    )
+    headers = [
+        "Gemeente",
+        "Regio",
+        "Laatste meting",
+        "Datum",
+        *codes,
+        "Totaal",
+        *(f"Δ {c}" for c in codes),
+        "Δ Totaal",
+        "Terugval",
+        "Geen meting in 15 mnd",
+    ]
     hr = 3
     for c, h in enumerate(headers):
         ws.write_string(hr, c, h, f_head)
@@ -235,8 +294,20 @@ def overview_bytes(p: RegionProgress) -> bytes:
     colour_phases(ws, hr + 1, 4, last, 4 + len(codes))
     dcol = 5 + len(codes)
     if last > hr:
-        ws.conditional_format(hr + 1, dcol, last, dcol + len(codes), {"type": "text", "criteria": "begins with", "value": "-", "format": f_down})
-        ws.conditional_format(hr + 1, dcol, last, dcol + len(codes), {"type": "text", "criteria": "begins with", "value": "+", "format": f_up})
+        ws.conditional_format(
+            hr + 1,
+            dcol,
+            last,
+            dcol + len(codes),
+            {"type": "text", "criteria": "begins with", "value": "-", "format": f_down},
+        )
+        ws.conditional_format(
+            hr + 1,
+            dcol,
+            last,
+            dcol + len(codes),
+            {"type": "text", "criteria": "begins with", "value": "+", "format": f_up},
+        )
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 16)
     ws.set_column(2, 3, 12)
@@ -254,8 +325,13 @@ def overview_bytes(p: RegionProgress) -> bytes:
     # Verdeling
     ws = wb.add_worksheet("Verdeling")
     ws.write_string(0, 0, "Verdeling van de fasen per pijler per kalenderjaar (aantal gemeenten)", f_title)
-    ws.write_string(1, 0, "Per gemeente telt de laatste meting van dat jaar. Metingen zonder datum tellen niet mee"
-                    + (f" ({p.undated()})." if p.undated() else "."), f_small)  # fmt: skip
+    ws.write_string(
+        1,
+        0,
+        "Per gemeente telt de laatste meting van dat jaar. Metingen zonder datum tellen niet mee"
+        + (f" ({p.undated()})." if p.undated() else "."),
+        f_small,
+    )
     dist = p.distribution()
     years = list(dist)
     row = 3
@@ -292,13 +368,15 @@ def overview_bytes(p: RegionProgress) -> bytes:
             head, lastrow = blocks[code]
             chart = wb.add_chart({"type": "column", "subtype": "stacked"})
             for ph in range(top + 1):
-                chart.add_series({
-                    "name": ["Verdeling", head, 1 + ph],
-                    "categories": ["Verdeling", head + 1, 0, lastrow, 0],
-                    "values": ["Verdeling", head + 1, 1 + ph, lastrow, 1 + ph],
-                    "fill": {"color": colours[min(ph, len(colours) - 1)]},
-                    "border": {"color": "#404040"},
-                })  # fmt: skip
+                chart.add_series(
+                    {
+                        "name": ["Verdeling", head, 1 + ph],
+                        "categories": ["Verdeling", head + 1, 0, lastrow, 0],
+                        "values": ["Verdeling", head + 1, 1 + ph, lastrow, 1 + ph],
+                        "fill": {"color": colours[min(ph, len(colours) - 1)]},
+                        "border": {"color": "#404040"},
+                    }
+                )
             chart.set_title({"name": "Totaal" if code == "totaal" else f"Pijler {code}", "name_font": {"size": 10}})
             chart.set_y_axis({"name": "Gemeenten", "major_gridlines": {"visible": True}})
             chart.set_legend({"position": "right", "font": {"size": 8}})
@@ -309,12 +387,14 @@ def overview_bytes(p: RegionProgress) -> bytes:
         line = wb.add_chart({"type": "line"})
         for code in [*codes, "totaal"]:
             head, lastrow = blocks[code]
-            line.add_series({
-                "name": "Totaal" if code == "totaal" else code,
-                "categories": ["Verdeling", head + 1, 0, lastrow, 0],
-                "values": ["Verdeling", head + 1, 2 + top, lastrow, 2 + top],
-                "marker": {"type": "circle"},
-            })  # fmt: skip
+            line.add_series(
+                {
+                    "name": "Totaal" if code == "totaal" else code,
+                    "categories": ["Verdeling", head + 1, 0, lastrow, 0],
+                    "values": ["Verdeling", head + 1, 2 + top, lastrow, 2 + top],
+                    "marker": {"type": "circle"},
+                }
+            )
         line.set_title({"name": "Voortgang: gemiddelde fase per jaar", "name_font": {"size": 10}})
         line.set_y_axis({"min": 0, "max": top, "major_unit": 1, "name": "Fase"})
         line.set_size({"width": 420, "height": 260})
@@ -327,7 +407,9 @@ def overview_bytes(p: RegionProgress) -> bytes:
         s = g.indicator_set
         ws = wb.add_worksheet(name)
         ws.write_string(0, 0, g.gemeente, f_title)
-        ws.write_string(1, 0, (f"Regio {g.regio}. " if g.regio else "") + f"Bestand: {g.file}. Set: {s.name} {s.version}.", f_small)
+        ws.write_string(
+            1, 0, (f"Regio {g.regio}. " if g.regio else "") + f"Bestand: {g.file}. Set: {s.name} {s.version}.", f_small
+        )
         row = 3
         header = ["Meting", "Datum", *s.pillar_codes, "Totaal", "Beantwoord"]
         for c, h in enumerate(header):
@@ -342,11 +424,20 @@ def overview_bytes(p: RegionProgress) -> bytes:
         colour_phases(ws, row + 1, 2, row + len(g.measurements), 2 + len(s.pillar_codes))
         row += len(g.measurements) + 2
         if g.measurements:
-            ws.write_string(row, 0, "Sinds de 0-meting: " + ", ".join(f"{c} {_signed(v)}" for c, v in g.change_since_baseline.items()), f_bold)
+            ws.write_string(
+                row,
+                0,
+                "Sinds de 0-meting: " + ", ".join(f"{c} {_signed(v)}" for c, v in g.change_since_baseline.items()),
+                f_bold,
+            )
             row += 1
         for r in g.regressions:
-            ws.write_string(row, 0, f"Terugval: {r.pillar} van fase {r.from_phase} naar {r.to_phase} "
-                            f"(meting {r.from_slot} → {r.to_slot})", f_bold)  # fmt: skip
+            ws.write_string(
+                row,
+                0,
+                f"Terugval: {r.pillar} van fase {r.from_phase} naar {r.to_phase} (meting {r.from_slot} → {r.to_slot})",
+                f_bold,
+            )
             row += 1
         for note in g.notes:
             ws.write_string(row, 0, note, f_small)

@@ -359,9 +359,10 @@ class _Reader:
         header_row = self._find_header(sheet)
         if header_row is None:
             self.issue(
-                "column-missing", f"{L.QUESTIONS}!A{L.Q_ROW_HEADER + 1}",
+                "column-missing",
+                f"{L.QUESTIONS}!A{L.Q_ROW_HEADER + 1}",
                 f"the header row {', '.join(L.Q_FIXED_HEADERS)} was not found; the answers cannot be read",
-            )  # fmt: skip
+            )
             return []
         width = max((len(r) for r in sheet.rows), default=0) + sheet.c0
         headers = {_text(sheet.get(header_row, c)).strip().casefold(): c for c in range(width)}
@@ -371,10 +372,11 @@ class _Reader:
             n = headers.get(L.note_header(slot).casefold())
             if a is None:
                 self.issue(
-                    "column-missing", sheet.ref(header_row, L.answer_col(slot)),
+                    "column-missing",
+                    sheet.ref(header_row, L.answer_col(slot)),
                     f"the column '{L.answer_header(slot)}' is missing or renamed; the answers of "
                     f"{L.slot_label(slot)} cannot be read",
-                )  # fmt: skip
+                )
                 continue
             columns[slot] = (a, n)
 
@@ -394,9 +396,12 @@ class _Reader:
             if not ident:
                 continue  # a pillar heading or an empty row
             if ident in seen:
-                self.issue("row-duplicate", sheet.ref(r, L.Q_COL_ID),
-                           f"indicator {ident} appears again (first at {sheet.ref(seen[ident], L.Q_COL_ID)}); "
-                           "keep one row per indicator")  # fmt: skip
+                self.issue(
+                    "row-duplicate",
+                    sheet.ref(r, L.Q_COL_ID),
+                    f"indicator {ident} appears again (first at {sheet.ref(seen[ident], L.Q_COL_ID)}); "
+                    "keep one row per indicator",
+                )
                 continue
             seen[ident] = r
             ind = by_id.get(ident)
@@ -431,7 +436,9 @@ class _Reader:
                         label = s.normalise_answer(value)
                     except Exception:
                         shown = _text(value)
-                        self.issue("answer-invalid", sheet.ref(r, c), f"{shown!r} is not an answer; use {s.labels_text}")
+                        self.issue(
+                            "answer-invalid", sheet.ref(r, c), f"{shown!r} is not an answer; use {s.labels_text}"
+                        )
                         continue
                     if isinstance(value, str):
                         known[value] = label
@@ -443,9 +450,13 @@ class _Reader:
             filled.append(bool(raw[slot]))  # typed anything, valid or not
             if not answers:
                 if date is not None or by or notes[slot]:
-                    self.unanswered[slot] = SlotRemains(slot=slot, date=date, ingevuld_door=by or None, notes=notes[slot])
+                    self.unanswered[slot] = SlotRemains(
+                        slot=slot, date=date, ingevuld_door=by or None, notes=notes[slot]
+                    )
                 continue
-            if date is None and not any(i.code == "date-invalid" and i.location == sheet.ref(date_row, col) for i in self.issues):
+            if date is None and not any(
+                i.code == "date-invalid" and i.location == sheet.ref(date_row, col) for i in self.issues
+            ):
                 self.issue("date-missing", sheet.ref(date_row, col), f"{L.slot_label(slot)} has answers but no date")
             result = score_measurement(s, answers)
             m = MeasurementReading.model_construct(
@@ -467,9 +478,11 @@ class _Reader:
         for slot in range(1, slots):
             if filled[slot] and not all(filled[:slot]):
                 empty = [L.slot_label(k) for k in range(slot) if not filled[k]]
-                self.issue("slot-gap", sheet.ref(header_row, columns.get(slot, (L.answer_col(slot),))[0]),
-                           f"{L.slot_label(slot)} is filled while {', '.join(empty)} is empty; "
-                           "fill the measurements in order")  # fmt: skip
+                self.issue(
+                    "slot-gap",
+                    sheet.ref(header_row, columns.get(slot, (L.answer_col(slot),))[0]),
+                    f"{L.slot_label(slot)} is filled while {', '.join(empty)} is empty; fill the measurements in order",
+                )
                 break
         return measurements
 
@@ -478,14 +491,23 @@ class _Reader:
         phase = sheet.get(r, L.Q_COL_PHASE)
         text = _text(sheet.get(r, L.Q_COL_TEXT))
         if pillar != ind.pillar:
-            self.issue("row-changed", sheet.ref(r, L.Q_COL_PILLAR),
-                       f"indicator {ind.id}: pillar {pillar!r}, but the set says {ind.pillar}; restore the row")  # fmt: skip
+            self.issue(
+                "row-changed",
+                sheet.ref(r, L.Q_COL_PILLAR),
+                f"indicator {ind.id}: pillar {pillar!r}, but the set says {ind.pillar}; restore the row",
+            )
         if _text(phase).strip() != str(ind.phase):
-            self.issue("row-changed", sheet.ref(r, L.Q_COL_PHASE),
-                       f"indicator {ind.id}: phase {_text(phase)!r}, but the set says {ind.phase}; restore the row")  # fmt: skip
+            self.issue(
+                "row-changed",
+                sheet.ref(r, L.Q_COL_PHASE),
+                f"indicator {ind.id}: phase {_text(phase)!r}, but the set says {ind.phase}; restore the row",
+            )
         if text != ind.text and _norm_space(text) != expected_text:
-            self.issue("row-changed", sheet.ref(r, L.Q_COL_TEXT),
-                       f"indicator {ind.id}: the statement was changed; the set says: {ind.text!r}")  # fmt: skip
+            self.issue(
+                "row-changed",
+                sheet.ref(r, L.Q_COL_TEXT),
+                f"indicator {ind.id}: the statement was changed; the set says: {ind.text!r}",
+            )
 
     def _report_rows(self, sheet: _Sheet, s: IndicatorSet, unknown_rows, missing) -> None:
         by_text = {_norm_space(i.text): i for i in missing}
@@ -493,18 +515,27 @@ class _Reader:
         for r, ident in unknown_rows:
             match = by_text.get(_norm_space(_text(sheet.get(r, L.Q_COL_TEXT))))
             if match is not None:
-                self.issue("id-changed", sheet.ref(r, L.Q_COL_ID),
-                           f"id {ident!r} is not in the set; this row's statement is that of {match.id}: "
-                           f"restore the id {match.id}")  # fmt: skip
+                self.issue(
+                    "id-changed",
+                    sheet.ref(r, L.Q_COL_ID),
+                    f"id {ident!r} is not in the set; this row's statement is that of {match.id}: "
+                    f"restore the id {match.id}",
+                )
                 still_missing.pop(match.id, None)
             else:
-                self.issue("row-unknown", sheet.ref(r, L.Q_COL_ID),
-                           f"indicator {ident!r} is not in the set {s.id} {s.version}; rows cannot be added "
-                           "(answers on it are ignored)")  # fmt: skip
+                self.issue(
+                    "row-unknown",
+                    sheet.ref(r, L.Q_COL_ID),
+                    f"indicator {ident!r} is not in the set {s.id} {s.version}; rows cannot be added "
+                    "(answers on it are ignored)",
+                )
         for ind in still_missing.values():
-            self.issue("row-missing", None,
-                       f"indicator {ind.id} ({ind.pillar}, fase {ind.phase}) has no row; it was deleted, so its "
-                       "answers count as blank")  # fmt: skip
+            self.issue(
+                "row-missing",
+                None,
+                f"indicator {ind.id} ({ind.pillar}, fase {ind.phase}) has no row; it was deleted, so its "
+                "answers count as blank",
+            )
 
     def _date(self, sheet: _Sheet, row: int, col: int) -> dt.date | None:
         """The date in a slot's date cell: an Excel date, a serial number, or text d-m-yyyy / yyyy-mm-dd."""
@@ -534,14 +565,20 @@ class _Reader:
             self.issue("date-invalid", where, f"{_text(value)!r} is not a date; use a date such as 1-3-2026")
             return None
         if not _FIRST_DATE <= found <= _LAST_DATE:
-            self.issue("date-invalid", where, f"{found.strftime('%d-%m-%Y')} is not a plausible date of a measurement "
-                       "(a number typed in the date cell?); use a date such as 1-3-2026")  # fmt: skip
+            self.issue(
+                "date-invalid",
+                where,
+                f"{found.strftime('%d-%m-%Y')} is not a plausible date of a measurement "
+                "(a number typed in the date cell?); use a date such as 1-3-2026",
+            )
             return None
         return found
 
     # -- cached values --------------------------------------------------------------------
 
-    def _check_cache(self, calc: _Sheet, s: IndicatorSet, slots: int, measurements: Sequence[MeasurementReading]) -> None:
+    def _check_cache(
+        self, calc: _Sheet, s: IndicatorSet, slots: int, measurements: Sequence[MeasurementReading]
+    ) -> None:
         layout = L.CalcLayout(slots, s.pillar_codes, s.phase_numbers)
         by_slot = {m.slot: m for m in measurements}
         cells = 0
@@ -558,15 +595,21 @@ class _Reader:
                 if not isinstance(got, (int, float)) or got != expected[code]:
                     stale.append(f"{L.name_phase(code, slot)} shows {_text(got)}, computed {expected[code]}")
         if cells == 0 and measurements:
-            self.issue("cache-missing", None,
-                       "the formulas have no stored results (the file was saved by a program that does not "
-                       "calculate); open and save it in Excel or LibreOffice to see the phases there")  # fmt: skip
+            self.issue(
+                "cache-missing",
+                None,
+                "the formulas have no stored results (the file was saved by a program that does not "
+                "calculate); open and save it in Excel or LibreOffice to see the phases there",
+            )
         elif stale:
             more = f" (and {len(stale) - 3} more)" if len(stale) > 3 else ""
             first = f"{L.CALCULATION}!{L.cell(layout.slot_row(0), layout.slot_pillar_col(s.pillar_codes[0]))}"
-            self.issue("cache-stale", first,
-                       f"the phases stored in the file differ from the computed ones: {'; '.join(stale[:3])}{more}; "
-                       "the file is stale or was edited (the computed phases are reported)")  # fmt: skip
+            self.issue(
+                "cache-stale",
+                first,
+                f"the phases stored in the file differ from the computed ones: {'; '.join(stale[:3])}{more}; "
+                "the file is stale or was edited (the computed phases are reported)",
+            )
 
 
 _SET_CACHE: dict[str, tuple[IndicatorSet, dict[str, str]]] = {}

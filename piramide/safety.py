@@ -89,7 +89,9 @@ def check_bytes(data: bytes, path: Path, sheets: tuple[str, ...] | None = None) 
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
         raise WorkbookRefused(f"{shown}: is damaged or truncated ({exc}); ask for the file again") from exc
     if len(infos) > MAX_ENTRIES:
-        raise WorkbookRefused(f"{shown}: has {len(infos)} parts (at most {MAX_ENTRIES}); refused as a possible zip bomb")
+        raise WorkbookRefused(
+            f"{shown}: has {len(infos)} parts (at most {MAX_ENTRIES}); refused as a possible zip bomb"
+        )
     names = [i.filename for i in infos]
     if len(set(names)) != len(names):
         raise WorkbookRefused(f"{shown}: has two parts with the same name; refused as damaged or crafted")
@@ -170,7 +172,9 @@ def _check_entry(info: zipfile.ZipInfo, shown: str) -> None:
     if info.flag_bits & 0x1:
         raise WorkbookRefused(f"{shown}: has encrypted parts; refused")
     if info.file_size > MAX_ENTRY_UNCOMPRESSED:
-        raise WorkbookRefused(f"{shown}: part {info.filename} unpacks to {info.file_size / 1e6:.0f} MB; refused as a possible zip bomb")
+        raise WorkbookRefused(
+            f"{shown}: part {info.filename} unpacks to {info.file_size / 1e6:.0f} MB; refused as a possible zip bomb"
+        )
     if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
         raise WorkbookRefused(
             f"{shown}: part {info.filename} is compressed {info.file_size // max(info.compress_size, 1)} times; "
@@ -186,7 +190,9 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> 
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise WorkbookRefused(f"{shown}: part {info.filename} is damaged ({exc}); ask for the file again") from exc
     except Exception as exc:  # zlib.error and friends from a crafted stream
-        raise WorkbookRefused(f"{shown}: part {info.filename} is damaged ({type(exc).__name__}); ask for the file again") from exc
+        raise WorkbookRefused(
+            f"{shown}: part {info.filename} is damaged ({type(exc).__name__}); ask for the file again"
+        ) from exc
     if len(content) > info.file_size:
         raise WorkbookRefused(f"{shown}: part {info.filename} is larger than it says; refused as crafted")
     return content

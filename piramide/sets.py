@@ -16,8 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
 from ._yaml import Document, YamlSyntaxError, load_document
 from .errors import InputError, SetError, SetProblem
@@ -32,9 +31,19 @@ SET_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 BASE_KEYS = ("id", "name", "version", "provenance", "threshold", "answers", "phases", "pillars", "indicators")
 VARIANT_KEYS = (
-    "id", "name", "version", "provenance", "extend", "threshold", "answers",
-    "phases", "pillars", "add", "remove", "replace",
-)  # fmt: skip
+    "id",
+    "name",
+    "version",
+    "provenance",
+    "extend",
+    "threshold",
+    "answers",
+    "phases",
+    "pillars",
+    "add",
+    "remove",
+    "replace",
+)
 
 
 def reference_path() -> Path:
@@ -138,9 +147,13 @@ def _type_name(value: Any) -> str:
     if value is None:
         return "nothing"
     return {
-        str: "text", bool: "true/false", int: "a number", float: "a number",
-        list: "a list", dict: "a mapping",
-    }.get(type(value), type(value).__name__)  # fmt: skip
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)
 
 
 @dataclass
@@ -234,8 +247,12 @@ class _Loader:
             return None
         value = doc.data[key]
         if key == "version" and isinstance(value, float):
-            self.problem(doc, (key,), f"'version' {value!r} is a number in YAML, which loses trailing zeros "
-                                      f"(2026.10 becomes 2026.1); put it in quotes, such as version: \"{value}\"")
+            self.problem(
+                doc,
+                (key,),
+                f"'version' {value!r} is a number in YAML, which loses trailing zeros "
+                f'(2026.10 becomes 2026.1); put it in quotes, such as version: "{value}"',
+            )
             return None
         if isinstance(value, int) and not isinstance(value, bool) and key == "version":
             value = str(value)  # version: 3 means the text "3"
@@ -253,7 +270,11 @@ class _Loader:
     def _threshold(self, doc: Document) -> Decimal | None:
         value = doc.data.get("threshold")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.problem(doc, ("threshold",), f"'threshold' must be a number in (0, 1], such as 0.75, not {_type_name(value)} ({value!r})")
+            self.problem(
+                doc,
+                ("threshold",),
+                f"'threshold' must be a number in (0, 1], such as 0.75, not {_type_name(value)} ({value!r})",
+            )
             return None
         number = Decimal(str(value))
         if not (0 < number <= 1):
@@ -269,9 +290,25 @@ class _Loader:
         except YamlSyntaxError as exc:
             raise SetError(exc.problems) from None
         if doc.data is None:
-            raise SetError([SetProblem(doc.file, None, "the file is empty; an indicator set is a YAML mapping with keys " + ", ".join(BASE_KEYS))])
+            raise SetError(
+                [
+                    SetProblem(
+                        doc.file,
+                        None,
+                        "the file is empty; an indicator set is a YAML mapping with keys " + ", ".join(BASE_KEYS),
+                    )
+                ]
+            )
         if not isinstance(doc.data, dict):
-            raise SetError([SetProblem(doc.file, doc.line(()), f"an indicator set is a YAML mapping with keys {', '.join(BASE_KEYS)}, not {_type_name(doc.data)}")])
+            raise SetError(
+                [
+                    SetProblem(
+                        doc.file,
+                        doc.line(()),
+                        f"an indicator set is a YAML mapping with keys {', '.join(BASE_KEYS)}, not {_type_name(doc.data)}",
+                    )
+                ]
+            )
         if "extend" in doc.data:
             result = self._variant(doc, path, chain)
         else:
@@ -297,7 +334,9 @@ class _Loader:
             self.problem(doc, ("provenance",), "'provenance' must be text")
         threshold = self._threshold(doc) if "threshold" in doc.data else None
         if "threshold" not in doc.data:
-            self.problem(doc, (), "key 'threshold' is missing; give the share of points that reaches a phase, such as 0.75")
+            self.problem(
+                doc, (), "key 'threshold' is missing; give the share of points that reaches a phase, such as 0.75"
+            )
         answers = self._list(doc, "answers", _AnswerIn, "answer", True)
         phases = self._list(doc, "phases", _PhaseIn, "phase", True)
         pillars = self._list(doc, "pillars", _PillarIn, "pillar", True)
@@ -308,7 +347,9 @@ class _Loader:
         self._unknown_keys(doc, VARIANT_KEYS, "a variant set (one with 'extend')")
         target = doc.data.get("extend")
         if not isinstance(target, str) or not target.strip():
-            self.problem(doc, ("extend",), "'extend' must be the path of the set file this one builds on, relative to this file")
+            self.problem(
+                doc, ("extend",), "'extend' must be the path of the set file this one builds on, relative to this file"
+            )
             return None
         base_path = (path.parent / target.strip()).resolve()
         here = path.resolve()
@@ -335,14 +376,25 @@ class _Loader:
             "provenance": doc.data["provenance"] if isinstance(doc.data.get("provenance"), str) else base.provenance,
         }
         if head["id"] == base.id:
-            self.problem(doc, ("id",), f"a variant needs an id of its own, not the id of the set it extends ('{base.id}')")
+            self.problem(
+                doc, ("id",), f"a variant needs an id of its own, not the id of the set it extends ('{base.id}')"
+            )
         threshold = self._threshold(doc) if "threshold" in doc.data else base.threshold
         base_doc = Document(f"{doc.file} (via extend)", None)
         # Answers: a variant replaces the whole scale or keeps the base's.
         if "answers" in doc.data:
             answers = self._list(doc, "answers", _AnswerIn, "answer", True)
         else:
-            answers = [_Entry(_AnswerIn(**a.model_dump(mode="python") | {"points": None if a.points is None else float(a.points)}), base_doc, ()) for a in base.answers]
+            answers = [
+                _Entry(
+                    _AnswerIn(
+                        **a.model_dump(mode="python") | {"points": None if a.points is None else float(a.points)}
+                    ),
+                    base_doc,
+                    (),
+                )
+                for a in base.answers
+            ]
         # Phases and pillars: renamed by number / code.
         phases = [_Entry(_PhaseIn(**p.model_dump()), base_doc, ()) for p in base.phases]
         for entry in self._list(doc, "phases", _PhaseRename, "phase", False):
@@ -351,8 +403,10 @@ class _Loader:
         for entry in self._list(doc, "pillars", _PillarRename, "pillar", False):
             self._rename(pillars, entry, "code", "pillar")
         # Indicators: remove, replace (in place), add.
-        indicators = [_Entry(_IndicatorIn(**(i.model_dump() | {"replaces": list(i.replaces) or None})), base_doc, ())
-                      for i in base.indicators]  # fmt: skip
+        indicators = [
+            _Entry(_IndicatorIn(**(i.model_dump() | {"replaces": list(i.replaces) or None})), base_doc, ())
+            for i in base.indicators
+        ]
         by_id = {e.value.id: e for e in indicators}
         remove = doc.data.get("remove", [])
         if not isinstance(remove, list) or not all(isinstance(x, str) for x in remove):
@@ -366,7 +420,11 @@ class _Loader:
         for entry in self._list(doc, "replace", _IndicatorPatch, "replaced indicator", False):
             old = by_id.get(entry.value.id)
             if old is None:
-                self.problem(doc, entry.path, f"cannot replace '{entry.value.id}': the set it extends has no such indicator (use 'add')")
+                self.problem(
+                    doc,
+                    entry.path,
+                    f"cannot replace '{entry.value.id}': the set it extends has no such indicator (use 'add')",
+                )
                 continue
             changes = entry.value.model_dump(exclude_unset=True)
             new = _Entry(old.value.model_copy(update=changes), doc, entry.path)
@@ -383,7 +441,11 @@ class _Loader:
                 entries[n] = _Entry(entry.value.model_copy(update=update), change.doc, change.path)
                 return
         known = ", ".join(str(getattr(e.value, key)) for e in entries)
-        self.problem(change.doc, change.path, f"{what} {ident!r} is not in the set it extends ({known}); a variant can rename {what}s, not add them")
+        self.problem(
+            change.doc,
+            change.path,
+            f"{what} {ident!r} is not in the set it extends ({known}); a variant can rename {what}s, not add them",
+        )
 
     # -- cross-checks, then the resolved set ------------------------------------
 
@@ -417,11 +479,16 @@ class _Loader:
             phases=tuple(Phase(**p.value.model_dump()) for p in sorted(phases, key=lambda e: e.value.number)),
             pillars=tuple(Pillar(**p.value.model_dump()) for p in pillars),
             indicators=tuple(
-                Indicator(**(e.value.model_dump() | {
-                    "text": e.value.text.strip(),
-                    "handvat": e.value.handvat.strip(),
-                    "replaces": _id_list(e.value.replaces),
-                }))  # fmt: skip
+                Indicator(
+                    **(
+                        e.value.model_dump()
+                        | {
+                            "text": e.value.text.strip(),
+                            "handvat": e.value.handvat.strip(),
+                            "replaces": _id_list(e.value.replaces),
+                        }
+                    )
+                )
                 for e in ordered
             ),
         )
@@ -435,18 +502,36 @@ class _Loader:
                 continue
             key = answer_key(a.label)
             if key in seen:
-                self.problem(e.doc, (*e.path, "label"), f"answer '{a.label}' is the same as '{seen[key]}' when typed (case, spaces and dots are ignored); make the labels differ")
+                self.problem(
+                    e.doc,
+                    (*e.path, "label"),
+                    f"answer '{a.label}' is the same as '{seen[key]}' when typed (case, spaces and dots are ignored); make the labels differ",
+                )
             seen.setdefault(key, a.label)
             if a.applicable and a.points is None:
                 self.problem(e.doc, e.path, f"answer '{a.label}' needs 'points' (from 0 to 1), or 'applicable: false'")
             elif a.applicable and not (0 <= a.points <= 1):
-                self.problem(e.doc, (*e.path, "points"), f"answer '{a.label}' has points {a.points}; points go from 0 to 1")
+                self.problem(
+                    e.doc, (*e.path, "points"), f"answer '{a.label}' has points {a.points}; points go from 0 to 1"
+                )
             elif not a.applicable and a.points is not None:
-                self.problem(e.doc, (*e.path, "points"), f"answer '{a.label}' is not applicable, so it has no points; remove 'points'")
+                self.problem(
+                    e.doc,
+                    (*e.path, "points"),
+                    f"answer '{a.label}' is not applicable, so it has no points; remove 'points'",
+                )
         if answers and not any(e.value.applicable for e in answers):
-            self.problem(doc, ("answers",), "the answer scale has no applicable answer; give at least one with points (such as ja: 1)")
+            self.problem(
+                doc,
+                ("answers",),
+                "the answer scale has no applicable answer; give at least one with points (such as ja: 1)",
+            )
         elif "answers" in doc.data and isinstance(doc.data["answers"], list) and not doc.data["answers"]:
-            self.problem(doc, ("answers",), "the answer scale is empty; list answers such as ja (1), deels (0.5), nee (0), n.v.t. (applicable: false)")
+            self.problem(
+                doc,
+                ("answers",),
+                "the answer scale is empty; list answers such as ja (1), deels (0.5), nee (0), n.v.t. (applicable: false)",
+            )
 
     def _check_phases(self, doc: Document, phases: list[_Entry]) -> None:
         numbers = []
@@ -458,8 +543,14 @@ class _Loader:
             if not p.name.strip():
                 self.problem(e.doc, (*e.path, "name"), f"phase {p.number} has an empty name")
         if phases and "phases" not in self.dropped and sorted(set(numbers)) != list(range(1, len(set(numbers)) + 1)):
-            self.problem(doc, ("phases",), f"phases are numbered {sorted(set(numbers))}; number them 1, 2, 3, ... without gaps (0 is the start phase and is not listed)")
-        elif "phases" in doc.data and not phases and isinstance(doc.data.get("phases"), list) and not doc.data["phases"]:
+            self.problem(
+                doc,
+                ("phases",),
+                f"phases are numbered {sorted(set(numbers))}; number them 1, 2, 3, ... without gaps (0 is the start phase and is not listed)",
+            )
+        elif (
+            "phases" in doc.data and not phases and isinstance(doc.data.get("phases"), list) and not doc.data["phases"]
+        ):
             self.problem(doc, ("phases",), "the list of phases is empty")
 
     def _check_pillars(self, doc: Document, pillars: list[_Entry]) -> None:
@@ -467,7 +558,11 @@ class _Loader:
         for e in pillars:
             p = e.value
             if not PILLAR_CODE.fullmatch(p.code):
-                self.problem(e.doc, (*e.path, "code"), f"pillar code {p.code!r} is not allowed; use 1-10 capital letters or digits, starting with a letter (such as BO)")
+                self.problem(
+                    e.doc,
+                    (*e.path, "code"),
+                    f"pillar code {p.code!r} is not allowed; use 1-10 capital letters or digits, starting with a letter (such as BO)",
+                )
             if p.code in codes:
                 self.problem(e.doc, (*e.path, "code"), f"pillar {p.code} is listed twice")
             codes.add(p.code)
@@ -483,28 +578,58 @@ class _Loader:
         for e in indicators:
             i = e.value
             if not INDICATOR_ID.fullmatch(i.id):
-                self.problem(e.doc, (*e.path, "id"), f"indicator id {i.id!r} is not allowed; use up to 40 letters, digits, '.', '_' or '-', starting with a letter or digit (such as BO-1.01)")
+                self.problem(
+                    e.doc,
+                    (*e.path, "id"),
+                    f"indicator id {i.id!r} is not allowed; use up to 40 letters, digits, '.', '_' or '-', starting with a letter or digit (such as BO-1.01)",
+                )
             if i.id in seen:
                 first = seen[i.id]
                 if first.line is None:  # it comes from the set this variant extends
-                    self.problem(e.doc, (*e.path, "id"), f"indicator id '{i.id}' is already in the set it extends; use 'replace' to change that indicator, or give this one a new id")
+                    self.problem(
+                        e.doc,
+                        (*e.path, "id"),
+                        f"indicator id '{i.id}' is already in the set it extends; use 'replace' to change that indicator, or give this one a new id",
+                    )
                 else:
-                    self.problem(e.doc, (*e.path, "id"), f"duplicate indicator id '{i.id}' (first at line {first.line}); every id must be unique")
+                    self.problem(
+                        e.doc,
+                        (*e.path, "id"),
+                        f"duplicate indicator id '{i.id}' (first at line {first.line}); every id must be unique",
+                    )
             else:
                 seen[i.id] = e
             if pillar_codes and "pillars" not in self.dropped and i.pillar not in pillar_codes:
-                self.problem(e.doc, (*e.path, "pillar"), f"indicator {i.id}: unknown pillar '{i.pillar}'; use one of {', '.join(pillar_codes)}")
+                self.problem(
+                    e.doc,
+                    (*e.path, "pillar"),
+                    f"indicator {i.id}: unknown pillar '{i.pillar}'; use one of {', '.join(pillar_codes)}",
+                )
             if phase_numbers and "phases" not in self.dropped and i.phase not in phase_numbers:
-                self.problem(e.doc, (*e.path, "phase"), f"indicator {i.id}: unknown phase {i.phase}; use one of {', '.join(map(str, sorted(phase_numbers)))}")
+                self.problem(
+                    e.doc,
+                    (*e.path, "phase"),
+                    f"indicator {i.id}: unknown phase {i.phase}; use one of {', '.join(map(str, sorted(phase_numbers)))}",
+                )
             if not i.text.strip():
                 self.problem(e.doc, (*e.path, "text"), f"indicator {i.id}: the statement ('text') is empty")
             if not i.handvat.strip():
-                self.problem(e.doc, (*e.path, "handvat"), f"indicator {i.id}: the handvat is empty; say what to do to meet the indicator")
+                self.problem(
+                    e.doc,
+                    (*e.path, "handvat"),
+                    f"indicator {i.id}: the handvat is empty; say what to do to meet the indicator",
+                )
             for old in _id_list(i.replaces):
                 if old == i.id:
-                    self.problem(e.doc, (*e.path, "replaces"), f"indicator {i.id} replaces itself; an indicator with the same id carries over anyway, so leave it out")
+                    self.problem(
+                        e.doc,
+                        (*e.path, "replaces"),
+                        f"indicator {i.id} replaces itself; an indicator with the same id carries over anyway, so leave it out",
+                    )
                 elif not INDICATOR_ID.fullmatch(old):
-                    self.problem(e.doc, (*e.path, "replaces"), f"indicator {i.id}: {old!r} in 'replaces' is not an indicator id")
+                    self.problem(
+                        e.doc, (*e.path, "replaces"), f"indicator {i.id}: {old!r} in 'replaces' is not an indicator id"
+                    )
         if "extend" not in doc.data and isinstance(doc.data.get("indicators"), list) and not doc.data["indicators"]:
             self.problem(doc, ("indicators",), "the list of indicators is empty")
             return
@@ -514,5 +639,8 @@ class _Loader:
         for p in pillars:
             for ph in sorted(phases, key=lambda e: e.value.number):
                 if (p.value.code, ph.value.number) not in present:
-                    self.problem(p.doc if p.doc.data is not None else doc, p.path if p.doc.data is not None else ("indicators",),
-                                 f"pillar {p.value.code} has no indicator in phase {ph.value.number} ({ph.value.name}); every pillar needs at least one indicator in every phase")
+                    self.problem(
+                        p.doc if p.doc.data is not None else doc,
+                        p.path if p.doc.data is not None else ("indicators",),
+                        f"pillar {p.value.code} has no indicator in phase {ph.value.number} ({ph.value.name}); every pillar needs at least one indicator in every phase",
+                    )

@@ -102,7 +102,8 @@ class Plan:
             "text_changed": self.text_changed,
             "dropped": [d.indicator for d in self.dropped if d.reason == "not in the new set"],
             "new": self.new,
-            "pillars": {i.id: i.pillar for i in self.old_set.indicators} | {i.id: i.pillar for i in self.new_set.indicators},
+            "pillars": {i.id: i.pillar for i in self.old_set.indicators}
+            | {i.id: i.pillar for i in self.new_set.indicators},
         }
 
     def to_json(self) -> dict:
@@ -117,16 +118,19 @@ class Plan:
             "slots": {"from": self.old_slots, "to": self.new_slots},
             "carried": self.carried,
             "mapped": [
-                {"to": m.to, "from": list(m.sources),
-                 "answers": {str(k): v for k, v in sorted(m.answers.items())}}  # fmt: skip
+                {"to": m.to, "from": list(m.sources), "answers": {str(k): v for k, v in sorted(m.answers.items())}}
                 for m in self.mapped
             ],
             "text_changed": self.text_changed,
             "moved": self.moved,
             "dropped": [
-                {"id": d.indicator, "text": d.text, "reason": d.reason,
-                 "answers": {str(k): v for k, v in sorted(d.answers.items())},
-                 "notes": {str(k): v for k, v in sorted(d.notes.items())}}  # fmt: skip
+                {
+                    "id": d.indicator,
+                    "text": d.text,
+                    "reason": d.reason,
+                    "answers": {str(k): v for k, v in sorted(d.answers.items())},
+                    "notes": {str(k): v for k, v in sorted(d.notes.items())},
+                }
                 for d in self.dropped
             ],
             "new": self.new,
@@ -158,9 +162,15 @@ def plan_upgrade(reading: WorkbookReading, new_set: IndicatorSet | None, slots: 
             contents[slot].date = m.date
             contents[slot].ingevuld_door = m.ingevuld_door
     plan = Plan(
-        input=reading.file, output=output, old_set=old, new_set=new, old_slots=reading.slots,
-        new_slots=new_slots, contents=contents, slot_sets=[None] * used,
-    )  # fmt: skip
+        input=reading.file,
+        output=output,
+        old_set=old,
+        new_set=new,
+        old_slots=reading.slots,
+        new_slots=new_slots,
+        contents=contents,
+        slot_sets=[None] * used,
+    )
     for slot in range(used):
         if slot in by_slot:
             plan.slot_sets[slot] = reading.set_of_slot(slot)
@@ -185,8 +195,13 @@ def plan_upgrade(reading: WorkbookReading, new_set: IndicatorSet | None, slots: 
             if " ".join(ind.text.split()) != " ".join(before.text.split()):
                 plan.text_changed.append(ind.id)
             if (ind.pillar, ind.phase) != (before.pillar, before.phase):
-                plan.moved.append({"id": ind.id, "from": {"pillar": before.pillar, "phase": before.phase},
-                                   "to": {"pillar": ind.pillar, "phase": ind.phase}})  # fmt: skip
+                plan.moved.append(
+                    {
+                        "id": ind.id,
+                        "from": {"pillar": before.pillar, "phase": before.phase},
+                        "to": {"pillar": ind.pillar, "phase": ind.phase},
+                    }
+                )
         else:
             sources[ind.id] = olds
             if not olds:
@@ -269,8 +284,17 @@ def dropped_csv_bytes(plan: Plan, reading: WorkbookReading) -> bytes:
     """The dropped answers and notes (UTF-8 with BOM, ';'), one row per indicator and slot."""
     dates = {k: r.date for k, r in reading.unanswered.items()} | {m.slot: m.date for m in reading.measurements}
     rows = (
-        [reading.gemeente, slot, L.slot_label(slot), dates[slot].isoformat() if dates.get(slot) else "",
-         d.indicator, d.text, d.answers.get(slot, ""), d.notes.get(slot, ""), d.reason]  # fmt: skip
+        [
+            reading.gemeente,
+            slot,
+            L.slot_label(slot),
+            dates[slot].isoformat() if dates.get(slot) else "",
+            d.indicator,
+            d.text,
+            d.answers.get(slot, ""),
+            d.notes.get(slot, ""),
+            d.reason,
+        ]
         for d in plan.dropped
         for slot in sorted(set(d.answers) | set(d.notes))
     )
@@ -304,8 +328,9 @@ def upgrade_workbook(
             "answer is lost"
         )
     if new_set is None and (slots is None or slots == reading.slots):
-        raise UpgradeRefused("nothing to do: give --set NEW.yaml, or --slots larger than the workbook's "
-                             f"{reading.slots}")  # fmt: skip
+        raise UpgradeRefused(
+            f"nothing to do: give --set NEW.yaml, or --slots larger than the workbook's {reading.slots}"
+        )
     plan = plan_upgrade(reading, new_set, slots, str(out))
     csv_path = out.with_name(out.stem + ".dropped.csv")
     if plan.dropped_answers and not allow_drop:
@@ -326,9 +351,10 @@ def upgrade_workbook(
         slots=plan.new_slots,
         content=tuple(plan.contents),
         slot_sets=tuple(plan.slot_sets),
-        history=(*reading.history, plan.history_record()) if plan.new_set.fingerprint != plan.old_set.fingerprint
+        history=(*reading.history, plan.history_record())
+        if plan.new_set.fingerprint != plan.old_set.fingerprint
         else tuple(reading.history),
-    )  # fmt: skip
+    )
     data = workbook_bytes(spec)
     write_atomic(out, data, force=force, verify=lambda tmp: _verify(tmp, plan, reading))
     plan.verified = True

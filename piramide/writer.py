@@ -210,9 +210,7 @@ class _Writer:
         )
         self.calc = L.CalcLayout(spec.slots, self.set.pillar_codes, self.set.phase_numbers)
         self.contents = list(spec.content) + [SlotContent() for _ in range(spec.slots - len(spec.content))]
-        self.results: list[MeasurementResult] = [
-            score_measurement(self.set, c.answers) for c in self.contents
-        ]
+        self.results: list[MeasurementResult] = [score_measurement(self.set, c.answers) for c in self.contents]
         self.latest = max((s for s, r in enumerate(self.results) if r.answered), default=-1)
         self.n_rows = len(self.set.indicators) + len(self.set.pillars)
         self.last_row = L.Q_FIRST_ROW + self.n_rows - 1
@@ -235,11 +233,19 @@ class _Writer:
         self.f_cell = add({**base, "border": 1, "text_wrap": True, "num_format": "@"})
         self.f_cell_center = add({**base, "border": 1, "align": "center", "num_format": "@"})
         self.f_cell_num = add({**base, "border": 1, "align": "center"})
-        self.f_answer = add({**base, "border": 1, "align": "center", "locked": False, "bg_color": "#FFF2CC", "num_format": "@"})
-        self.f_note = add({**base, "border": 1, "text_wrap": True, "locked": False, "bg_color": "#FFF2CC", "num_format": "@"})
+        self.f_answer = add(
+            {**base, "border": 1, "align": "center", "locked": False, "bg_color": "#FFF2CC", "num_format": "@"}
+        )
+        self.f_note = add(
+            {**base, "border": 1, "text_wrap": True, "locked": False, "bg_color": "#FFF2CC", "num_format": "@"}
+        )
         self.f_note_col = add({**base, "text_wrap": True, "locked": False, "num_format": "@"})
-        self.f_input_date = add({**base, "border": 1, "locked": False, "bg_color": "#FFF2CC", "num_format": "d-m-yyyy", "align": "left"})
-        self.f_input_text = add({**base, "border": 1, "locked": False, "bg_color": "#FFF2CC", "num_format": "@", "align": "left"})
+        self.f_input_date = add(
+            {**base, "border": 1, "locked": False, "bg_color": "#FFF2CC", "num_format": "d-m-yyyy", "align": "left"}
+        )
+        self.f_input_text = add(
+            {**base, "border": 1, "locked": False, "bg_color": "#FFF2CC", "num_format": "@", "align": "left"}
+        )
         self.f_date = add({**base, "border": 1, "num_format": "d-m-yyyy", "align": "center"})
         self.f_score = add({**base, "border": 1, "num_format": "0%", "align": "center"})
         self.f_num = add({**base, "border": 1, "align": "center"})
@@ -314,9 +320,11 @@ class _Writer:
         ws.write_string(L.Q_ROW_DATE, L.Q_COL_TEXT, L.Q_LABEL_DATE, self.f_legend)
         ws.write_string(L.Q_ROW_BY, L.Q_COL_TEXT, L.Q_LABEL_BY, self.f_legend)
         ws.write_string(
-            L.Q_ROW_DATE, L.Q_COL_HANDVAT,
-            "Vul per meting de datum en uw naam in, en per indicator een antwoord.", self.f_small,
-        )  # fmt: skip
+            L.Q_ROW_DATE,
+            L.Q_COL_HANDVAT,
+            "Vul per meting de datum en uw naam in, en per indicator een antwoord.",
+            self.f_small,
+        )
         for slot, content in enumerate(self.contents):
             a, n = L.answer_col(slot), L.note_col(slot)
             ws.merge_range(L.Q_ROW_DATE, a, L.Q_ROW_DATE, n, "", self.f_input_date)
@@ -327,15 +335,21 @@ class _Writer:
                 ws.write_string(L.Q_ROW_BY, a, content.ingevuld_door, self.f_input_text)
             self._name(L.name_date(slot), L.QUESTIONS, L.cell(L.Q_ROW_DATE, a, absolute=True))
             ws.data_validation(
-                L.Q_ROW_DATE, a, L.Q_ROW_DATE, a,
+                L.Q_ROW_DATE,
+                a,
+                L.Q_ROW_DATE,
+                a,
                 {
-                    "validate": "date", "criteria": "between",
-                    "minimum": dt.date(1990, 1, 1), "maximum": dt.date(2100, 12, 31),
+                    "validate": "date",
+                    "criteria": "between",
+                    "minimum": dt.date(1990, 1, 1),
+                    "maximum": dt.date(2100, 12, 31),
                     "input_title": f"Datum {L.slot_label(slot)}",
                     "input_message": "De datum waarop deze meting is ingevuld, bijvoorbeeld 1-3-2026.",
-                    "error_title": "Geen datum", "error_message": "Vul een datum in, bijvoorbeeld 1-3-2026.",
+                    "error_title": "Geen datum",
+                    "error_message": "Vul een datum in, bijvoorbeeld 1-3-2026.",
                 },
-            )  # fmt: skip
+            )
         for c, header in enumerate(L.question_headers(slots)):
             ws.write_string(L.Q_ROW_HEADER, c, header, self.f_header)
 
@@ -375,22 +389,30 @@ class _Writer:
             a = L.answer_col(slot)
             self._name(L.name_answers(slot), L.QUESTIONS, f"{L.cell(first, a, True)}:{L.cell(last, a, True)}")
             ws.data_validation(
-                first, a, last, a,
+                first,
+                a,
+                last,
+                a,
                 {
-                    "validate": "list", "source": f"={L.NAME_ANSWER_LIST}",
+                    "validate": "list",
+                    "source": f"={L.NAME_ANSWER_LIST}",
                     "input_title": f"Antwoord {L.slot_label(slot)}",
-                    "input_message": f"Kies {labels}{'' if labels.endswith('.') else '.'} Laat leeg als u het nog niet weet (de fase is dan voorlopig)."[:255],
+                    "input_message": f"Kies {labels}{'' if labels.endswith('.') else '.'} Laat leeg als u het nog niet weet (de fase is dan voorlopig)."[
+                        :255
+                    ],
                     "error_title": "Geen geldig antwoord",
                     "error_message": f"Kies {labels} uit de lijst."[:255],
                 },
-            )  # fmt: skip
+            )
             rng = f"{L.cell(first, a)}:{L.cell(last, a)}"
             colours = {"ja": self.f_ok, "deels": self.f_mid, "nee": self.f_bad}
             for answer in s.answers:
                 fmt = self.f_na if not answer.applicable else colours.get(answer.label)
                 if fmt is None:
                     fmt = self.f_ok if answer.points == 1 else self.f_bad if answer.points == 0 else self.f_mid
-                ws.conditional_format(rng, {"type": "cell", "criteria": "==", "value": _str(answer.label), "format": fmt})
+                ws.conditional_format(
+                    rng, {"type": "cell", "criteria": "==", "value": _str(answer.label), "format": fmt}
+                )
 
         ws.set_column(L.Q_COL_ID, L.Q_COL_ID, 9)
         ws.set_column(L.Q_COL_PILLAR, L.Q_COL_PILLAR, 7)
@@ -403,12 +425,18 @@ class _Writer:
         ws.set_row(L.Q_ROW_HEADER, 30)
         # The indicators that block the next phase in the latest measurement stand out.
         ws.conditional_format(
-            first, 0, last, L.Q_COL_HANDVAT,
+            first,
+            0,
+            last,
+            L.Q_COL_HANDVAT,
             {"type": "formula", "criteria": "=" + next_phase_rule(self.set, slots, first + 1), "format": self.f_next},
-        )  # fmt: skip
-        ws.write_string(L.Q_ROW_BY, L.Q_COL_HANDVAT,
-                        "Oranje: nodig voor de volgende fase van de pijler (nog niet 'ja' in de laatste meting).",
-                        self.f_small_next)  # fmt: skip
+        )
+        ws.write_string(
+            L.Q_ROW_BY,
+            L.Q_COL_HANDVAT,
+            "Oranje: nodig voor de volgende fase van de pijler (nog niet 'ja' in de laatste meting).",
+            self.f_small_next,
+        )
         ws.freeze_panes(L.Q_FIRST_ROW, L.Q_COL_TEXT + 1)
         ws.autofilter(L.Q_ROW_HEADER, 0, last, last_col)
         ws.repeat_rows(L.Q_ROW_HEADER)
@@ -423,12 +451,16 @@ class _Writer:
 
     def _calculation(self, ws) -> None:
         s, c, spec = self.set, self.calc, self.spec
-        ws.write_string(L.C_ROW_TITLE, 0, "Berekening van de fasen (niet invullen; alles wordt berekend)", self.f_subtitle)
+        ws.write_string(
+            L.C_ROW_TITLE, 0, "Berekening van de fasen (niet invullen; alles wordt berekend)", self.f_subtitle
+        )
         ws.write_string(L.C_ROW_THRESHOLD, 0, "Drempel", self.f_label)
         ws.write_number(L.C_ROW_THRESHOLD, 1, _n(s.threshold), self.f_score)
         self._name(L.NAME_THRESHOLD, L.CALCULATION, L.cell(L.C_ROW_THRESHOLD, 1, True))
         ws.write_string(L.C_ROW_LATEST, 0, "Laatste meting", self.f_label)
-        ws.write_string(L.C_ROW_LATEST, 2, "(volgnummer van de laatste meting met antwoorden; -1 = nog geen)", self.f_small)
+        ws.write_string(
+            L.C_ROW_LATEST, 2, "(volgnummer van de laatste meting met antwoorden; -1 = nog geen)", self.f_small
+        )
 
         # Table 2: per slot and pillar: the score per level, the phase, provisional, next score.
         for col, header in enumerate(c.pillar_headers()):
@@ -462,21 +494,28 @@ class _Writer:
                     phase = f'IF({ref}="",{phase},IF({ref}>={L.NAME_THRESHOLD},{phase},{n}))'
                 ws.write_formula(r, c.phase_col, f"={phase}", self.f_phase, pres.phase)
                 blanks = f'SUMPRODUCT(({L.NAME_PILLARS}=$B${x})*({L.NAME_PHASES}<>"")*({ans}=""))'
-                ws.write_formula(r, c.provisional_col, f'=IF({blanks}>0,"voorlopig","")', self.f_cell_center,
-                                 "voorlopig" if pres.provisional else "")  # fmt: skip
+                ws.write_formula(
+                    r,
+                    c.provisional_col,
+                    f'=IF({blanks}>0,"voorlopig","")',
+                    self.f_cell_center,
+                    "voorlopig" if pres.provisional else "",
+                )
                 nxt = pres.next_level_score
                 phase_ref = L.cell(r, c.phase_col)
                 ws.write_formula(
-                    r, c.next_score_col,
+                    r,
+                    c.next_score_col,
                     f'=IF({phase_ref}>={n_levels},"",INDEX({score_refs[0]}:{score_refs[-1]},{phase_ref}+1))',
-                    self.f_score, "" if nxt is None else _n(nxt),
-                )  # fmt: skip
+                    self.f_score,
+                    "" if nxt is None else _n(nxt),
+                )
 
         # Table 1: per slot, the phase grid (these cells carry the fase_* names).
         headers = [*L.C_SLOT_FIXED, *s.pillar_codes, "Totaal"]
         for col, header in enumerate(headers):
             ws.write_string(L.C_SLOT_HEADER_ROW, col, header, self.f_header)
-        ids_counted = f"SUMPRODUCT(({L.NAME_IDS}<>\"\")*({L.NAME_PHASES}<>\"\"))"
+        ids_counted = f'SUMPRODUCT(({L.NAME_IDS}<>"")*({L.NAME_PHASES}<>""))'
         for slot in range(spec.slots):
             r = c.slot_row(slot)
             result = self.results[slot]
@@ -488,7 +527,7 @@ class _Writer:
             by_ref = L.sheet_ref(L.QUESTIONS, L.cell(L.Q_ROW_BY, L.answer_col(slot), True))
             ws.write_formula(r, 2, f'=IF({by_ref}="","",{by_ref})', self.f_cell, content.ingevuld_door or "")
             valid = "+".join(f"({ans}={_str(a.label)})" for a in s.answers)
-            ws.write_formula(r, 3, f"=SUMPRODUCT(({L.NAME_PHASES}<>\"\")*({valid}))", self.f_num, result.answered)
+            ws.write_formula(r, 3, f'=SUMPRODUCT(({L.NAME_PHASES}<>"")*({valid}))', self.f_num, result.answered)
             ws.write_formula(r, 4, f"={ids_counted}", self.f_num, result.total)
             for pillar in s.pillar_codes:
                 col = c.slot_pillar_col(pillar)
@@ -505,18 +544,26 @@ class _Writer:
         ws.write_formula(L.C_ROW_LATEST, 1, f"=MAX({terms},-1)", self.f_num, self.latest)
         self._name(L.NAME_LATEST, L.CALCULATION, L.cell(L.C_ROW_LATEST, 1, True))
         first_p, last_p = c.slot_pillar_col(s.pillar_codes[0]), c.slot_pillar_col(s.pillar_codes[-1])
-        self._name(L.NAME_LATEST_PHASES, L.CALCULATION,
-                   f"{L.cell(c.latest_row, first_p, True)}:{L.cell(c.latest_row, last_p, True)}")  # fmt: skip
-        self._name(L.NAME_PILLAR_CODES, L.CALCULATION,
-                   f"{L.cell(L.C_SLOT_HEADER_ROW, first_p, True)}:{L.cell(L.C_SLOT_HEADER_ROW, last_p, True)}")  # fmt: skip
+        self._name(
+            L.NAME_LATEST_PHASES,
+            L.CALCULATION,
+            f"{L.cell(c.latest_row, first_p, True)}:{L.cell(c.latest_row, last_p, True)}",
+        )
+        self._name(
+            L.NAME_PILLAR_CODES,
+            L.CALCULATION,
+            f"{L.cell(L.C_SLOT_HEADER_ROW, first_p, True)}:{L.cell(L.C_SLOT_HEADER_ROW, last_p, True)}",
+        )
         r = c.latest_row
         ws.write_string(r, 0, L.C_LATEST_LABEL, self.f_label)
         for pillar in [*s.pillar_codes, None]:
             col = c.slot_pillar_col(pillar) if pillar else c.slot_overall_col
             top, bottom = L.cell(c.slot_row(0), col, True), L.cell(c.slot_row(spec.slots - 1), col, True)
-            value = 0 if self.latest < 0 else (
-                self.results[self.latest].pillars[pillar].phase if pillar else self.results[self.latest].phase
-            )  # fmt: skip
+            value = (
+                0
+                if self.latest < 0
+                else (self.results[self.latest].pillars[pillar].phase if pillar else self.results[self.latest].phase)
+            )
             ws.write_formula(
                 r, col, f"=IF({L.NAME_LATEST}<0,0,INDEX({top}:{bottom},{L.NAME_LATEST}+1))", self.f_phase, value
             )
@@ -557,8 +604,14 @@ class _Writer:
         span(2, 6, total_cols - 6, spec.regio or "", self.f_text)
         span(3, 0, 6, "Indicatorset", self.f_label)
         span(3, 6, total_cols - 6, f"{s.name} (versie {s.version})", self.f_text)
-        span(4, 0, 1, f"Fase per pijler (0 = startfase, {n_levels} = {s.phases[-1].name}); drempel "
-             f"{_n(s.threshold * 100)}%. Een fase is voorlopig zolang er vragen open staan.", self.f_line)  # fmt: skip
+        span(
+            4,
+            0,
+            1,
+            f"Fase per pijler (0 = startfase, {n_levels} = {s.phases[-1].name}); drempel "
+            f"{_n(s.threshold * 100)}%. Een fase is voorlopig zolang er vragen open staan.",
+            self.f_line,
+        )
 
         # Slot table.
         hr = L.V_TABLE_HEADER_ROW
@@ -573,13 +626,40 @@ class _Writer:
             cr = c.slot_row(slot) + 1
             result, content = self.results[slot], self.contents[slot]
             has = result.answered > 0
-            calc = lambda col: L.sheet_ref(L.CALCULATION, f"${L.col_letter(col)}${cr}")  # noqa: E731
+
+            def calc(col: int, cr: int = cr) -> str:
+                return L.sheet_ref(L.CALCULATION, f"${L.col_letter(col)}${cr}")
+
             span(r, starts[0], spans[0], L.slot_label(slot), self.f_cell)
             date_cached = "" if content.date is None else (content.date - dt.date(1899, 12, 30)).days
-            span(r, starts[1], spans[1], None, self.f_date, f'=IF({L.name_date(slot)}="","",{L.name_date(slot)})', date_cached)
-            span(r, starts[2], spans[2], None, self.f_cell, f'=IF({calc(2)}="","",{calc(2)})', content.ingevuld_door or "")
+            span(
+                r,
+                starts[1],
+                spans[1],
+                None,
+                self.f_date,
+                f'=IF({L.name_date(slot)}="","",{L.name_date(slot)})',
+                date_cached,
+            )
+            span(
+                r,
+                starts[2],
+                spans[2],
+                None,
+                self.f_cell,
+                f'=IF({calc(2)}="","",{calc(2)})',
+                content.ingevuld_door or "",
+            )
             answered, total = calc(L.C_SLOT_COL_ANSWERED), calc(L.C_SLOT_COL_TOTAL)
-            span(r, starts[3], spans[3], None, self.f_cell_center, f'={answered}&"/"&{total}', f"{result.answered}/{result.total}")
+            span(
+                r,
+                starts[3],
+                spans[3],
+                None,
+                self.f_cell_center,
+                f'={answered}&"/"&{total}',
+                f"{result.answered}/{result.total}",
+            )
             for i, pillar in enumerate([*s.pillar_codes, None]):
                 name = L.name_phase(pillar, slot) if pillar else L.name_overall(slot)
                 value = (result.pillars[pillar].phase if pillar else result.phase) if has else ""
@@ -599,7 +679,11 @@ class _Writer:
             f'=IF({L.NAME_LATEST}<0,"Piramide: nog geen meting ingevuld",'
             f'"Piramide na de laatste meting: "&IF({L.NAME_LATEST}=0,"0-meting","Meting "&{L.NAME_LATEST}))'
         )
-        cached = "Piramide: nog geen meting ingevuld" if self.latest < 0 else f"Piramide na de laatste meting: {latest_label}"
+        cached = (
+            "Piramide: nog geen meting ingevuld"
+            if self.latest < 0
+            else f"Piramide na de laatste meting: {latest_label}"
+        )
         span(top, 0, total_cols, None, self.f_subtitle, latest_formula, cached)
         latest_row = c.latest_row + 1
         for depth, level in enumerate(reversed(s.phase_numbers)):
@@ -620,11 +704,19 @@ class _Writer:
             col = legend_cols + i * seg[0]
             src = L.sheet_ref(L.CALCULATION, f"${L.col_letter(c.slot_pillar_col(pillar.code))}${latest_row}")
             value = self.results[self.latest].pillars[pillar.code].phase if self.latest >= 0 else 0
-            span(base, col, seg[0], None, self.f_small, f'="{pillar.code}: fase "&{src}', f"{pillar.code}: fase {value}")
+            span(
+                base, col, seg[0], None, self.f_small, f'="{pillar.code}: fase "&{src}', f"{pillar.code}: fase {value}"
+            )
         pyr = f"{L.cell(top + 1, legend_cols)}:{L.cell(base - 1, legend_cols + pyramid_cols - 1)}"
         ws.conditional_format(pyr, {"type": "text", "criteria": "begins with", "value": "✓", "format": self.f_reached})
-        span(base + 1, 0, 1, "✓ = fase bereikt in de laatste meting; · = nog niet bereikt. "
-             "Een fase telt pas als alle lagere fasen ook bereikt zijn.", self.f_line)  # fmt: skip
+        span(
+            base + 1,
+            0,
+            1,
+            "✓ = fase bereikt in de laatste meting; · = nog niet bereikt. "
+            "Een fase telt pas als alle lagere fasen ook bereikt zijn.",
+            self.f_line,
+        )
 
         # The chart: phase per pillar per measurement.
         chart = self.wb.add_chart({"type": "column"})
@@ -658,20 +750,35 @@ class _Writer:
             (f"Gemeente: {spec.gemeente}" + (f" - regio {spec.regio}" if spec.regio else ""), self.f_label),
             ("", None),
             ("Wat is dit?", self.f_subtitle),
-            ("Met dit dashboard meet de gemeente samen met het RIEC hoe weerbaar zij is tegen ondermijning, per pijler. "
-             "De eerste meting is de 0-meting; daarna meet u (meestal jaarlijks) opnieuw in de volgende kolommen, "
-             "zodat de groei zichtbaar wordt op het Voorblad.", self.f_wrap),
+            (
+                "Met dit dashboard meet de gemeente samen met het RIEC hoe weerbaar zij is tegen ondermijning, per pijler. "
+                "De eerste meting is de 0-meting; daarna meet u (meestal jaarlijks) opnieuw in de volgende kolommen, "
+                "zodat de groei zichtbaar wordt op het Voorblad.",
+                self.f_wrap,
+            ),
             ("", None),
             ("Hoe vult u het in?", self.f_subtitle),
             ("1. Ga naar het blad Vragenlijst. Vul boven de kolom van de meting de datum en uw naam in.", self.f_wrap),
-            (f"2. Kies per indicator een antwoord uit de lijst: {labels}. Licht uw antwoord toe in de kolom Toelichting "
-             "(waar staat het bewijs: besluit, document, registratie).", self.f_wrap),
-            ("3. Laat een antwoord leeg als u het nog niet weet: het telt dan als 0 punten en de fase van die pijler "
-             "is voorlopig.", self.f_wrap),
-            ("4. Het Voorblad toont direct de fase per pijler en de piramide. Print het Voorblad voor de burgemeester "
-             "(1 pagina A4 liggend).", self.f_wrap),
-            ("5. Alleen de gele cellen zijn in te vullen; de rest is beveiligd zodat de berekening klopt. Filteren en "
-             "sorteren kan.", self.f_wrap),
+            (
+                f"2. Kies per indicator een antwoord uit de lijst: {labels}. Licht uw antwoord toe in de kolom Toelichting "
+                "(waar staat het bewijs: besluit, document, registratie).",
+                self.f_wrap,
+            ),
+            (
+                "3. Laat een antwoord leeg als u het nog niet weet: het telt dan als 0 punten en de fase van die pijler "
+                "is voorlopig.",
+                self.f_wrap,
+            ),
+            (
+                "4. Het Voorblad toont direct de fase per pijler en de piramide. Print het Voorblad voor de burgemeester "
+                "(1 pagina A4 liggend).",
+                self.f_wrap,
+            ),
+            (
+                "5. Alleen de gele cellen zijn in te vullen; de rest is beveiligd zodat de berekening klopt. Filteren en "
+                "sorteren kan.",
+                self.f_wrap,
+            ),
             ("", None),
             ("De antwoorden", self.f_subtitle),
         ]
@@ -684,11 +791,17 @@ class _Writer:
         lines += [
             ("", None),
             ("De rekenregel", self.f_subtitle),
-            (f"Per pijler en per fase: score = punten van de toepasbare indicatoren / aantal toepasbare indicatoren "
-             f"(n.v.t. telt niet mee). Een fase is gehaald bij een score van ten minste {pct}%, of als er in die "
-             "fase niets toepasbaar is.", self.f_wrap),
-            ("De fase van een pijler is de hoogste fase waarvoor alle lagere fasen ook gehaald zijn: een gat in "
-             "de basis begrenst de pijler. De totale fase van de gemeente is de laagste fase van alle pijlers.", self.f_wrap),
+            (
+                f"Per pijler en per fase: score = punten van de toepasbare indicatoren / aantal toepasbare indicatoren "
+                f"(n.v.t. telt niet mee). Een fase is gehaald bij een score van ten minste {pct}%, of als er in die "
+                "fase niets toepasbaar is.",
+                self.f_wrap,
+            ),
+            (
+                "De fase van een pijler is de hoogste fase waarvoor alle lagere fasen ook gehaald zijn: een gat in "
+                "de basis begrenst de pijler. De totale fase van de gemeente is de laagste fase van alle pijlers.",
+                self.f_wrap,
+            ),
             ("", None),
             ("Pijlers", self.f_subtitle),
         ]
@@ -697,14 +810,23 @@ class _Writer:
         lines += [
             ("", None),
             ("Contact", self.f_subtitle),
-            (("Vragen over de piramide of de indicatoren? Neem contact op met het RIEC"
-              + (f" {spec.regio}" if spec.regio else " in uw regio") + "."), self.f_wrap),
+            (
+                (
+                    "Vragen over de piramide of de indicatoren? Neem contact op met het RIEC"
+                    + (f" {spec.regio}" if spec.regio else " in uw regio")
+                    + "."
+                ),
+                self.f_wrap,
+            ),
             ("", None),
             (f"Indicatorset: {s.name}, versie {s.version} ({s.id}).", self.f_small),
             (s.provenance, self.f_small),
-            (f"Gemaakt met piramide {__version__}. Dit bestand bevat gevoelige informatie: deel het alleen "
-             "met wie het nodig heeft.", self.f_small),
-        ]  # fmt: skip
+            (
+                f"Gemaakt met piramide {__version__}. Dit bestand bevat gevoelige informatie: deel het alleen "
+                "met wie het nodig heeft.",
+                self.f_small,
+            ),
+        ]
         ws.set_column(0, 0, 110)
         for r, (text, fmt) in enumerate(lines):
             if text:
@@ -727,7 +849,7 @@ class _Writer:
 
     def _metadata(self, ws) -> None:
         s, spec = self.set, self.spec
-        created = spec.created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        created = spec.created or dt.datetime.now(dt.UTC).replace(microsecond=0)
         values = {
             "layout_version": str(L.LAYOUT_VERSION),
             "generator": L.GENERATOR,
