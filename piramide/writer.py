@@ -240,6 +240,8 @@ class _Writer:
             {**base, "border": 1, "text_wrap": True, "locked": False, "bg_color": "#FFF2CC", "num_format": "@"}
         )
         self.f_note_col = add({**base, "text_wrap": True, "locked": False, "num_format": "@"})
+        self.f_answer_col = add({**base, "align": "center", "locked": False, "num_format": "@"})
+        self.f_input_cf = add({"bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"})
         self.f_input_date = add(
             {**base, "border": 1, "locked": False, "bg_color": "#FFF2CC", "num_format": "d-m-yyyy", "align": "left"}
         )
@@ -254,7 +256,7 @@ class _Writer:
         self.f_legend = add({**base, "align": "right", "valign": "vcenter", "italic": True})
         self.f_small = add({**base, "font_size": 8, "font_color": "#595959", "text_wrap": True})
         self.f_line = add({**base, "font_size": 8, "font_color": "#595959"})  # one line, overflowing to the right
-        self.f_next = add({"bg_color": "#F8CBAD", "bold": True})
+        self.f_next = add({"bg_color": "#F8CBAD", "font_color": "#833C0B"})
         self.f_small_next = add({**base, "font_size": 8, "bg_color": "#F8CBAD", "text_wrap": True})
         self.f_ok = add({"bg_color": "#C6EFCE", "font_color": "#006100"})
         self.f_mid = add({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
@@ -373,10 +375,8 @@ class _Writer:
                 for slot, content in enumerate(self.contents):
                     answer = content.answers.get(ind.id)
                     note = content.notes.get(ind.id)
-                    if answer:
+                    if answer:  # empty answer cells take the column's format: nothing to write
                         ws.write_string(row, L.answer_col(slot), answer, self.f_answer)
-                    else:
-                        ws.write_blank(row, L.answer_col(slot), None, self.f_answer)
                     if note:
                         ws.write_string(row, L.note_col(slot), note, self.f_note)
                 row += 1
@@ -413,6 +413,9 @@ class _Writer:
                 ws.conditional_format(
                     rng, {"type": "cell", "criteria": "==", "value": _str(answer.label), "format": fmt}
                 )
+            # Empty input cells are yellow with a border: "fill in here" (a rule, not a format per cell).
+            for col in (a, L.note_col(slot)):
+                ws.conditional_format(first, col, last, col, {"type": "blanks", "format": self.f_input_cf})
 
         ws.set_column(L.Q_COL_ID, L.Q_COL_ID, 9)
         ws.set_column(L.Q_COL_PILLAR, L.Q_COL_PILLAR, 7)
@@ -420,7 +423,7 @@ class _Writer:
         ws.set_column(L.Q_COL_TEXT, L.Q_COL_TEXT, TEXT_WIDTH)
         ws.set_column(L.Q_COL_HANDVAT, L.Q_COL_HANDVAT, HANDVAT_WIDTH)
         for slot in range(slots):
-            ws.set_column(L.answer_col(slot), L.answer_col(slot), 14)
+            ws.set_column(L.answer_col(slot), L.answer_col(slot), 14, self.f_answer_col)
             ws.set_column(L.note_col(slot), L.note_col(slot), 32, self.f_note_col)
         ws.set_row(L.Q_ROW_HEADER, 30)
         # The indicators that block the next phase in the latest measurement stand out.
