@@ -601,12 +601,14 @@ class _Writer:
                 ws.write_number(row, col, value, fmt)
 
         span(0, 0, 1, "Piramide Fitte Gemeenten", self.f_title)
-        span(1, 0, 6, "Gemeente", self.f_label)
-        span(1, 6, total_cols - 6, spec.gemeente, self.f_subtitle)
-        span(2, 0, 6, "Regio", self.f_label)
-        span(2, 6, total_cols - 6, spec.regio or "", self.f_text)
-        span(3, 0, 6, "Indicatorset", self.f_label)
-        span(3, 6, total_cols - 6, f"{s.name} (versie {s.version})", self.f_text)
+        # Labels and values without borders overflow into the empty cells to their right: no merges needed.
+        for row, label, value, fmt in (
+            (1, "Gemeente", spec.gemeente, self.f_subtitle),
+            (2, "Regio", spec.regio or "", self.f_text),
+            (3, "Indicatorset", f"{s.name} (versie {s.version})", self.f_text),
+        ):
+            span(row, 0, 1, label, self.f_label)
+            span(row, 6, 1, value, fmt)
         span(
             4,
             0,
@@ -707,9 +709,7 @@ class _Writer:
             col = legend_cols + i * seg[0]
             src = L.sheet_ref(L.CALCULATION, f"${L.col_letter(c.slot_pillar_col(pillar.code))}${latest_row}")
             value = self.results[self.latest].pillars[pillar.code].phase if self.latest >= 0 else 0
-            span(
-                base, col, seg[0], None, self.f_small, f'="{pillar.code}: fase "&{src}', f"{pillar.code}: fase {value}"
-            )
+            span(base, col, 1, None, self.f_line, f'="{pillar.code}: fase "&{src}', f"{pillar.code}: fase {value}")
         pyr = f"{L.cell(top + 1, legend_cols)}:{L.cell(base - 1, legend_cols + pyramid_cols - 1)}"
         ws.conditional_format(pyr, {"type": "text", "criteria": "begins with", "value": "✓", "format": self.f_reached})
         span(
