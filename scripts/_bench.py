@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import statistics
+import sys
+import time
 
 
 class Stats:
@@ -26,3 +28,14 @@ class Stats:
     @property
     def min(self) -> float:
         return self.ms[0]
+
+
+def finish(started: float, problems: list[str]) -> int:
+    """Print the total time; list what is broken on stderr. The exit code: 1 when broken, else 0."""
+    print(f"Total benchmark time {time.perf_counter() - started:.0f} s.")
+    if problems:
+        print("\nBROKEN:", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 1
+    return 0

@@ -63,7 +63,7 @@ sys.path.insert(0, str(ROOT))  # measure this checkout's code (the CLI run gets 
 import openpyxl  # noqa: E402
 import xlsxwriter  # noqa: E402
 
-from _bench import Stats  # noqa: E402
+from _bench import Stats, finish  # noqa: E402
 from piramide import __version__, layout as L  # noqa: E402
 from piramide.batch import build_batch, read_gemeenten_csv  # noqa: E402
 from piramide.sets import reference_set  # noqa: E402
@@ -390,13 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {TARGET_BATCH_N}-workbook batch < {TARGET_BATCH_S:.0f} s (CLI)  "
           f"{wall_b:>8.2f} s   {verdict(wall_b < TARGET_BATCH_S and args.n >= TARGET_BATCH_N)}{note}")  # fmt: skip
     print()
-    print(f"Total benchmark time {time.perf_counter() - started:.0f} s.")
-    if problems:
-        print("\nBROKEN:", file=sys.stderr)
-        for p in problems:
-            print(f"  - {p}", file=sys.stderr)
-        return 1
-    return 0
+    return finish(started, problems)
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ import openpyxl  # noqa: E402
 import python_calamine  # noqa: E402
 
 import piramide  # noqa: E402
-from _bench import Stats  # noqa: E402
+from _bench import Stats, finish  # noqa: E402
 from piramide import IndicatorSet, SlotContent, build_workbook, read_workbook, reference_set  # noqa: E402
 from piramide import layout as L  # noqa: E402
 from piramide import reader as reader_module  # noqa: E402
@@ -434,13 +434,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n".join(profile_top(path)))
                 print()
 
-    print(f"Total benchmark time {time.perf_counter() - started:.0f} s.")
-    if problems:
-        print("\nBROKEN:", file=sys.stderr)
-        for p in problems:
-            print(f"  - {p}", file=sys.stderr)
-        return 1
-    return 0
+    return finish(started, problems)
 
 
 if __name__ == "__main__":
