@@ -23,7 +23,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, PrivateAttr
 
 from . import layout as L
-from .errors import InputError
 from .model import IndicatorSet
 from .safety import Package, WorkbookRefused, open_package
 from .scoring import MeasurementResult, score_measurement
@@ -655,7 +654,6 @@ def _short(exc: BaseException) -> str:
 
 __all__ = [
     "ISSUE_CODES",
-    "InputError",
     "Issue",
     "MeasurementReading",
     "PillarReading",
