@@ -782,6 +782,11 @@ class _Writer:
                 "sorteren kan.",
                 self.f_wrap,
             ),
+            (
+                "6. Oranje gemarkeerde indicatoren houden een pijler tegen om de volgende fase te bereiken: ze hebben "
+                "in de laatste meting nog geen 'ja'. De kolom Handvat zegt wat de gemeente kan doen.",
+                self.f_wrap,
+            ),
             ("", None),
             ("De antwoorden", self.f_subtitle),
         ]
