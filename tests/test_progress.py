@@ -709,3 +709,19 @@ def test_dashboard_highlights_the_next_phase_with_a_conditional_format(make, sma
     sqref, formula = found[0]
     assert sqref == f"A{first}:{L.col_letter(L.Q_COL_HANDVAT)}{last}"
     assert f"${L.col_letter(L.Q_COL_PHASE)}{first}" in formula
+
+
+def test_reading_in_worker_processes_gives_the_same_report(tmp_path, monkeypatch):
+    """The parallel path (lean results from worker processes, one set object per set) reports exactly what one process does."""
+    import piramide.progress as P
+
+    folder = tmp_path / "regio"
+    _simulate_region()(folder, n=5, measurements=2, last=d("2026-01-15"), workers=1)
+    corrupt(folder / "kapot.xlsx")
+    files = sorted(folder.glob("*.xlsx"))
+    alone = region_progress(files, today=d("2026-01-31"), workers=1).to_json()
+    monkeypatch.setattr(P, "PARALLEL_FROM", 1)
+    pooled = region_progress(files, today=d("2026-01-31"), workers=2)
+    assert pooled.to_json() == alone
+    sets = {id(g.indicator_set) for g in pooled.gemeenten}
+    assert len(sets) == 1  # the five readings share one indicator set object
