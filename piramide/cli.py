@@ -476,6 +476,17 @@ def _format_set(s: IndicatorSet) -> str:
     return "\n".join(lines)
 
 
+# Exit codes of the core's errors, most specific first (the rest: 2, the input cannot be used).
+_EXIT_CODES: tuple[tuple[type[PiramideError], int], ...] = (
+    (OutputExistsError, EXIT_INVALID),
+    (UpgradeVerificationError, EXIT_INTERNAL),
+)
+
+
+def _exit_code(exc: PiramideError) -> int:
+    return next((code for kind, code in _EXIT_CODES if isinstance(exc, kind)), EXIT_UNUSABLE)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``piramide`` console script."""
     sys.exit(run(argv))
@@ -506,18 +517,9 @@ def run(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         return EXIT_INVALID
-    except OutputExistsError as exc:
-        _error(str(exc))
-        return EXIT_INVALID
-    except UpgradeVerificationError as exc:
-        _error(str(exc))
-        return EXIT_INTERNAL
-    except InputError as exc:
-        _error(str(exc))
-        return EXIT_UNUSABLE
     except PiramideError as exc:
         _error(str(exc))
-        return EXIT_UNUSABLE
+        return _exit_code(exc)
     except KeyboardInterrupt:
         _error("interrupted")
         return 130

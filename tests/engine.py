@@ -31,14 +31,17 @@ _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def need_soffice() -> None:
-    """Skip (or, with PIRAMIDE_REQUIRE_SOFFICE=1, fail) when LibreOffice is missing."""
-    if SOFFICE:
-        return
-    message = "LibreOffice (soffice) is not installed; the real-spreadsheet tests need it"
+def _missing(message: str) -> None:
+    """Skip, or fail when PIRAMIDE_REQUIRE_SOFFICE=1 (CI): a missing engine must not pass silently."""
     if os.environ.get("PIRAMIDE_REQUIRE_SOFFICE") == "1":
         pytest.fail(message + " (PIRAMIDE_REQUIRE_SOFFICE=1)")
     pytest.skip(message)
+
+
+def need_soffice() -> None:
+    """Skip (or, with PIRAMIDE_REQUIRE_SOFFICE=1, fail) when LibreOffice is missing."""
+    if not SOFFICE:
+        _missing("LibreOffice (soffice) is not installed; the real-spreadsheet tests need it")
 
 
 def need_uno() -> None:
@@ -46,12 +49,8 @@ def need_uno() -> None:
     ok = Path(SYSTEM_PYTHON).exists() and subprocess.run(
         [SYSTEM_PYTHON, "-c", "import uno"], capture_output=True
     ).returncode == 0
-    if ok:
-        return
-    message = "LibreOffice's Python bridge (python3-uno) is missing"
-    if os.environ.get("PIRAMIDE_REQUIRE_SOFFICE") == "1":
-        pytest.fail(message + " (PIRAMIDE_REQUIRE_SOFFICE=1)")
-    pytest.skip(message)
+    if not ok:
+        _missing("LibreOffice's Python bridge (python3-uno) is missing")
 
 
 def make_profile(folder: Path) -> Path:
