@@ -24,7 +24,7 @@ from ._files import OutputExistsError, safe_file_stem, write_atomic
 from .batch import BatchOutcome, build_batch, read_gemeenten_csv
 from .errors import InputError, PiramideError, SetError
 from .model import IndicatorSet
-from .progress import region_progress
+from .progress import ReadFailure, read_each, region_progress
 from .progress_out import csv_bytes, format_text, overview_bytes
 from .reader import WorkbookReading, read_workbook
 from .sets import load_set
@@ -236,11 +236,9 @@ def check(paths: tuple[Path, ...]) -> int:
     files = list(find_workbooks(paths))
     code = EXIT_OK
     counts = {"ok": 0, "errors": 0, "refused": 0}
-    for path in files:
-        try:
-            reading = read_workbook(path)
-        except InputError as exc:
-            click.echo(f"{exc} [refused]")
+    for path, reading in read_each(files):
+        if isinstance(reading, ReadFailure):
+            click.echo(f"{reading.message} [refused]")
             counts["refused"] += 1
             code = EXIT_UNUSABLE
             continue
@@ -429,7 +427,8 @@ def find_workbooks(paths) -> list[Path]:
             found.extend(
                 p
                 for p in sorted(path.rglob("*"))
-                if p.suffix.lower() == ".xlsx" and p.is_file() and not p.name.startswith(("~$", ".~lock"))
+                # Not only regular files: a FIFO or device named .xlsx is listed, so that it is refused aloud.
+                if p.suffix.lower() == ".xlsx" and not p.is_dir() and not p.name.startswith(("~$", ".~lock"))
             )
         else:
             found.append(path)

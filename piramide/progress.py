@@ -15,13 +15,14 @@ import datetime as dt
 import itertools
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .batch import _ignore_interrupts
-from .errors import InputError, PiramideError
+from .errors import PiramideError
 from .model import IndicatorSet
 from .reader import MeasurementReading, WorkbookReading, read_workbook
 
@@ -325,14 +326,11 @@ def blocking_indicators(s: IndicatorSet, m: MeasurementReading) -> dict[str, lis
 # --- the region ---------------------------------------------------------------------------
 
 
-def _read_one(path: Path) -> WorkbookReading | FileError:
-    try:
-        reading = read_workbook(path)
-    except InputError as exc:
-        return FileError(str(path), str(exc).removeprefix(f"{path}: "))
-    except PiramideError as exc:
-        return FileError(str(path), str(exc))
-    errors = reading.errors
+def _usable(path: Path, result: WorkbookReading | ReadFailure) -> WorkbookReading | FileError:
+    """A reading progress can use, or why not: refused, failed, or with errors (the first is named)."""
+    if isinstance(result, ReadFailure):
+        return FileError(str(path), result.message.removeprefix(f"{path}: "))
+    errors = result.errors
     if errors:
         first = errors[0]
         where = f"{first.location}: " if first.location else ""
@@ -340,22 +338,50 @@ def _read_one(path: Path) -> WorkbookReading | FileError:
         return FileError(
             str(path), f"has {len(errors)} error{'s' if len(errors) > 1 else ''}: {where}{first.message}{more}"
         )
-    return reading
+    return result
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    """A file that could not be read; ``message`` is one line that starts with the file."""
+
+    file: str
+    message: str
+
+
+def read_or_refuse(path: Path) -> WorkbookReading | ReadFailure:
+    """Read one workbook; whatever goes wrong becomes a :class:`ReadFailure`, never an exception.
+
+    A refusal (:class:`InputError`) keeps its message; any other failure is a
+    bug in piramide or its parser, reported for this file only, so that a
+    folder run goes on with the others.
+    """
+    try:
+        return read_workbook(path)
+    except PiramideError as exc:
+        message = str(exc)
+        return ReadFailure(str(path), message if message.startswith(str(path)) else f"{path}: {message}")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - one file must not stop a folder
+        return ReadFailure(
+            str(path), f"{path}: cannot be read (internal error: {type(exc).__name__}); please report this file"
+        )
 
 
 _SENT_SETS: set[str] = set()  # in a worker: fingerprints of the sets already sent to the parent
 
 
 def _read_in_worker(path: Path):
-    """:func:`_read_one` for a worker process, with a lean result to send back.
+    """:func:`read_or_refuse` for a worker process, with a lean result to send back.
 
     A reading's indicator set is most of its pickled size and would arrive in
     the parent as one copy per file; each worker sends each set once (as its
     canonical JSON), and the parent shares one object per set. The scoring
     engine's full results are not needed by progress and are left out.
     """
-    result = _read_one(path)
-    if isinstance(result, FileError):
+    result = read_or_refuse(path)
+    if isinstance(result, ReadFailure):
         return result, None
     s = result._indicator_set
     result._indicator_set = None
@@ -368,29 +394,69 @@ def _read_in_worker(path: Path):
     return result, (s.fingerprint, text)
 
 
+def read_each(
+    files: Sequence[Path], workers: int | None = None
+) -> Iterator[tuple[Path, WorkbookReading | ReadFailure]]:
+    """Read workbooks and yield ``(path, reading or failure)`` in input order; one file never stops the others.
+
+    With more than one file the reading happens in worker processes (over the
+    cores from :data:`PARALLEL_FROM` files on), so that even a file that
+    crashes the native parser takes down only its worker: the pool is
+    restarted, the files still open are read again one worker at a time, and
+    the file whose reading killed a worker is reported as a failure.
+    ``workers=1`` reads in this process (no isolation; for profiling).
+    """
+    files = list(files)
+    if len(files) <= 1 or workers == 1:
+        for f in files:
+            yield f, read_or_refuse(f)
+        return
+    n = min(workers or os.cpu_count() or 1, len(files)) if len(files) >= PARALLEL_FROM else 1
+    sets: dict[str, IndicatorSet] = {}
+
+    def unpack(result, set_ref):
+        if set_ref is not None:
+            fingerprint, text = set_ref
+            if text is not None and fingerprint not in sets:
+                sets[fingerprint] = IndicatorSet.from_canonical_json(text)
+            result._indicator_set = sets[fingerprint]
+        return result
+
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=n, initializer=_ignore_interrupts) as pool:
+            chunk = max(1, len(files) // (n * 8))
+            for result, set_ref in pool.map(_read_in_worker, files, chunksize=chunk):
+                yield files[done], unpack(result, set_ref)
+                done += 1
+        return
+    except BrokenProcessPool:
+        pass
+    # A worker died: go on one file at a time, in a fresh worker after each death.
+    while done < len(files):
+        try:
+            with ProcessPoolExecutor(max_workers=1, initializer=_ignore_interrupts) as pool:
+                futures = [pool.submit(_read_in_worker, f) for f in files[done:]]
+                for future in futures:
+                    yield files[done], unpack(*future.result())
+                    done += 1
+        except BrokenProcessPool:
+            path = files[done]
+            yield path, ReadFailure(
+                str(path), f"{path}: cannot be read (the reading process crashed on it); please report this file"
+            )
+            done += 1
+
+
 def read_all(
     files: Sequence[Path], workers: int | None = None, on_done: Callable[[], None] | None = None
 ) -> list[WorkbookReading | FileError]:
-    """Read workbooks, in parallel over the cores when there are many; results in input order."""
-    workers = workers or os.cpu_count() or 1
+    """Read workbooks (see :func:`read_each`); results in input order, failures and files with errors as :class:`FileError`."""
     out: list[WorkbookReading | FileError] = []
-    if workers <= 1 or len(files) < PARALLEL_FROM:
-        for f in files:
-            out.append(_read_one(f))
-            if on_done:
-                on_done()
-        return out
-    sets: dict[str, IndicatorSet] = {}
-    with ProcessPoolExecutor(max_workers=min(workers, len(files)), initializer=_ignore_interrupts) as pool:
-        for result, set_ref in pool.map(_read_in_worker, files, chunksize=max(1, len(files) // (workers * 8))):
-            if set_ref is not None:
-                fingerprint, text = set_ref
-                if text is not None and fingerprint not in sets:
-                    sets[fingerprint] = IndicatorSet.from_canonical_json(text)
-                result._indicator_set = sets[fingerprint]
-            out.append(result)
-            if on_done:
-                on_done()
+    for path, result in read_each(files, workers):
+        out.append(_usable(path, result))
+        if on_done:
+            on_done()
     return out
 
 
