@@ -64,6 +64,28 @@ def note_header(slot: int) -> str:
     return f"Toelichting {slot_label(slot)}"
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def counted_label(value: str, labels: tuple[str, ...] | list[str]) -> str | None:
+    """The label the dashboard's formulas count an answer cell holding ``value`` as, or ``None``.
+
+    The formulas on Berekening compare each answer cell with each label of
+    the scale (``antwoord_0="ja"``). Excel and LibreOffice compare text that
+    way ignoring letter case, and nothing else: a trailing or non-breaking
+    space, a missing dot (``nvt``) or a full-width letter makes a cell that
+    no label equals, which the formulas count as 0 points and not as blank.
+    Only ASCII letters are folded here (what both engines surely fold); a
+    reader that accepts a value must find its label through this function,
+    so that it counts exactly what the workbook counts.
+    """
+    key = value.translate(_ASCII_LOWER)
+    for label in labels:
+        if label.translate(_ASCII_LOWER) == key:
+            return label
+    return None
+
+
 def question_headers(slots: int) -> list[str]:
     headers = list(Q_FIXED_HEADERS)
     for s in range(slots):

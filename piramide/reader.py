@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, PrivateAttr
 
 from . import layout as L
+from .errors import AnswerError
 from .model import IndicatorSet
 from .safety import Package, WorkbookRefused, open_package
 from .scoring import MeasurementResult, score_measurement
@@ -149,6 +150,7 @@ class WorkbookReading(BaseModel):
 #: Every issue code with its severity and what it means (documented in docs/reading.md).
 ISSUE_CODES: dict[str, tuple[Severity, str]] = {
     "answer-invalid": ("error", "an answer that is not on the scale"),
+    "answer-not-counted": ("error", "an answer the dashboard's formulas do not count (a space, a missing dot)"),
     "row-missing": ("error", "an indicator of the set has no row (deleted)"),
     "row-unknown": ("error", "a row with an id the set does not have (added or id changed)"),
     "row-duplicate": ("error", "an indicator has more than one row"),
@@ -167,7 +169,6 @@ ISSUE_CODES: dict[str, tuple[Severity, str]] = {
 _DATE_TEXT = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+)?\s*$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-_UNKNOWN = object()
 _FIRST_DATE, _LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)  # as the dashboard's date validation
 
 
@@ -425,23 +426,18 @@ class _Reader:
         measurements = []
         date_row, by_row = header_row - (L.Q_ROW_HEADER - L.Q_ROW_DATE), header_row - (L.Q_ROW_HEADER - L.Q_ROW_BY)
         filled = []
-        known: dict[str, str | None] = {}  # typed text -> canonical label (a region types five answers)
+        known: dict[Any, tuple[str | None, str | None]] = {}  # typed value -> (label, problem); a region types few
         for slot in range(slots):
             answers: dict[str, str] = {}
             for ident, (value, r, c) in raw[slot].items():
-                label = known.get(value, _UNKNOWN) if isinstance(value, str) else _UNKNOWN
-                if label is _UNKNOWN:
-                    try:
-                        label = s.normalise_answer(value)
-                    except Exception:
-                        shown = _text(value)
-                        self.issue(
-                            "answer-invalid", sheet.ref(r, c), f"{shown!r} is not an answer; use {s.labels_text}"
-                        )
-                        continue
-                    if isinstance(value, str):
-                        known[value] = label
-                if label is not None:
+                try:
+                    label, problem = known[value]
+                except (KeyError, TypeError):
+                    label, problem = known.setdefault(value, self._answer(s, value))
+                if problem is not None:
+                    code = "answer-invalid" if label is None else "answer-not-counted"
+                    self.issue(code, sheet.ref(r, c), problem)
+                elif label is not None:
                     answers[ident] = label
             col = columns.get(slot, (L.answer_col(slot), None))[0]
             date = self._date(sheet, date_row, col) if date_row >= sheet.r0 else None
@@ -484,6 +480,37 @@ class _Reader:
                 )
                 break
         return measurements
+
+    @staticmethod
+    def _answer(s: IndicatorSet, value: Any) -> tuple[str | None, str | None]:
+        """(label, problem) of a typed answer cell: what the dashboard counts it as, or why it is not counted.
+
+        A value counts only when the workbook's own formulas count it
+        (:func:`piramide.layout.counted_label`), so that the reader and the
+        dashboard never disagree. A value that means a label but that the
+        formulas do not count (``'ja '``, ``'nvt'``) is ``answer-not-counted``
+        and reads as blank, as the dashboard sees it; anything else is
+        ``answer-invalid``.
+        """
+        if isinstance(value, str):
+            label = L.counted_label(value, [a.label for a in s.answers])
+            if label is not None:
+                return label, None
+            if not value.strip():
+                return "", (
+                    f"{value!r} holds only spaces: the dashboard does not count it as blank or as an answer; "
+                    "empty the cell or choose from the list"
+                )
+            try:
+                meant = s.normalise_answer(value)
+            except AnswerError:
+                meant = None
+            if meant is not None:
+                return meant, (
+                    f"{value!r} is not counted by the dashboard (it counts {meant!r} exactly, in any case); "
+                    f"choose {meant} from the list"
+                )
+        return None, f"{_text(value)!r} is not an answer; use {s.labels_text}"
 
     def _check_row(self, sheet: _Sheet, r: int, ind, expected_text: str) -> None:
         pillar = _text(sheet.get(r, L.Q_COL_PILLAR)).strip()

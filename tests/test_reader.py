@@ -169,7 +169,7 @@ def test_answers_list_only_answered_indicators_with_canonical_labels(tmp_path):
         | id      | 0-meting |
         | BO-1.01 | JA       |
         | BO-1.02 |          |
-        | BO-1.03 | Nvt      |
+        | BO-1.03 | N.v.T.   |
         | CO-4.03 | Deels    |
         """,
     )
@@ -217,27 +217,50 @@ def test_a_fully_answered_slot_is_not_provisional(tmp_path, reference):
 # --- what users do, handled -------------------------------------------------------------
 
 
-def test_typed_answers_are_normalised(tmp_path):
-    """Case, surrounding spaces and dots do not matter: Ja, ' nvt ', DEELS, N.V.T. are answers."""
+def test_answers_typed_in_another_case_are_answers(tmp_path):
+    """Case does not matter, as in the dashboard's formulas: Ja, DEELS, N.V.T., nEE are answers."""
     path = filled_workbook(
         tmp_path,
         """
         | id      | 0-meting  |
         | BO-1.01 | Ja        |
-        | BO-1.02 | ' nvt '   |
         | BO-1.03 | DEELS     |
         | BO-1.04 | N.V.T.    |
-        | BO-1.05 | ' Nee'    |
-        | BO-1.06 | 'ja  '    |
+        | BO-1.05 | nEE       |
         """,
         dates={0: dt.date(2025, 3, 1)},
     )
     reading = read_workbook(path)
     assert reading.measurements[0].answers == {
-        "BO-1.01": "ja", "BO-1.02": "n.v.t.", "BO-1.03": "deels",
-        "BO-1.04": "n.v.t.", "BO-1.05": "nee", "BO-1.06": "ja",
+        "BO-1.01": "ja", "BO-1.03": "deels", "BO-1.04": "n.v.t.", "BO-1.05": "nee",
     }  # fmt: skip
     assert flat(reading) == []
+
+
+def test_answers_the_dashboard_does_not_count_are_errors_at_their_cells(tmp_path, reference):
+    """Spaces, a non-breaking space or a missing dot: the formulas do not count them, so neither does the reader."""
+    path = filled_workbook(
+        tmp_path,
+        """
+        | id      | 0-meting  |
+        | BO-1.01 | ja        |
+        | BO-1.02 | ' nvt '   |
+        | BO-1.03 | 'ja '     |
+        | BO-1.04 | N.V.T     |
+        | BO-1.05 | ' Nee'    |
+        | BO-1.06 | 'ja\u00a0' |
+        """,
+        dates={0: dt.date(2025, 3, 1)},
+    )
+    reading = read_workbook(path)
+    assert reading.measurements[0].answers == {"BO-1.01": "ja"}  # the others read as blank, as the dashboard sees them
+    ids = ["BO-1.02", "BO-1.03", "BO-1.04", "BO-1.05", "BO-1.06"]
+    assert flat(reading) == sorted(("answer-not-counted", answer_ref(reference, i)) for i in ids)
+    messages = {i.location: i.message for i in reading.issues}
+    assert messages[answer_ref(reference, "BO-1.03")] == (
+        "'ja ' is not counted by the dashboard (it counts 'ja' exactly, in any case); choose ja from the list"
+    )
+    assert {i.severity for i in reading.issues if i.code == "answer-not-counted"} == {"error"}
 
 
 def test_a_cell_of_only_spaces_is_blank(tmp_path):
