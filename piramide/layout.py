@@ -44,6 +44,9 @@ Q_FIRST_ROW = 4  # first pillar heading row; indicator rows follow
 Q_COL_ID, Q_COL_PILLAR, Q_COL_PHASE, Q_COL_TEXT, Q_COL_HANDVAT = range(5)
 Q_FIXED_HEADERS = ("ID", "Pijler", "Fase", "Indicator", "Handvat")
 Q_FIRST_SLOT_COL = 5
+# Above the header, columns A-E (up to Q_FIRST_SLOT_COL) hold fixed text: the title, labels and hints;
+# the slot columns hold only each slot's date and name (in its answer column). Any other cell holds
+# nothing the reader reads, so a value there is reported (cell-unread / answers-unread).
 Q_LABEL_DATE = "Datum meting"
 Q_LABEL_BY = "Ingevuld door"
 

@@ -150,6 +150,8 @@ class WorkbookReading(BaseModel):
 #: Every issue code with its severity and what it means (documented in docs/reading.md).
 ISSUE_CODES: dict[str, tuple[Severity, str]] = {
     "answer-invalid": ("error", "an answer that is not on the scale"),
+    "answers-unread": ("error", "answers or notes outside the answer and note columns (an added or renamed column)"),
+    "cell-unread": ("warning", "a cell outside the dashboard's cells; it is not read"),
     "answer-not-counted": ("error", "an answer the dashboard's formulas do not count (a space, a missing dot)"),
     "row-missing": ("error", "an indicator of the set has no row (deleted)"),
     "row-unknown": ("error", "a row with an id the set does not have (added or id changed)"),
@@ -384,6 +386,7 @@ class _Reader:
         notes: list[dict[str, str]] = [{} for _ in range(slots)]
         seen: dict[str, int] = {}
         unknown_rows: list[tuple[int, str]] = []
+        id_rows: set[int] = set()
         texts = self.texts
         by_id = s.by_id
         slot_columns = list(columns.items())
@@ -395,6 +398,7 @@ class _Reader:
             ident = ident.strip()
             if not ident:
                 continue  # a pillar heading or an empty row
+            id_rows.add(r)
             if ident in seen:
                 self.issue(
                     "row-duplicate",
@@ -422,6 +426,7 @@ class _Reader:
                             notes[slot][ident] = note
         missing = [i for i in s.indicators if i.id not in seen]
         self._report_rows(sheet, s, unknown_rows, missing)
+        self._report_unread(sheet, s, header_row, columns, id_rows)
 
         measurements = []
         date_row, by_row = header_row - (L.Q_ROW_HEADER - L.Q_ROW_DATE), header_row - (L.Q_ROW_HEADER - L.Q_ROW_BY)
@@ -480,6 +485,89 @@ class _Reader:
                 )
                 break
         return measurements
+
+    def _report_unread(
+        self, sheet: _Sheet, s: IndicatorSet, header_row: int, columns: dict[int, tuple[int, int | None]], id_rows
+    ) -> None:
+        """Every non-empty cell outside the cells the dashboard has (and the reader reads) is an issue.
+
+        Known (see :mod:`piramide.layout`): above the header, columns A-E
+        (title, labels, hints) and each slot's date and name; the header; per
+        indicator row its id, texts, answers and notes; per pillar heading its
+        code and texts. Anything else is not read, so it is
+        reported: ``answers-unread`` (an error) when it looks like answers or
+        notes (in an indicator row, in an answer or note column, or under a
+        header such as ``Antwoord Meting 5``), ``cell-unread`` otherwise.
+        Cells below the header are reported once per column, at the first.
+        """
+        fixed = range(len(L.Q_FIXED_HEADERS))
+        slot_cols = {c for a, n in columns.values() for c in (a, n) if c is not None}
+        date_row, by_row = header_row - (L.Q_ROW_HEADER - L.Q_ROW_DATE), header_row - (L.Q_ROW_HEADER - L.Q_ROW_BY)
+        inputs = {(row, a) for row in (date_row, by_row) for a, _ in columns.values()}  # dates and names
+        pillars = set(s.pillar_codes)
+
+        def looks_like_answers(header: str) -> bool:
+            return header.casefold().startswith(("antwoord", "toelichting", "meting", "0-meting"))
+
+        headers: dict[int, str] = {}
+        for c in range(sheet.c0, sheet.c0 + max((len(row) for row in sheet.rows), default=0)):
+            headers[c] = _text(sheet.get(header_row, c)).strip()
+        below: dict[int, list[int]] = {}  # column -> rows with content, below the header
+        answers_like: set[int] = set()
+        for r in range(sheet.r0, sheet.height):
+            row = sheet.rows[r - sheet.r0]
+            for i, value in enumerate(row):
+                if value in ("", None) or (isinstance(value, str) and not value.strip()):
+                    continue
+                c = i + sheet.c0
+                if r < header_row:
+                    if c not in fixed and (r, c) not in inputs:  # A-E: the title, labels and hints
+                        self.issue(
+                            "cell-unread",
+                            sheet.ref(r, c),
+                            f"{_clip(value)!r} is outside the dashboard's cells and is not read; "
+                            "move it into a note (Toelichting) or remove it",
+                        )
+                    continue
+                if r == header_row:
+                    if c not in fixed and c not in slot_cols:
+                        below.setdefault(c, [])
+                    continue
+                if r in id_rows:
+                    if c in fixed or c in slot_cols:
+                        continue
+                    answers_like.add(c)
+                elif c in fixed and (c != L.Q_COL_ID) and _text(row[L.Q_COL_PILLAR - sheet.c0]).strip() in pillars:
+                    continue  # a pillar heading: its code, name and description
+                elif c in slot_cols:
+                    answers_like.add(c)
+                below.setdefault(c, []).append(r)
+        for c, rows in sorted(below.items()):
+            header = headers.get(c, "")
+            first = rows[0] if rows else header_row
+            named = f" (headed {header!r})" if header else ""
+            what = f"{len(rows)} cell{'s' if len(rows) != 1 else ''}" if rows else "a header"
+            if c in answers_like or (rows and looks_like_answers(header)):
+                self.issue(
+                    "answers-unread",
+                    sheet.ref(first, c),
+                    f"{what} in column {L.col_letter(c)}{named} hold answers or notes outside the dashboard's "
+                    "answer and note columns (or beside no indicator); they are not read: put them in a "
+                    "measurement's Antwoord or Toelichting column (use piramide upgrade --slots for more measurements)",
+                )
+            elif rows or looks_like_answers(header):
+                self.issue(
+                    "cell-unread",
+                    sheet.ref(first, c),
+                    f"{what} in column {L.col_letter(c)}{named} are outside the dashboard's cells and are not "
+                    "read; move them into a note (Toelichting) or remove them",
+                )
+            else:
+                self.issue(
+                    "cell-unread",
+                    sheet.ref(first, c),
+                    f"the header {header!r} in column {L.col_letter(c)} is not one of the dashboard's; it is not read",
+                )
 
     @staticmethod
     def _answer(s: IndicatorSet, value: Any) -> tuple[str | None, str | None]:
@@ -668,6 +756,11 @@ def _json_list(text: str | None, ok) -> list:
     except ValueError:
         return []
     return value if isinstance(value, list) and all(ok(x) for x in value) else []
+
+
+def _clip(value: Any, limit: int = 60) -> str:
+    text = _text(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _norm_space(text: str) -> str:

@@ -38,6 +38,10 @@ from .reader import WorkbookReading, read_workbook
 from .writer import SlotContent, WorkbookSpec, workbook_bytes
 
 
+UNREAD_CODES = ("answers-unread", "cell-unread")
+"""Issues of cells the reader does not read: an upgrade would silently leave them behind, so it refuses."""
+
+
 class UpgradeRefused(PiramideError):
     """The upgrade would lose data (or the input has errors); nothing was written."""
 
@@ -321,6 +325,13 @@ def upgrade_workbook(
     if out.resolve() == path.resolve():
         raise UpgradeRefused("the output must be a new file, not the input (the input is never modified)")
     reading = read_workbook(path)
+    unread = [i for i in reading.issues if i.code in UNREAD_CODES]
+    if unread:
+        more = f" (and {len(unread) - 1} more; see piramide check)" if len(unread) > 1 else ""
+        raise UpgradeRefused(
+            f"{path}: holds content outside the dashboard's cells, which upgrade would not carry: "
+            f"{unread[0]}{more}; move it into an answer or note (Toelichting) column or remove it, then upgrade"
+        )
     if reading.errors:
         first = reading.errors[0]
         raise UpgradeRefused(

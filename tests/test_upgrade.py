@@ -1018,3 +1018,38 @@ def test_a_moved_indicator_is_carried_and_reported(tmp_path):
     plan = plan_upgrade(read_workbook(path), moved, None)
     assert plan.moved == [{"id": "AA-1.02", "from": {"pillar": "AA", "phase": 1}, "to": {"pillar": "AA", "phase": 2}}]
     assert plan.contents[0].answers["AA-1.02"] == "ja"
+
+
+# --- content outside the dashboard's cells is never left behind (issue 9) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("cells", "code"),
+    [
+        ({"P4": "Antwoord Meting 5", "P6": "ja"}, "answers-unread"),  # an added answer column
+        ({"P200": "een opmerking onder de tabel"}, "cell-unread"),  # a warning only, still refused
+    ],
+)
+def test_upgrade_refuses_a_workbook_with_content_outside_its_cells(cli, tmp_path, cells, code):
+    """`upgrade` would not carry such cells: exit 1 with the cell and what to do; nothing written, input unchanged."""
+    from wb import filled_workbook
+
+    source = filled_workbook(
+        tmp_path,
+        """
+        | id      | 0-meting |
+        | BO-1.01 | ja       |
+        """,
+        dates={0: dt.date(2025, 3, 1)},
+        cells={f"{L.QUESTIONS}!{ref}": value for ref, value in cells.items()},
+    )
+    first = next(ref for ref in cells if ref != "P4")
+    assert {i.code for i in read_workbook(source).issues} >= {code}
+    before = snapshot(tmp_path)
+    result = cli("upgrade", source, "--slots", "8", "--out", tmp_path / "nieuw.xlsx")
+    assert result.code == 1, result
+    (line,) = result.err.splitlines()
+    assert line.startswith(f"piramide: error: {source}: holds content outside the dashboard's cells")
+    assert f"{L.QUESTIONS}!{first}: " in line and f"[{'error' if code == 'answers-unread' else 'warning'}: {code}]" in line
+    assert "move it into an answer or note (Toelichting) column or remove it" in line
+    assert snapshot(tmp_path) == before
