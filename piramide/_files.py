@@ -80,7 +80,10 @@ def read_bounded(
 
 
 def _too_large(path: Path, size: int, max_bytes: int, what: str) -> str:
-    return f"{path}: too large for a {what} ({size / 2**20:.1f} MiB; the limit is {max_bytes / 2**20:.1f} MiB)"
+    return (
+        f"{path}: too large for a {what} ({size:,} bytes, {size / 2**20:.1f} MiB; "
+        f"the limit is {max_bytes:,} bytes, {max_bytes / 2**20:.1f} MiB)"
+    )
 
 
 def _kind(mode: int) -> str:

@@ -98,7 +98,7 @@ def check_bytes(data: bytes, path: Path, sheets: tuple[str, ...] | None = None) 
     total = sum(i.file_size for i in infos)
     if total > MAX_TOTAL_UNCOMPRESSED:
         raise WorkbookRefused(
-            f"{shown}: unpacks to {total / 1e6:.0f} MB (at most {MAX_TOTAL_UNCOMPRESSED / 1e6:.0f} MB); refused as a possible zip bomb"
+            f"{shown}: unpacks to {total:,} bytes (at most {MAX_TOTAL_UNCOMPRESSED:,}); refused as a possible zip bomb"
         )
     for info in infos:
         _check_entry(info, shown)
@@ -173,12 +173,13 @@ def _check_entry(info: zipfile.ZipInfo, shown: str) -> None:
         raise WorkbookRefused(f"{shown}: has encrypted parts; refused")
     if info.file_size > MAX_ENTRY_UNCOMPRESSED:
         raise WorkbookRefused(
-            f"{shown}: part {info.filename} unpacks to {info.file_size / 1e6:.0f} MB; refused as a possible zip bomb"
+            f"{shown}: part {info.filename} unpacks to {info.file_size:,} bytes (at most {MAX_ENTRY_UNCOMPRESSED:,}); "
+            "refused as a possible zip bomb"
         )
     if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
         raise WorkbookRefused(
-            f"{shown}: part {info.filename} is compressed {info.file_size // max(info.compress_size, 1)} times; "
-            "refused as a possible zip bomb"
+            f"{shown}: part {info.filename} unpacks {info.compress_size:,} bytes to {info.file_size:,} (more than "
+            f"{MAX_RATIO} times, over {_RATIO_FLOOR:,} bytes); refused as a possible zip bomb"
         )
 
 

@@ -908,13 +908,40 @@ def test_reading_and_checking_never_modify_the_file(cli, tmp_path, good, bad, ki
     assert sorted(p.name for p in path.parent.iterdir()) == listing  # nothing written next to it either
 
 
-def test_reading_from_a_read_only_file_works(tmp_path, good):
-    """A file without write permission (a shared drive) is read normally."""
-    good.chmod(0o444)
-    try:
-        assert read_workbook(good).measurements
-    finally:
-        good.chmod(0o644)
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+
+def test_inputs_are_only_ever_opened_read_only(tmp_path, good, cli, monkeypatch):
+    """read, check, progress and upgrade open the input only for reading: every open of it is recorded
+    (os.open flags, open() modes), which holds as root too (root ignores a chmod 0o444)."""
+    import builtins
+
+    opened: list[tuple[str, str]] = []
+    real_os_open, real_open = os.open, builtins.open
+
+    def is_input(file) -> bool:
+        return not isinstance(file, int) and Path(os.fsdecode(file)).resolve() == good.resolve()
+
+    def spy_os_open(file, flags, *args, **kwargs):
+        if is_input(file):
+            opened.append(("os.open", "write" if flags & _WRITE_FLAGS else "read"))
+        return real_os_open(file, flags, *args, **kwargs)
+
+    def spy_open(file, mode="r", *args, **kwargs):
+        if is_input(file):
+            opened.append(("open", "write" if set(mode) & set("wax+") else "read"))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy_os_open)
+    monkeypatch.setattr(builtins, "open", spy_open)
+    monkeypatch.setattr(io, "open", spy_open)
+    before = _fingerprint(good)
+    assert cli("read", good).code == 0
+    assert cli("check", good).code == 0
+    assert cli("progress", good, "--json").code == 0
+    assert cli("upgrade", good, "--slots", "8", "--out", tmp_path / "nieuw.xlsx").code == 0
+    assert len(opened) >= 4 and {mode for _, mode in opened} == {"read"}, opened
+    assert _fingerprint(good) == before
 
 
 def test_reading_from_an_in_memory_copy_gives_the_same_result(tmp_path, bad):

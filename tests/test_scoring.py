@@ -415,3 +415,19 @@ def test_property_answered_counts_non_blanks(answers):
     """answered is the number of non-blank answers; total is 105."""
     result = score_measurement(REF, answers)
     assert (result.answered, result.total) == (sum(a is not None for a in answers.values()), 105)
+
+
+def test_property_tests_are_deterministic_in_ci():
+    """With CI=true the 'ci' Hypothesis profile is loaded: derandomized, no example database."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = "import conftest, hypothesis; s = hypothesis.settings(); print(s.derandomize, s.database)"
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_PROFILE"} | {"CI": "true"}
+    tests = Path(__file__).parent
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tests)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "None"]
+    assert 'export CI="${CI:-true}"' in (tests.parent / ".ci" / "run").read_text()  # and CI sets it
