@@ -24,7 +24,8 @@ from pydantic import BaseModel, PrivateAttr
 
 from . import layout as L
 from .model import IndicatorSet
-from .safety import Package, WorkbookRefused, open_package
+from .errors import WorkbookRefused
+from .safety import Package, open_package
 from .scoring import MeasurementResult, score_measurement
 
 Severity = Literal["error", "warning"]
