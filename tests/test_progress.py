@@ -382,7 +382,7 @@ def test_blank_dashboard_is_reported_without_measurements(cli, make, tmp_path):
     assert result.code == 0, result.err
     g = by_name(json.loads(result.out))["Leegstad"]
     assert (g["measurements"], g["regressions"], g["blocking"]) == ([], [], {})
-    assert [r[0] for r in read_csv(tmp_path / "o.csv")[1:]] == ["Aastad"] * 3
+    assert [r[0] for r in read_csv(tmp_path / "o.csv")[1:]] == ["Aastad"] * (3 + 1)  # 3 pillars and totaal
     assert "Leegstad" in [ws["A1"].value for ws in openpyxl.load_workbook(tmp_path / "o.xlsx").worksheets]
 
 
@@ -693,7 +693,7 @@ def test_demo_region_with_a_corrupt_file(cli, tmp_path):
     assert len(wb.sheetnames) == 2 + 12 + 1
     rows = read_csv(csv_out)
     assert rows[0] == CSV_HEADER
-    assert len(rows) == 1 + 12 * 3 * 5
+    assert len(rows) == 1 + 12 * 3 * (5 + 1)  # 5 pillars and totaal
     assert {r[1] for r in rows[1:]} == {"Fictieve demoregio"}
 
 
