@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._gemeenten import same_municipality
+from ._text import plural
 from .batch import _ignore_interrupts
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
@@ -339,7 +340,7 @@ def _read_one(path: Path) -> WorkbookReading | FileError:
         where = f"{first.location}: " if first.location else ""
         more = f" (and {len(errors) - 1} more; run piramide check)" if len(errors) > 1 else ""
         return FileError(
-            str(path), f"has {len(errors)} error{'s' if len(errors) > 1 else ''}: {where}{first.message}{more}"
+            str(path), f"has {plural(len(errors), 'error')}: {where}{first.message}{more}"
         )
     return reading
 

@@ -260,7 +260,7 @@ def overview_bytes(p: RegionProgress) -> bytes:
     ws.write_string(
         1,
         0,
-        f"Gemaakt op {p.today.strftime('%d-%m-%Y')} uit {p.files} bestand(en). Fase 0 = startfase, "
+        f"Gemaakt op {p.today.strftime('%d-%m-%Y')} uit {plural(p.files, 'bestand', 'bestanden')}. Fase 0 = startfase, "
         f"{top} = hoogste fase. Δ = verandering sinds de 0-meting. Dit overzicht bevat gevoelige informatie.",
         f_small,
     )
