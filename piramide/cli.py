@@ -101,7 +101,7 @@ def sets() -> None:
 
 
 @sets.command("validate")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path))
 def sets_validate(paths: tuple[Path, ...]) -> int:
     """Check indicator set files; list every problem as FILE:LINE: message.
 
@@ -132,7 +132,7 @@ def sets_validate(paths: tuple[Path, ...]) -> int:
 
 
 @sets.command("show")
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.argument("path", required=False, metavar="[PATH]", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the resolved set as JSON.")
 def sets_show(path: Path | None, as_json: bool) -> int:
     """Show the resolved set at PATH (default: the bundled reference set)."""
@@ -145,30 +145,41 @@ def sets_show(path: Path | None, as_json: bool) -> int:
 
 
 @cli.command("new")
-@click.option("--gemeente", help="The municipality (one workbook).")
-@click.option("--regio", help="The RIEC region, shown on the cover.")
-@click.option("--code", help="A municipality code (e.g. CBS GM0363), kept in the metadata.")
+@click.option("--gemeente", metavar="NAME", help="The municipality (one workbook).")
+@click.option("--regio", metavar="NAME", help="The RIEC region, shown on the cover.")
+@click.option("--code", metavar="CODE", help="A municipality code (e.g. CBS GM0363), kept in the metadata.")
 @click.option(
     "--gemeenten",
     "csv_path",
+    metavar="FILE.csv",
     type=click.Path(path_type=Path),
     help="A CSV file with a header 'gemeente' (and optionally 'regio', 'code'): one workbook per row.",
 )
 @click.option(
-    "--set", "set_path", type=click.Path(path_type=Path), help="Indicator set (YAML); default: the reference set."
+    "--set",
+    "set_path",
+    metavar="PATH",
+    type=click.Path(path_type=Path),
+    help="Indicator set (YAML); default: the reference set.",
 )
 @click.option(
     "--slots",
+    metavar="N",
     type=click.IntRange(1, L.MAX_SLOTS),
     default=L.DEFAULT_SLOTS,
     show_default=True,
     help="Measurement slots: the 0-meting and the later measurements.",
 )
 @click.option(
-    "--out", type=click.Path(path_type=Path), help="Output file (one workbook); default: workbooks/<gemeente>.xlsx."
+    "--out",
+    metavar="FILE",
+    type=click.Path(path_type=Path),
+    help="Output file (one workbook); default: workbooks/<gemeente>.xlsx.",
 )
-@click.option("--out-dir", type=click.Path(path_type=Path), help="Output folder (with --gemeenten).")
-@click.option("--password", help="Password for the sheet protection (default: protected without a password).")
+@click.option("--out-dir", metavar="DIR", type=click.Path(path_type=Path), help="Output folder (with --gemeenten).")
+@click.option(
+    "--password", metavar="PW", help="Password for the sheet protection (default: protected without a password)."
+)
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def new(gemeente, regio, code, csv_path, set_path, slots, out, out_dir, password, force) -> int:
     """Make blank dashboards: one with --gemeente, or one per CSV row with --gemeenten.
@@ -277,7 +288,7 @@ def read(file: Path, as_json: bool) -> int:
 
 
 @cli.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...", type=click.Path(path_type=Path))
 def check(paths: tuple[Path, ...]) -> int:
     """Validate dashboards (files, or folders searched for .xlsx): one line per issue.
 
@@ -314,17 +325,25 @@ def check(paths: tuple[Path, ...]) -> int:
 
 
 @cli.command("progress")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the progress as JSON (the documented contract).")
-@click.option("--xlsx", "xlsx_out", type=click.Path(path_type=Path), help="Also write an overview workbook (Dutch).")
+@click.option(
+    "--xlsx", "xlsx_out", metavar="OUT", type=click.Path(path_type=Path), help="Also write an overview workbook (Dutch)."
+)
 @click.option(
     "--csv",
     "csv_out",
+    metavar="OUT",
     type=click.Path(path_type=Path),
     help="Also write a CSV in long format (UTF-8 with BOM, ';', decimal comma) for Excel and Power BI.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing --xlsx/--csv files.")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Reference date for '15 months' (default: today).")
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Reference date for '15 months' (default: today).",
+)
 def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
     """Phases over the measurements, per municipality and for a region.
 
@@ -358,10 +377,17 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
 
 @cli.command("upgrade")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--set", "set_path", type=click.Path(path_type=Path), help="The new indicator set (YAML).")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="The new workbook (never the input).")
 @click.option(
-    "--slots", type=click.IntRange(1, L.MAX_SLOTS), help="Slots in the new workbook (only more, never fewer)."
+    "--set", "set_path", metavar="NEW.yaml", type=click.Path(path_type=Path), help="The new indicator set (YAML)."
+)
+@click.option(
+    "--out", metavar="NEWFILE", type=click.Path(path_type=Path), required=True, help="The new workbook (never the input)."
+)
+@click.option(
+    "--slots",
+    metavar="N",
+    type=click.IntRange(1, L.MAX_SLOTS),
+    help=f"Slots in the new workbook, 1 to {L.MAX_SLOTS} (only more, never fewer).",
 )
 @click.option("--allow-drop", is_flag=True, help="Drop answers that have no place in the new set (saved to a CSV).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output (and its .dropped.csv).")
