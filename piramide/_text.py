@@ -17,7 +17,12 @@ def plural(n: int, word: str, words: str | None = None) -> str:
     The plural is ``word + "s"`` unless given (Dutch domain words:
     ``plural(n, "gemeente", "gemeenten")``).
     """
-    return f"{n} {word if n == 1 else (words or word + 's')}"
+    return f"{n} {noun(n, word, words)}"
+
+
+def noun(n: int, word: str, words: str | None = None) -> str:
+    """The form of ``word`` for ``n`` things, without the number: ``column``, ``columns``."""
+    return word if n == 1 else (words or word + "s")
 
 
 def issue_counts(errors: int, warnings: int) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ._files import safe_file_stem, write_atomic
 from ._gemeenten import same_municipality
-from ._text import plural
+from ._text import noun
 from ._yaml import read_text
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
@@ -91,7 +91,7 @@ def read_gemeenten_csv(path: Path) -> tuple[list[BatchRow], list[RowProblem]]:
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
         raise InputError(
-            f"{path}:1: unknown {plural(len(unknown), 'column')} {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}"
+            f"{path}:1: unknown {noun(len(unknown), 'column')} {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}"
         )
     index = {h: header.index(h) for h in COLUMNS if h in header}
     rows: list[BatchRow] = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import textwrap
 from pathlib import Path
@@ -70,7 +71,7 @@ class _Options(Spelling):
 
     def argument(self, name: str, value: object) -> str:
         flag = self.RENAMED.get(name, "--" + name.replace("_", "-"))
-        return flag if value is True or value is None else f"{flag} {value}"
+        return flag if value is True or value is None else f"{flag} {shlex.quote(str(value))}"
 
     def remedy(self, name: str, value: object) -> str:
         return f"use {self.argument(name, value)}"
