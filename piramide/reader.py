@@ -197,7 +197,7 @@ class _Sheet:
 def read_workbook(path: str | Path) -> WorkbookReading:
     """Read, validate and score a filled-in dashboard.
 
-    Raises :class:`~piramide.safety.WorkbookRefused` (an
+    Raises :class:`~piramide.errors.WorkbookRefused` (an
     :class:`~piramide.errors.InputError`) when the file cannot be read as a
     Piramide workbook; everything else is reported in ``issues``.
     """
