@@ -31,11 +31,11 @@ if [ ! -x "$VENV/bin/python" ]; then
 else
   echo "The project changed since $VENV was set up: reinstalling piramide${EXTRAS}..." >&2
 fi
-# pip's and setuptools' notices (the editable-install warning box) are noise here; errors still show.
+# pip's and setuptools' notices and warnings (the editable-install box) are noise here; errors still show.
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 if ! "$VENV/bin/python" -c 'import sys, pip; sys.exit(tuple(map(int, pip.__version__.split(".")[:2])) < (23, 1))' 2>/dev/null; then
-  PYTHONWARNINGS=ignore "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=23.1" >/dev/null
+  PYTHONWARNINGS=ignore "$VENV/bin/python" -m pip install -qq --upgrade "pip>=23.1" >/dev/null
 fi
-PYTHONWARNINGS=ignore "$VENV/bin/python" -m pip install --quiet -e "$ROOT$EXTRAS"
+PYTHONWARNINGS=ignore "$VENV/bin/python" -m pip install -qq -e "$ROOT$EXTRAS"
 echo "$WANT" >"$(_piramide_stamp "$EXTRAS")"
 echo "Set up: $VENV" >&2

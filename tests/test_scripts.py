@@ -67,7 +67,7 @@ def test_first_run_says_what_it_does_and_installs_editable(project):
     assert out == "ready\n"
     assert err.startswith(f"Setting up {project['venv']} (first run only)")
     assert calls[0] == f"-m venv {project['venv']}"
-    assert calls[-1] == f"-m pip install --quiet -e {project['root']}"
+    assert calls[-1] == f"-m pip install -qq -e {project['root']}"
 
 
 def test_second_run_is_quiet_and_installs_nothing(project):
@@ -82,9 +82,9 @@ def test_a_changed_pyproject_or_version_reinstalls_once(project):
     with open(project["root"] / "pyproject.toml", "a", encoding="utf-8") as f:
         f.write('dependencies = ["click>=8.1"]\n')
     out, err, calls = _source(project)
-    assert "changed" in err and calls == [f"-m pip install --quiet -e {project['root']}"]
+    assert "changed" in err and calls == [f"-m pip install -qq -e {project['root']}"]
     (project["root"] / "piramide" / "_version.py").write_text('__version__ = "0.2.0"\n', encoding="utf-8")
-    assert _source(project)[2] == [f"-m pip install --quiet -e {project['root']}"]
+    assert _source(project)[2] == [f"-m pip install -qq -e {project['root']}"]
     assert _source(project) == ("ready\n", "", [])
 
 
@@ -98,7 +98,7 @@ def test_a_code_change_needs_no_reinstall(project):
 def test_test_extras_serve_the_demo_too(project):
     """After test.sh ([test] extras) the demo (no extras) installs nothing; the other way round it installs [test]."""
     _, _, calls = _source(project, "[test]")
-    assert calls[-1] == f"-m pip install --quiet -e {project['root']}[test]"
+    assert calls[-1] == f"-m pip install -qq -e {project['root']}[test]"
     assert _source(project) == ("ready\n", "", [])
     assert _source(project, "[test]") == ("ready\n", "", [])
 
