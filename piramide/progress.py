@@ -11,6 +11,7 @@ contract of ``piramide progress --json``. CSV and workbook output live in
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -426,7 +427,7 @@ def read_each(
 
     done = 0
     try:
-        with ProcessPoolExecutor(max_workers=n, initializer=_ignore_interrupts) as pool:
+        with _workers(n) as pool:
             chunk = max(1, len(files) // (n * 8))
             for result, set_ref in pool.map(_read_in_worker, files, chunksize=chunk):
                 yield files[done], unpack(result, set_ref)
@@ -437,7 +438,7 @@ def read_each(
     # A worker died: go on one file at a time, in a fresh worker after each death.
     while done < len(files):
         try:
-            with ProcessPoolExecutor(max_workers=1, initializer=_ignore_interrupts) as pool:
+            with _workers(1) as pool:
                 futures = [pool.submit(_read_in_worker, f) for f in files[done:]]
                 for future in futures:
                     yield files[done], unpack(*future.result())
@@ -448,6 +449,19 @@ def read_each(
                 str(path), f"{path}: cannot be read (the reading process crashed on it); please report this file"
             )
             done += 1
+
+
+@contextlib.contextmanager
+def _workers(n: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``n`` reading processes; when the caller stops early (Ctrl-C, an error, a reader of the
+    results that goes away) the files not yet started are cancelled, so that no worker reads on."""
+    pool = ProcessPoolExecutor(max_workers=n, initializer=_ignore_interrupts)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def read_all(

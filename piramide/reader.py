@@ -23,9 +23,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, PrivateAttr
 
 from . import layout as L
-from .errors import AnswerError
+from ._text import plural
+from .errors import AnswerError, WorkbookRefused
 from .model import IndicatorSet
-from .errors import WorkbookRefused
 from .safety import Package, open_package
 from .scoring import MeasurementResult, score_measurement
 
@@ -547,21 +547,21 @@ class _Reader:
             header = headers.get(c, "")
             first = rows[0] if rows else header_row
             named = f" (headed {header!r})" if header else ""
-            what = f"{len(rows)} cell{'s' if len(rows) != 1 else ''}" if rows else "a header"
+            what = plural(len(rows), "cell")
             if c in answers_like or (rows and looks_like_answers(header)):
                 self.issue(
                     "answers-unread",
                     sheet.ref(first, c),
                     f"{what} in column {L.col_letter(c)}{named} hold answers or notes outside the dashboard's "
                     "answer and note columns (or beside no indicator); they are not read: put them in a "
-                    "measurement's Antwoord or Toelichting column (use piramide upgrade --slots for more measurements)",
+                    "measurement's Antwoord or Toelichting column (piramide upgrade adds slots when they ran out)",
                 )
-            elif rows or looks_like_answers(header):
+            elif rows:
                 self.issue(
                     "cell-unread",
                     sheet.ref(first, c),
-                    f"{what} in column {L.col_letter(c)}{named} are outside the dashboard's cells and are not "
-                    "read; move them into a note (Toelichting) or remove them",
+                    f"{what} in column {L.col_letter(c)}{named} outside the dashboard's cells, not read; "
+                    "move them into a note (Toelichting) or remove them",
                 )
             else:
                 self.issue(
