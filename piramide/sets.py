@@ -77,6 +77,11 @@ _HEAD_KEY = re.compile(r"^(id|version):[ \t]*(?:\"([^\"\n]*)\"|'([^'\n]*)'|([^\s
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 
+def _looks_like_name(text: str) -> bool:
+    """A reference that names no file and may have meant a bundled set: no folder, not a .yaml file."""
+    return not any(sep in text for sep in "/\\") and Path(text).suffix.lower() not in _YAML_SUFFIXES
+
+
 def version_key(version: str) -> tuple:
     """Sort key of a version: numbers as numbers (``2026.2`` < ``2026.10``), the rest as text."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", version) if part)
@@ -186,7 +191,7 @@ def load_set(source: str | Path | None = None) -> IndicatorSet:
         found = find_bundled(str(source))
         if found is not None:
             return found.load()
-        if SET_NAME.fullmatch(str(source)) and path.suffix.lower() not in _YAML_SUFFIXES:
+        if _looks_like_name(str(source)):
             raise InputError(f"{source}: no such YAML file, and {_no_bundled(str(source))}")
     return _Loader().load(path, ())
 
@@ -489,7 +494,7 @@ class _Loader:
         bundled = None if base_path.exists() else find_bundled(target)
         if bundled is not None:
             base_path = bundled.path.resolve()
-        elif not base_path.exists() and SET_NAME.fullmatch(target.strip()) and base_path.suffix not in _YAML_SUFFIXES:
+        elif not base_path.exists() and _looks_like_name(target.strip()):
             name = target.strip()
             self.problem(doc, ("extend",), f"'extend: {name}': no such file next to this one, and {_no_bundled(name)}")
             return None
