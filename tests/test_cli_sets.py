@@ -229,3 +229,62 @@ def test_console_script(write_set):
     assert done.returncode == 2
     assert done.stdout.startswith(f"{good}: valid: klein 1")
     assert done.stderr == f"piramide: error: {good.parent / 'weg.yaml'}: no such YAML file\n"
+
+
+# --- bundled sets by name ---------------------------------------------------------------
+
+
+def test_list_prints_every_bundled_set(cli):
+    """'sets list': id, version (the newest marked), fingerprint and number of indicators, one line each."""
+    result = cli("sets", "list")
+    assert result.code == 0 and result.err == ""
+    header, *rows = result.out.splitlines()
+    assert header.split() == ["id", "version", "fingerprint", "indicators"]
+    assert [row.split() for row in rows] == [
+        [b.id, b.version, *(["(newest)"] if b.name in ("nl-referentie@2026.2", "riec-voorbeeld@2026.2-voorbeeld.1") else []),
+         b.load().fingerprint, str(len(b.load().indicators))]
+        for b in bundled_sets()
+    ]
+    assert [row.split()[:2] for row in rows][:2] == [["nl-referentie", "2026.1"], ["nl-referentie", "2026.2"]]
+
+
+def test_list_json(cli):
+    """'sets list --json': a list of objects with id, version, name, newest, fingerprint and indicators."""
+    data = json.loads(cli("sets", "list", "--json").out)
+    ref = [d for d in data if d["id"] == "nl-referentie"]
+    assert [(d["version"], d["name"], d["newest"], d["indicators"]) for d in ref] == [
+        ("2026.1", "nl-referentie@2026.1", False, 105),
+        ("2026.2", "nl-referentie@2026.2", True, 105),
+    ]
+    assert all(d["fingerprint"] == load_set(d["name"]).fingerprint for d in data)
+
+
+def test_show_by_name(cli):
+    """'sets show nl-referentie@2026.1' shows the released version; 'nl-referentie' the newest."""
+    old = cli("sets", "show", "nl-referentie@2026.1", "--json")
+    assert old.code == 0 and json.loads(old.out)["version"] == "2026.1"
+    assert json.loads(cli("sets", "show", "nl-referentie", "--json").out)["version"] == "2026.2"
+
+
+def test_new_with_a_bundled_name(cli, tmp_path):
+    """'new --set nl-referentie@2026.1' makes a dashboard on the released version; without --set, the newest."""
+    old = cli("new", "--gemeente", "Oudstad", "--set", "nl-referentie@2026.1", "--out", tmp_path / "oud.xlsx")
+    assert old.code == 0 and "(nl-referentie 2026.1, 5 slots)" in old.out
+    new = cli("new", "--gemeente", "Nieuwstad", "--out", tmp_path / "nieuw.xlsx")
+    assert new.code == 0 and "(nl-referentie 2026.2, 5 slots)" in new.out
+
+
+def test_upgrade_to_the_newest_by_name(cli, tmp_path):
+    """'upgrade FILE --set nl-referentie' carries a blank 2026.1 dashboard to 2026.2 (nothing to drop)."""
+    cli("new", "--gemeente", "Oudstad", "--set", "nl-referentie@2026.1", "--out", tmp_path / "oud.xlsx")
+    result = cli("upgrade", tmp_path / "oud.xlsx", "--set", "nl-referentie", "--out", tmp_path / "nieuw.xlsx")
+    assert result.code == 0, result.err
+    assert "set    nl-referentie 2026.1 -> nl-referentie 2026.2" in result.out
+
+
+def test_an_unknown_name_is_one_line_and_exit_2(cli):
+    """'sets show nl-refrentie' (a typo): exit 2, one line that lists the bundled sets."""
+    result = cli("sets", "show", "nl-refrentie")
+    assert result.code == 2
+    assert result.err.count("\n") == 1
+    assert "no bundled set has this name; the bundled sets are nl-referentie@2026.1, nl-referentie@2026.2" in result.err
