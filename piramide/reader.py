@@ -24,7 +24,8 @@ from pydantic import BaseModel, PrivateAttr
 
 from . import layout as L
 from .model import IndicatorSet
-from .safety import Package, WorkbookRefused, open_package
+from .errors import WorkbookRefused
+from .safety import Package, open_package
 from .scoring import MeasurementResult, score_measurement
 from .sets import KnownSets
 
@@ -157,7 +158,7 @@ ISSUE_CODES: dict[str, tuple[Severity, str]] = {
     "id-changed": ("error", "a row's id was changed (its statement belongs to another id)"),
     "fingerprint-mismatch": ("error", "the stored fingerprint does not match the stored set"),
     "set-altered": ("error", "the stored set has the id and version of a known set but other content"),
-    "set-unknown": ("warning", "the stored set is neither bundled nor given with --set"),
+    "set-unknown": ("warning", "the stored set is neither bundled nor given as a known set"),
     "sheet-missing": ("error", "a sheet of the dashboard is missing"),
     "column-missing": ("error", "a column of Vragenlijst is missing or renamed"),
     "date-invalid": ("error", "a measurement date that is not a date"),
@@ -207,7 +208,7 @@ def read_workbook(path: str | Path, known: KnownSets | None = None) -> WorkbookR
     a known id and version is the error ``set-altered``, a set that is not
     known the warning ``set-unknown``.
 
-    Raises :class:`~piramide.safety.WorkbookRefused` (an
+    Raises :class:`~piramide.errors.WorkbookRefused` (an
     :class:`~piramide.errors.InputError`) when the file cannot be read as a
     Piramide workbook; everything else is reported in ``issues``.
     """
@@ -356,8 +357,8 @@ class _Reader:
             self.issue(
                 "set-unknown",
                 where,
-                f"the set {s.id} {s.version} is not bundled with piramide and was not given with --set, "
-                "so it cannot be checked against its published version; give its file with --set",
+                f"the set {s.id} {s.version} is neither bundled with piramide nor given as a known set, "
+                "so it cannot be checked against its published version; give its file as a known set",
             )
         elif published.fingerprint != s.fingerprint:
             self.issue(

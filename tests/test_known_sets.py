@@ -106,7 +106,7 @@ def test_an_unknown_set_is_a_warning_that_names_it(tmp_path, small):
     _, s = small
     reading = read_workbook(small_workbook(tmp_path, s, "k.xlsx"))
     assert [(i.code, i.severity, i.location) for i in reading.issues] == [("set-unknown", "warning", META_VERSION)]
-    assert reading.warnings[0].message.startswith("the set klein 1 is not bundled with piramide")
+    assert reading.warnings[0].message.startswith("the set klein 1 is neither bundled with piramide nor given")
 
 
 def test_a_set_given_is_known(tmp_path, small):

@@ -18,7 +18,8 @@ import pytest
 from helpers import REF_2026_1
 from piramide import InputError, SetError, bundled_set, bundled_sets, load_set, reference_set
 from piramide.sets import find_bundled, version_key
-from piramide.writer import TEXT_WIDTH, _row_height
+from piramide.sheets.book import row_height
+from piramide.sheets.questionnaire import TEXT_WIDTH
 
 BUNDLED = {b.name: b for b in bundled_sets()}
 NAMES = sorted(BUNDLED)
@@ -158,7 +159,7 @@ def test_no_statement_is_a_question(bundled):
 
 def lines_in_column(text: str) -> int:
     """Lines the statement takes in the Vragenlijst's statement column (the writer's own estimate)."""
-    return round((_row_height(text, TEXT_WIDTH) - 2) / 13.5)
+    return round((row_height(text, TEXT_WIDTH) - 2) / 13.5)
 
 
 def test_the_line_estimate_counts_lines():
