@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import os
 from collections import Counter, defaultdict
@@ -28,6 +29,7 @@ from .batch import _ignore_interrupts
 from .errors import PiramideError
 from .model import IndicatorSet
 from .reader import MeasurementReading, WorkbookReading, read_workbook
+from .sets import KnownSets
 
 STALE_AFTER_DAYS = 456  # 15 months
 PARALLEL_FROM = 16  # files; below this, reading in one process is faster
@@ -141,6 +143,8 @@ class RegionProgress:
     errors: list[FileError]
     today: dt.date
     files: int
+    set_conflicts: list[dict] = field(default_factory=list)
+    """Sets claimed (same id and version) by used files with different content: see :func:`set_conflicts`."""
 
     @property
     def pillar_codes(self) -> list[str]:
@@ -183,6 +187,7 @@ class RegionProgress:
         return {
             "gemeenten": [g.to_json() for g in self.gemeenten],
             "errors": [e.to_json() for e in self.errors],
+            "set_conflicts": self.set_conflicts,
             "region": {
                 "today": self.today.isoformat(),
                 "files": self.files,
@@ -352,7 +357,7 @@ class ReadFailure:
     message: str
 
 
-def read_or_refuse(path: Path) -> WorkbookReading | ReadFailure:
+def read_or_refuse(path: Path, known: KnownSets | None = None) -> WorkbookReading | ReadFailure:
     """Read one workbook; whatever goes wrong becomes a :class:`ReadFailure`, never an exception.
 
     A refusal (:class:`InputError`) keeps its message; any other failure is a
@@ -360,7 +365,7 @@ def read_or_refuse(path: Path) -> WorkbookReading | ReadFailure:
     folder run goes on with the others.
     """
     try:
-        return read_workbook(path)
+        return read_workbook(path, known)
     except PiramideError as exc:
         message = str(exc)
         return ReadFailure(str(path), message if message.startswith(str(path)) else f"{path}: {message}")
@@ -375,7 +380,7 @@ def read_or_refuse(path: Path) -> WorkbookReading | ReadFailure:
 _SENT_SETS: set[str] = set()  # in a worker: fingerprints of the sets already sent to the parent
 
 
-def _read_in_worker(path: Path):
+def _read_in_worker(path: Path, known: KnownSets | None = None):
     """:func:`read_or_refuse` for a worker process, with a lean result to send back.
 
     A reading's indicator set is most of its pickled size and would arrive in
@@ -383,7 +388,7 @@ def _read_in_worker(path: Path):
     canonical JSON), and the parent shares one object per set. The scoring
     engine's full results are not needed by progress and are left out.
     """
-    result = read_or_refuse(path)
+    result = read_or_refuse(path, known)
     if isinstance(result, ReadFailure):
         return result, None
     s = result._indicator_set
@@ -398,7 +403,7 @@ def _read_in_worker(path: Path):
 
 
 def read_each(
-    files: Sequence[Path], workers: int | None = None
+    files: Sequence[Path], workers: int | None = None, known: KnownSets | None = None
 ) -> Iterator[tuple[Path, WorkbookReading | ReadFailure]]:
     """Read workbooks and yield ``(path, reading or failure)`` in input order; one file never stops the others.
 
@@ -408,11 +413,13 @@ def read_each(
     restarted, the files still open are read again one worker at a time, and
     the file whose reading killed a worker is reported as a failure.
     ``workers=1`` reads in this process (no isolation; for profiling).
+    ``known``: the published sets to compare each workbook's set with (see
+    :func:`~piramide.reader.read_workbook`).
     """
     files = list(files)
     if len(files) <= 1 or workers == 1:
         for f in files:
-            yield f, read_or_refuse(f)
+            yield f, read_or_refuse(f, known)
         return
     n = min(workers or os.cpu_count() or 1, len(files)) if len(files) >= PARALLEL_FROM else 1
     sets: dict[str, IndicatorSet] = {}
@@ -425,11 +432,12 @@ def read_each(
             result._indicator_set = sets[fingerprint]
         return result
 
+    read = functools.partial(_read_in_worker, known=known)
     done = 0
     try:
         with _workers(n) as pool:
             chunk = max(1, len(files) // (n * 8))
-            for result, set_ref in pool.map(_read_in_worker, files, chunksize=chunk):
+            for result, set_ref in pool.map(read, files, chunksize=chunk):
                 yield files[done], unpack(result, set_ref)
                 done += 1
         return
@@ -439,7 +447,7 @@ def read_each(
     while done < len(files):
         try:
             with _workers(1) as pool:
-                futures = [pool.submit(_read_in_worker, f) for f in files[done:]]
+                futures = [pool.submit(read, f) for f in files[done:]]
                 for future in futures:
                     yield files[done], unpack(*future.result())
                     done += 1
@@ -465,11 +473,14 @@ def _workers(n: int) -> Iterator[ProcessPoolExecutor]:
 
 
 def read_all(
-    files: Sequence[Path], workers: int | None = None, on_done: Callable[[], None] | None = None
+    files: Sequence[Path],
+    workers: int | None = None,
+    on_done: Callable[[], None] | None = None,
+    known: KnownSets | None = None,
 ) -> list[WorkbookReading | FileError]:
     """Read workbooks (see :func:`read_each`); results in input order, failures and files with errors as :class:`FileError`."""
     out: list[WorkbookReading | FileError] = []
-    for path, result in read_each(files, workers):
+    for path, result in read_each(files, workers, known):
         out.append(_usable(path, result))
         if on_done:
             on_done()
@@ -487,16 +498,20 @@ def region_progress(
     today: dt.date | None = None,
     workers: int | None = None,
     on_done: Callable[[], None] | None = None,
+    known: KnownSets | None = None,
 ) -> RegionProgress:
     """Read every workbook and compute the progress per municipality and for the region.
 
     Files that cannot be read, or that have errors, are listed in
     ``errors`` and never stop the others. When two workbooks hold the same
     municipality (same code, or same name), the one with the latest
-    measurement is used and the other is noted.
+    measurement is used and the other is noted. Files that claim the same
+    set (id and version) with different content are reported in
+    ``set_conflicts``; none of them is preferred. ``known`` are the published
+    sets the files are checked against (default: the bundled sets).
     """
     files = list(files)
-    results = read_all(files, workers, on_done)
+    results = read_all(files, workers, on_done, known)
     errors = [r for r in results if isinstance(r, FileError)]
     gemeenten = []
     for readings in _same_municipality([r for r in results if isinstance(r, WorkbookReading)]):
@@ -512,7 +527,26 @@ def region_progress(
             g.notes.append(f"{other.file} holds {other.gemeente} too; {why}")
         gemeenten.append(g)
     gemeenten.sort(key=lambda g: (g.gemeente.casefold(), g.file))
-    return RegionProgress(gemeenten, errors, today or dt.date.today(), len(files))
+    used = [r for r in results if isinstance(r, WorkbookReading)]
+    return RegionProgress(gemeenten, errors, today or dt.date.today(), len(files), set_conflicts(used))
+
+
+def set_conflicts(readings: Iterable[WorkbookReading]) -> list[dict]:
+    """Sets that two or more workbooks claim (same id and version) with different content.
+
+    A published set (bundled, or given with ``--set``) cannot be among them:
+    a workbook that differs from it has the error ``set-altered`` and is not
+    used. Two workbooks on an unpublished set that disagree cannot both hold
+    that set, and which one does is not for progress to guess.
+    """
+    claims: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for r in readings:
+        claims[(r.set.id, r.set.version)][r.indicator_set.fingerprint].append(r.file)
+    return [
+        {"set": {"id": key[0], "version": key[1]}, "files": {fp: sorted(files) for fp, files in sorted(by_fp.items())}}
+        for key, by_fp in sorted(claims.items())
+        if len(by_fp) > 1
+    ]
 
 
 def _recency(reading: WorkbookReading) -> tuple:

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from piramide.cli import run
+from piramide.sets import find_bundled
+
+#: The reference set as released in 2026.1, frozen: tests that pin its ids and counts use it by name.
+REF_2026_1 = "nl-referentie@2026.1"
+REF_2026_1_PATH = find_bundled(REF_2026_1).path
 
 #: A small valid indicator set: 2 pillars (AA, BB), 2 phases, one indicator each.
 #: Tests change it with ``str.replace`` and find lines with :func:`line_of`.
@@ -153,8 +158,11 @@ class SetSpec:
     pillars: tuple[str, ...]
     per_phase: dict[tuple[str, int], int]  # (pillar, phase) -> number of indicators
     phases: int
+    named: dict[tuple[str, int], tuple[str, ...]] | None = None  # ids per level, when not <P>-<phase>.<nn>
 
     def ids(self, pillar: str, phase: int) -> list[str]:
+        if self.named is not None:
+            return list(self.named[pillar, phase])
         return [f"{pillar}-{phase}.{n:02d}" for n in range(1, self.per_phase[pillar, phase] + 1)]
 
     def yaml(self) -> str:

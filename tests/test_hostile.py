@@ -796,7 +796,7 @@ def _poisoned(how: str):
 
     real = read_workbook
 
-    def read(path):
+    def read(path, known=None):
         if Path(path).name == "poison.xlsx":
             if how == "abort":
                 import faulthandler

@@ -311,18 +311,18 @@ def test_labels_come_from_the_set(write_set):
 
 # --- properties over the reference set, against an oracle --------------------------
 
+REF = reference_set()  # at collection: the strategies below are built from it
+
 # The reference scale and threshold written out independently of the set file: the oracle
 # (helpers.oracle, the rule written out plainly) must not read them from the code under test.
 REF_SPEC = SetSpec(
     scale=(("ja", "1"), ("deels", "0.5"), ("nee", "0"), ("n.v.t.", None)),
     threshold="0.75",
     pillars=("BO", "IP", "BH", "IV", "CO"),
-    per_phase={(p, n): count for p in ("BO", "IP", "BH", "IV", "CO") for n, count in zip(LEVELS, (8, 6, 4, 3))},
+    per_phase={(p, n): len(REF.indicators_of(p, n)) for p in REF.pillar_codes for n in LEVELS},
     phases=4,
+    named={(p, n): tuple(i.id for i in REF.indicators_of(p, n)) for p in REF.pillar_codes for n in LEVELS},
 )
-
-
-REF = reference_set()  # at collection: the strategies below are built from it
 
 
 #: What a level's mix of answers is chosen from: ja is in six slots, so that levels are
