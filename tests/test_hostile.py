@@ -242,6 +242,42 @@ def _far_cell_hidden(base: bytes) -> bytes:
     return rezip(parts)
 
 
+def _row_added(sheet: str, number: str, ref: str | None) -> Callable[[bytes], bytes]:
+    """The dashboard with a row ``number`` added to ``sheet``, holding one answer at ``ref`` (``None``: no reference)."""
+
+    def build(base: bytes) -> bytes:
+        parts = zip_parts(base)
+        name = sheet_parts(parts)[sheet]
+        r = f' r="{ref}"' if ref is not None else ""
+        row = f'<row r="{number}"><c{r} t="inlineStr"><is><t>ja</t></is></c></row>'.encode()
+        parts[name] = parts[name].replace(b"</sheetData>", row + b"</sheetData>", 1)
+        return rezip(parts)
+
+    return build
+
+
+def _answer_at(sheet: str, ref: str, row: str | None = None) -> Callable[[bytes], bytes]:
+    """One answer typed at ``ref`` (in its own row ``row``, default: ref's digits)."""
+    return _row_added(sheet, row if row is not None else re.sub(r"^\$?[A-Za-z]+\$?", "", ref), ref)
+
+
+def _row_without_refs(sheet: str, number: str) -> Callable[[bytes], bytes]:
+    """A row numbered ``number`` whose cell has no reference (the parser places it by the row)."""
+    return _row_added(sheet, number, None)
+
+
+def _dimension(sheet: str, ref: str) -> Callable[[bytes], bytes]:
+    def build(base: bytes) -> bytes:
+        parts = zip_parts(base)
+        name = sheet_parts(parts)[sheet]
+        xml, n = re.subn(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), parts[name], count=1)
+        assert n == 1
+        parts[name] = xml
+        return rezip(parts)
+
+    return build
+
+
 def _ole(*markers: str) -> bytes:
     body = b"".join(m.encode("utf-16-le") + b"\x00" * 64 for m in markers)
     return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + body + bytes(range(256)) * 8
@@ -288,11 +324,14 @@ CORPUS: dict[str, tuple[str, Callable[[bytes], bytes], str]] = {
     "slots-damaged": ("slots.xlsx", lambda b: _metadata_cell(b, "slots", "999"), "damaged"),
     "far-cell": ("ver.xlsx", _far_cell, "cells up to row"),
     "far-cell-hidden": ("verstopt.xlsx", _far_cell_hidden, "cells up to row"),
+    "column-6-letters": ("kolom.xlsx", _row_added(L.QUESTIONS, "200", "AAAAAA200"), "outside A1:XFD1048576"),
+    "row-14-digits": ("rij.xlsx", _row_added(L.QUESTIONS, "200", "F99999999999999"), "outside A1:XFD1048576"),
+    "dimension-beyond": ("dim.xlsx", _dimension(L.METADATA, "A1:XFE1048577"), "outside A1:XFD1048576"),
     "too-large": ("groot.xlsx", lambda b: b + bytes(21 * 1024 * 1024), "too large"),
 }
 BOMBS = {
     "zip-bomb-200mb", "zip-bomb-ratio", "zip-bomb-entries", "zip-lying-header", "billion-laughs",
-    "far-cell", "far-cell-hidden",
+    "far-cell", "far-cell-hidden", "column-6-letters", "row-14-digits",
 }  # fmt: skip
 
 
@@ -582,42 +621,6 @@ def test_the_fuzz_base_reads_cleanly(fuzz_base):
 
 
 # --- references and sizes at and beyond what a sheet can hold (issue 9) -------------------------
-
-
-def _row_added(sheet: str, number: str, ref: str | None) -> Callable[[bytes], bytes]:
-    """The dashboard with a row ``number`` added to ``sheet``, holding one answer at ``ref`` (``None``: no reference)."""
-
-    def build(base: bytes) -> bytes:
-        parts = zip_parts(base)
-        name = sheet_parts(parts)[sheet]
-        r = f' r="{ref}"' if ref is not None else ""
-        row = f'<row r="{number}"><c{r} t="inlineStr"><is><t>ja</t></is></c></row>'.encode()
-        parts[name] = parts[name].replace(b"</sheetData>", row + b"</sheetData>", 1)
-        return rezip(parts)
-
-    return build
-
-
-def _answer_at(sheet: str, ref: str, row: str | None = None) -> Callable[[bytes], bytes]:
-    """One answer typed at ``ref`` (in its own row ``row``, default: ref's digits)."""
-    return _row_added(sheet, row if row is not None else re.sub(r"^\$?[A-Za-z]+\$?", "", ref), ref)
-
-
-def _row_without_refs(sheet: str, number: str) -> Callable[[bytes], bytes]:
-    """A row numbered ``number`` whose cell has no reference (the parser places it by the row)."""
-    return _row_added(sheet, number, None)
-
-
-def _dimension(sheet: str, ref: str) -> Callable[[bytes], bytes]:
-    def build(base: bytes) -> bytes:
-        parts = zip_parts(base)
-        name = sheet_parts(parts)[sheet]
-        xml, n = re.subn(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), parts[name], count=1)
-        assert n == 1
-        parts[name] = xml
-        return rezip(parts)
-
-    return build
 
 
 _OUTSIDE = "outside A1:XFD1048576"
