@@ -16,11 +16,10 @@ import itertools
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batch import _ignore_interrupts
+from ._pool import worker_pool
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
 from .reader import MeasurementReading, WorkbookReading, read_workbook
@@ -381,7 +380,7 @@ def read_all(
                 on_done()
         return out
     sets: dict[str, IndicatorSet] = {}
-    with ProcessPoolExecutor(max_workers=min(workers, len(files)), initializer=_ignore_interrupts) as pool:
+    with worker_pool(min(workers, len(files))) as pool:
         for result, set_ref in pool.map(_read_in_worker, files, chunksize=max(1, len(files) // (workers * 8))):
             if set_ref is not None:
                 fingerprint, text = set_ref

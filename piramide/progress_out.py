@@ -12,6 +12,7 @@ import re
 import xlsxwriter
 
 from ._csv import excel_csv
+from ._outputs import OUTPUT_PROPERTY
 from .progress import GemeenteProgress, RegionProgress
 
 CSV_COLUMNS_FIXED = ("gemeente", "regio", "slot", "label", "datum", "pijler", "fase")
@@ -206,6 +207,7 @@ def overview_bytes(p: RegionProgress) -> bytes:
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     )
     wb.set_properties({"title": "Piramide Fitte Gemeenten - voortgang", "author": "", "company": ""})
+    wb.set_custom_property(OUTPUT_PROPERTY, "voortgang")  # folder scans know it is not a dashboard
     base = {"font_name": "Calibri", "font_size": 10, "valign": "top"}
     f_title = wb.add_format({**base, "bold": True, "font_size": 14, "font_color": "#1F3864"})
     f_head = wb.add_format(

@@ -26,6 +26,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import layout as L
 from ._files import write_atomic
+from ._outputs import refuse_overwriting_answers
+from ._text import CONTROL, printable, xml_safe
 from ._version import __version__
 from .errors import PiramideError
 from .model import IndicatorSet
@@ -76,7 +78,8 @@ def build_workbook(
     """Write a dashboard for one municipality to ``out`` and return the path.
 
     The file is written atomically; an existing file is kept (and
-    :class:`~piramide._files.OutputExistsError` raised) unless ``force``.
+    :class:`~piramide._files.OutputExistsError` raised) unless ``force``,
+    and a dashboard that holds answers is never replaced, not even with ``force``.
     ``content`` optionally fills the first slots (used by upgrades and demos).
     """
     spec = WorkbookSpec(
@@ -89,6 +92,8 @@ def build_workbook(
         content=tuple(content),
     )
     out = Path(out)
+    if force:
+        refuse_overwriting_answers(out)
     write_atomic(out, workbook_bytes(spec), force=force)
     return out
 
@@ -108,9 +113,35 @@ def _check_spec(spec: WorkbookSpec) -> None:
         raise PiramideError(f"--slots must be from 1 to {L.MAX_SLOTS}, not {spec.slots}")
     if len(spec.content) > spec.slots:
         raise PiramideError(f"{len(spec.content)} measurements do not fit in {spec.slots} slots")
+    check_password(spec.password)
     for name in (spec.gemeente, spec.regio or "", spec.code or ""):
         if len(name) > 255:
             raise PiramideError(f"{name[:40]!r}...: too long (at most 255 characters)")
+
+
+MAX_PASSWORD = 255  # Excel's limit for a sheet protection password
+
+
+def check_password(password: str | None) -> None:
+    """Refuse a protection password that Excel and LibreOffice would not both accept.
+
+    The sheets carry the legacy 16-bit protection hash (what XlsxWriter
+    writes). Excel and LibreOffice hash characters outside ASCII differently
+    (LibreOffice then refuses the very password that was set), so only
+    printable ASCII is accepted.
+    """
+    if not password:
+        return
+    if len(password) > MAX_PASSWORD:
+        raise PiramideError(f"--password: too long ({len(password)} characters; at most {MAX_PASSWORD})")
+    bad = next((ch for ch in password if not " " <= ch <= "~"), None)
+    if bad is not None:
+        shown = printable(bad) if CONTROL.match(bad) else bad
+        raise PiramideError(
+            f"--password: the character {shown!r} cannot be used; use letters a-z and A-Z, digits, spaces and "
+            "ASCII punctuation (Excel and LibreOffice check other characters differently, so the sheets "
+            "could not be unprotected in one of them)"
+        )
 
 
 class _Sheet(Worksheet):
@@ -126,6 +157,10 @@ class _Sheet(Worksheet):
         if formula.startswith("="):
             formula = formula[1:]
         return formula
+
+    def _write_formula(self, row, col, formula, cell_format=None, value=0):
+        # A cached text result (such as a carried "ingevuld door") goes into the XML as it is: make it XML-safe.
+        return super()._write_formula(row, col, formula, cell_format, xml_safe(value) if isinstance(value, str) else value)
 
 
 def next_phase_rule(s: IndicatorSet, slots: int, row: int) -> str:
@@ -283,7 +318,7 @@ class _Writer:
         password = self.spec.password or ""
         options = {
             "autofilter": True,
-            "sort": True,
+            "sort": False,  # Excel cannot sort locked rows; sorting the answer column alone would detach answers
             "format_columns": True,
             "format_rows": True,
             "select_locked_cells": True,
@@ -490,11 +525,12 @@ class _Writer:
                     ws.write_formula(r, col, formula, self.f_score, "" if lv.score is None else _n(lv.score))
                     score_refs.append(L.cell(r, col))
                 # Phase: the number of levels reached from the bottom up; a level
-                # with nothing applicable ("") counts as reached.
+                # with nothing applicable ("") counts as reached. Each level appears
+                # once, so the formula grows linearly with the number of phases.
                 phase = str(n_levels)
                 for n in range(n_levels - 1, -1, -1):
                     ref = score_refs[n]
-                    phase = f'IF({ref}="",{phase},IF({ref}>={L.NAME_THRESHOLD},{phase},{n}))'
+                    phase = f'IF(OR({ref}="",{ref}>={L.NAME_THRESHOLD}),{phase},{n})'
                 ws.write_formula(r, c.phase_col, f"={phase}", self.f_phase, pres.phase)
                 blanks = f'SUMPRODUCT(({L.NAME_PILLARS}=$B${x})*({L.NAME_PHASES}<>"")*({ans}=""))'
                 ws.write_formula(
@@ -778,8 +814,8 @@ class _Writer:
                 self.f_wrap,
             ),
             (
-                "5. Alleen de gele cellen zijn in te vullen; de rest is beveiligd zodat de berekening klopt. Filteren en "
-                "sorteren kan.",
+                "5. Alleen de gele cellen zijn in te vullen; de rest is beveiligd zodat de berekening klopt. Filteren kan; "
+                "sorteren kan niet, zodat een antwoord altijd bij zijn indicator blijft.",
                 self.f_wrap,
             ),
             (
