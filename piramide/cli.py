@@ -410,6 +410,11 @@ def _format_upgrade(p) -> str:
         lines.append(f"  dropped: {d.indicator} ({d.reason}): {answers}{notes}")
     if p.new:
         lines.append(f"  new, unanswered: {', '.join(p.new)}")
+    for slot in p.emptied:
+        lines.append(
+            f"  {L.slot_label(slot)}: every answer was on a dropped indicator; it stays a measurement in its slot, "
+            "with its date and name, and no answers on the new set"
+        )
     if p.dropped_csv:
         lines.append(f"  dropped answers saved to {p.dropped_csv}")
     if p.verified:

@@ -883,13 +883,15 @@ class _Writer:
     # -- Metadata (hidden) ---------------------------------------------------------------
 
     def _slot_sets(self) -> list[str | None]:
-        """Per slot the set a measurement was made on; ``None`` for empty slots."""
+        """Per slot the set a measurement was made on; ``None`` for empty slots.
+
+        A slot given a set (an upgrade) keeps it even without answers: a
+        measurement whose answers all sat on dropped indicators stays a
+        measurement, in its slot.
+        """
         own = f"{self.set.id} {self.set.version}"
-        given = list(self.spec.slot_sets)
-        return [
-            (given[k] if k < len(given) and given[k] else own) if self.results[k].answered else None
-            for k in range(self.spec.slots)
-        ]
+        given = list(self.spec.slot_sets) + [None] * self.spec.slots
+        return [given[k] or (own if self.results[k].answered else None) for k in range(self.spec.slots)]
 
     def _metadata(self, ws) -> None:
         s, spec = self.set, self.spec
