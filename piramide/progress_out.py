@@ -6,6 +6,7 @@ bytes; writing files (atomically) is the caller's job.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -16,6 +17,9 @@ from ._outputs import OUTPUT_PROPERTY
 from .progress import GemeenteProgress, RegionProgress
 
 CSV_COLUMNS_FIXED = ("gemeente", "regio", "slot", "label", "datum", "pijler", "fase")
+DELTA_FORMAT = "+0;-0;0"
+"""A change in phase as a number that shows its sign (+2, -1, 0)."""
+DATE_FORMAT = "d-m-yyyy"
 
 
 def _signed(n: int | None) -> str:
@@ -36,7 +40,7 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
         + ")",
         "",
     ]
-    header = ["Gemeente", "Metingen", "Laatste", "Datum", *codes, "Totaal", "Sinds 0-meting"]
+    header = ["Gemeente", "Code", "Metingen", "Laatste", "Datum", *codes, "Totaal", "Sinds 0-meting"]
     rows = []
     for g in p.gemeenten:
         m = g.latest
@@ -44,6 +48,7 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
         rows.append(
             [
                 g.gemeente,
+                g.code or "-",
                 str(len(g.measurements)),
                 m.label if m else "-",
                 m.date.isoformat() if m and m.date else "-",
@@ -69,12 +74,13 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
         lines += _table(header, rows)
     if p.undated():
         lines.append(f"  ({p.undated()} measurements without a date are not in this table)")
-    overdue = p.overdue()
+    overdue = {id(g) for g in p.overdue()}
+    named = [(name, g) for name, g in zip(p.names(), p.gemeenten, strict=True) if id(g) in overdue]
     lines += [
         "",
         f"Without a measurement in the last 15 months (before {p.today.isoformat()}): "
         + (
-            ", ".join(f"{g.gemeente} ({g.latest_date.isoformat() if g.latest_date else 'no date'})" for g in overdue)
+            ", ".join(f"{name} ({g.latest_date.isoformat() if g.latest_date else 'no date'})" for name, g in named)
             or "none"
         ),
     ]
@@ -88,9 +94,16 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
     """One municipality's history; with ``handvatten``, each blocking indicator with its statement and handvat."""
     s = g.indicator_set
     codes = list(s.pillar_codes)
-    out = [f"{g.gemeente}" + (f" (regio {g.regio})" if g.regio else "") + f" - {g.file}"]
+    out = [
+        f"{g.gemeente}"
+        + (f" ({g.code})" if g.code else "")
+        + (f" (regio {g.regio})" if g.regio else "")
+        + f" - {g.file}"
+    ]
     for note in g.notes:
         out.append(f"  note: {note}")
+    for issue in g.warnings:
+        out.append(f"  warning: {issue}")
     if not g.measurements:
         out.append("  no measurement with answers yet")
         return out
@@ -171,17 +184,19 @@ def csv_bytes(p: RegionProgress) -> bytes:
             code,
             pillar.phase,
             *(score(pillar.scores.get(str(n))) for n in range(1, levels + 1)),
+            g.code or "",
         ]
         for g in p.gemeenten
         for m in g.measurements
         for code, pillar in m.pillars.items()
     )
-    return excel_csv([*CSV_COLUMNS_FIXED, *(f"score_{n}" for n in range(1, levels + 1))], rows)
+    # The code comes last, so that the columns before it keep their places.
+    return excel_csv([*CSV_COLUMNS_FIXED, *(f"score_{n}" for n in range(1, levels + 1)), "code"], rows)
 
 
 # --- workbook ---------------------------------------------------------------------------
 
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\']")
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\'\x00-\x1f\x7f-\x9f]")
 
 
 def _sheet_names(gemeenten: list[GemeenteProgress], reserved: set[str]) -> list[str]:
@@ -216,6 +231,9 @@ def overview_bytes(p: RegionProgress) -> bytes:
     f_cell = wb.add_format({**base, "border": 1})
     f_wrap = wb.add_format({**base, "border": 1, "text_wrap": True})
     f_num = wb.add_format({**base, "border": 1, "align": "center"})
+    f_delta = wb.add_format({**base, "border": 1, "align": "center", "num_format": DELTA_FORMAT})
+    f_date = wb.add_format({**base, "border": 1, "align": "center", "num_format": DATE_FORMAT})
+    f_year = wb.add_format({**base, "border": 1, "num_format": "0"})
     f_small = wb.add_format({**base, "font_size": 8, "font_color": "#595959"})
     f_bold = wb.add_format({**base, "bold": True})
     colours = ["#F8CBAD", "#FFE699", "#E2EFDA", "#A9D08E", "#548235", "#375623", "#203864"]
@@ -256,6 +274,7 @@ def overview_bytes(p: RegionProgress) -> bytes:
     )
     headers = [
         "Gemeente",
+        "Code",
         "Regio",
         "Laatste meting",
         "Datum",
@@ -270,13 +289,15 @@ def overview_bytes(p: RegionProgress) -> bytes:
     for c, h in enumerate(headers):
         ws.write_string(hr, c, h, f_head)
     overdue = {id(g) for g in p.overdue()}
+    first_phase_col = 5
     for r, g in enumerate(p.gemeenten, start=hr + 1):
         m = g.latest
         ws.write_string(r, 0, g.gemeente, f_cell)
-        ws.write_string(r, 1, g.regio or "", f_cell)
-        ws.write_string(r, 2, m.label if m else "geen", f_cell)
-        ws.write_string(r, 3, m.date.strftime("%d-%m-%Y") if m and m.date else "", f_cell)
-        col = 4
+        ws.write_string(r, 1, g.code or "", f_cell)
+        ws.write_string(r, 2, g.regio or "", f_cell)
+        ws.write_string(r, 3, m.label if m else "geen", f_cell)
+        _write_date(ws, r, 4, m.date if m else None, f_date)
+        col = first_phase_col
         for code in codes:
             if m and code in m.pillars:
                 ws.write_number(r, col, m.pillars[code].phase, f_num)
@@ -288,32 +309,26 @@ def overview_bytes(p: RegionProgress) -> bytes:
         col += 1
         for code in [*codes, "totaal"]:
             delta = g.change_since_baseline.get(code)
-            ws.write_string(r, col, _signed(delta) if delta is not None else "", f_num)
+            if delta is None:
+                ws.write_blank(r, col, None, f_delta)
+            else:
+                ws.write_number(r, col, delta, f_delta)
             col += 1
         ws.write_string(r, col, "; ".join(f"{x.pillar} {x.from_phase}→{x.to_phase}" for x in g.regressions), f_cell)
         ws.write_string(r, col + 1, "ja" if id(g) in overdue else "", f_num)
     last = hr + len(p.gemeenten)
-    colour_phases(ws, hr + 1, 4, last, 4 + len(codes))
-    dcol = 5 + len(codes)
+    colour_phases(ws, hr + 1, first_phase_col, last, first_phase_col + len(codes))
+    dcol = first_phase_col + 1 + len(codes)
     if last > hr:
-        ws.conditional_format(
-            hr + 1,
-            dcol,
-            last,
-            dcol + len(codes),
-            {"type": "text", "criteria": "begins with", "value": "-", "format": f_down},
-        )
-        ws.conditional_format(
-            hr + 1,
-            dcol,
-            last,
-            dcol + len(codes),
-            {"type": "text", "criteria": "begins with", "value": "+", "format": f_up},
-        )
+        for criteria, fmt in (("<", f_down), (">", f_up)):
+            ws.conditional_format(
+                hr + 1, dcol, last, dcol + len(codes), {"type": "cell", "criteria": criteria, "value": 0, "format": fmt}
+            )
     ws.set_column(0, 0, 24)
-    ws.set_column(1, 1, 16)
-    ws.set_column(2, 3, 12)
-    ws.set_column(4, dcol + len(codes), 7)
+    ws.set_column(1, 1, 9)
+    ws.set_column(2, 2, 16)
+    ws.set_column(3, 4, 12)
+    ws.set_column(first_phase_col, dcol + len(codes), 7)
     ws.set_column(dcol + len(codes) + 1, dcol + len(codes) + 1, 22)
     ws.set_column(dcol + len(codes) + 2, dcol + len(codes) + 2, 12)
     ws.freeze_panes(hr + 1, 1)
@@ -346,7 +361,7 @@ def overview_bytes(p: RegionProgress) -> bytes:
         ws.write_string(row + 1, 2 + top, "Gemiddelde fase", f_head)
         for i, year in enumerate(years):
             counts = dist[year].get(code, {})
-            ws.write_string(row + 2 + i, 0, year, f_cell)
+            ws.write_number(row + 2 + i, 0, int(year), f_year)
             total = weighted = 0
             for ph in range(top + 1):
                 n = counts.get(str(ph), 0)
@@ -410,7 +425,12 @@ def overview_bytes(p: RegionProgress) -> bytes:
         ws = wb.add_worksheet(name)
         ws.write_string(0, 0, g.gemeente, f_title)
         ws.write_string(
-            1, 0, (f"Regio {g.regio}. " if g.regio else "") + f"Bestand: {g.file}. Set: {s.name} {s.version}.", f_small
+            1,
+            0,
+            (f"CBS-code {g.code}. " if g.code else "")
+            + (f"Regio {g.regio}. " if g.regio else "")
+            + f"Bestand: {g.file}. Set: {s.name} {s.version}.",
+            f_small,
         )
         row = 3
         header = ["Meting", "Datum", *s.pillar_codes, "Totaal", "Beantwoord"]
@@ -418,7 +438,7 @@ def overview_bytes(p: RegionProgress) -> bytes:
             ws.write_string(row, c, h, f_head)
         for i, m in enumerate(g.measurements, start=row + 1):
             ws.write_string(i, 0, m.label, f_cell)
-            ws.write_string(i, 1, m.date.strftime("%d-%m-%Y") if m.date else "", f_cell)
+            _write_date(ws, i, 1, m.date, f_date)
             for c, code in enumerate(s.pillar_codes, start=2):
                 ws.write_number(i, c, m.pillars[code].phase, f_num)
             ws.write_number(i, 2 + len(s.pillar_codes), m.phase, f_num)
@@ -441,7 +461,7 @@ def overview_bytes(p: RegionProgress) -> bytes:
                 f_bold,
             )
             row += 1
-        for note in g.notes:
+        for note in [*g.notes, *(str(issue) for issue in g.warnings)]:
             ws.write_string(row, 0, note, f_small)
             row += 1
         row += 1
@@ -482,6 +502,14 @@ def overview_bytes(p: RegionProgress) -> bytes:
         ws.set_column(1, 1, 90)
     wb.close()
     return buffer.getvalue()
+
+
+def _write_date(ws, row: int, col: int, date, fmt) -> None:
+    """A date as an Excel date (sortable, filterable), or an empty cell."""
+    if date is None:
+        ws.write_blank(row, col, None, fmt)
+    else:
+        ws.write_datetime(row, col, dt.datetime.combine(date, dt.time()), fmt)
 
 
 __all__ = ["csv_bytes", "format_text", "overview_bytes"]

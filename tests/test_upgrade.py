@@ -524,9 +524,11 @@ def test_more_slots_add_answer_columns_up_to_meting_7(cli, tmp_path, source):
     """--slots 8 gives the Vragenlijst columns 'Antwoord Meting 7' and 'Toelichting Meting 7', and no more."""
     out = tmp_path / "acht.xlsx"
     assert cli("upgrade", source, "--slots", "8", "--out", out).code == 0
-    ws = openpyxl.load_workbook(out, read_only=True)[L.QUESTIONS]
-    headers = [c for c in next(ws.iter_rows(min_row=L.Q_ROW_HEADER + 1, max_row=L.Q_ROW_HEADER + 1, values_only=True))
-               if c]  # fmt: skip
+    wb = openpyxl.load_workbook(out, read_only=True)
+    with contextlib.closing(wb):  # read-only mode keeps the file open until closed
+        ws = wb[L.QUESTIONS]
+        headers = [c for c in next(ws.iter_rows(min_row=L.Q_ROW_HEADER + 1, max_row=L.Q_ROW_HEADER + 1,
+                                                values_only=True)) if c]  # fmt: skip
     assert headers == L.question_headers(8)
     assert headers[-2:] == ["Antwoord Meting 7", "Toelichting Meting 7"]
 
