@@ -58,4 +58,4 @@ def control_problem(what: str, value: str | None) -> str | None:
     bad = CONTROL.search(value or "")
     if bad is None:
         return None
-    return f"the {what} {printable(value or '')!r} holds a control character (U+{ord(bad.group()):04X}); type it without"
+    return f"the {what} '{printable(value or '')}' holds a control character (U+{ord(bad.group()):04X}); type it without"
