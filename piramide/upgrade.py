@@ -32,6 +32,7 @@ from pathlib import Path
 from . import layout as L
 from ._csv import excel_csv
 from ._files import OutputExistsError, write_atomic
+from ._outputs import refuse_overwriting_answers
 from .errors import PiramideError
 from .model import IndicatorSet, answer_key
 from .reader import WorkbookReading, read_workbook
@@ -347,6 +348,8 @@ def upgrade_workbook(
     for target in (out, csv_path if plan.dropped_answers else None):
         if target is not None and target.exists() and not force:
             raise OutputExistsError(f"{target}: exists already; use --force to overwrite it")
+    if force:
+        refuse_overwriting_answers(out)  # a dashboard someone may have filled in since
     spec = WorkbookSpec(
         indicator_set=plan.new_set,
         gemeente=reading.gemeente,

@@ -361,3 +361,13 @@ def test_build_workbook_api_refuses_like_the_command(filled):
     with pytest.raises(OutputHoldsAnswers, match="holds answers"):
         build_workbook(filled, gemeente="Utrecht", force=True)
     assert filled.read_bytes() == before
+
+
+def test_upgrade_force_refuses_to_replace_a_dashboard_with_answers(cli, tmp_path, filled):
+    """`upgrade --force` onto a dashboard that holds answers (filled in since?): exit 1, it is kept."""
+    (tmp_path / "elders").mkdir()
+    target = filled_workbook(tmp_path / "elders", TABLE, gemeente="Utrecht", name="Utrecht-meer.xlsx")
+    before = target.read_bytes()
+    r = cli("upgrade", filled, "--slots", "6", "--out", target, "--force")
+    assert r.code == 1 and f"{target}: holds answers: 0-meting (2 answers)" in r.err
+    assert target.read_bytes() == before
