@@ -233,7 +233,7 @@ def overview_bytes(p: RegionProgress) -> bytes:
     f_num = wb.add_format({**base, "border": 1, "align": "center"})
     f_delta = wb.add_format({**base, "border": 1, "align": "center", "num_format": DELTA_FORMAT})
     f_date = wb.add_format({**base, "border": 1, "align": "center", "num_format": DATE_FORMAT})
-    f_year = wb.add_format({**base, "border": 1, "num_format": "0"})
+    f_year = wb.add_format({**base, "border": 1, "num_format": "0", "align": "left"})
     f_small = wb.add_format({**base, "font_size": 8, "font_color": "#595959"})
     f_bold = wb.add_format({**base, "bold": True})
     colours = ["#F8CBAD", "#FFE699", "#E2EFDA", "#A9D08E", "#548235", "#375623", "#203864"]
