@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import signal
 import re
 import tempfile
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import InputError, PiramideError
+from .errors import InputError, OutputError, OutputExistsError
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
-
-
-class OutputExistsError(PiramideError):
-    """The output file exists and overwriting was not asked for."""
-
-
-class OutputError(PiramideError):
-    """An output cannot be written (a folder that is a file, or not writable); exit code 2."""
 
 
 _pending: set[Path] = set()
@@ -114,17 +108,19 @@ def write_atomic(path: Path, data: bytes, force: bool = False, verify: Callable[
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not force and path.exists():
-        raise OutputExistsError(f"{path}: exists already; use --force to overwrite it")
+        raise OutputExistsError(path)
     if path.is_dir():
         raise OutputError(f"{path}: is a folder, not a file")
     make_folder(folder)
+    tmp: Path | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(_write_problem(path, exc)) from None
-    tmp = Path(tmp_name)
-    _pending.add(tmp)
-    try:
+        with _stop_signals_held():  # a stop signal never falls between making the file and knowing it
+            try:
+                fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+            except OSError as exc:
+                raise OutputError(_write_problem(path, exc)) from None
+            tmp = Path(tmp_name)
+            _pending.add(tmp)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -142,18 +138,34 @@ def write_atomic(path: Path, data: bytes, force: bool = False, verify: Callable[
                 try:
                     os.link(tmp, path)  # fails if path exists: no overwrite, atomically
                 except FileExistsError:
-                    raise OutputExistsError(f"{path}: exists already; use --force to overwrite it") from None
+                    raise OutputExistsError(path) from None
                 except OSError:
                     if path.exists():
-                        raise OutputExistsError(f"{path}: exists already; use --force to overwrite it") from None
+                        raise OutputExistsError(path) from None
                     os.replace(tmp, path)  # a file system without hard links
         except OutputExistsError:
             raise
         except OSError as exc:
             raise OutputError(_write_problem(path, exc)) from None
     finally:
-        tmp.unlink(missing_ok=True)
-        _pending.discard(tmp)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+            _pending.discard(tmp)
+
+
+@contextlib.contextmanager
+def _stop_signals_held():
+    """Hold Ctrl-C, SIGTERM and SIGHUP for the duration (POSIX); they are delivered when the block ends."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:
+        yield
+        return
+    held = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
+    previous = mask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
 
 
 def _mode_for(path: Path) -> int:

@@ -11,16 +11,12 @@ import zipfile
 from pathlib import Path
 
 from . import layout as L
-from ._files import OutputExistsError
-from .errors import PiramideError
+from ._text import plural
+from .errors import OutputHoldsAnswers, PiramideError
 
 OUTPUT_PROPERTY = "piramide_output"
 """Custom document property of the workbooks piramide writes that are not dashboards (value: what they are)."""
 _PART_LIMIT = 1024 * 1024
-
-
-class OutputHoldsAnswers(OutputExistsError):
-    """The output is a dashboard with answers: it is never replaced (exit code 1)."""
 
 
 def _part(path: Path, name: str) -> bytes:
@@ -56,7 +52,7 @@ def answers_held(path: Path) -> str | None:
         reading = read_workbook(path)
     except PiramideError:
         return "it looks like a dashboard but cannot be read, so it may" if is_dashboard(path) else None
-    held = [f"{m.label} ({m.answered} answer{'s' if m.answered != 1 else ''})" for m in reading.measurements]
+    held = [f"{m.label} ({plural(m.answered, 'answer')})" for m in reading.measurements]
     held += [f"{L.slot_label(slot)} (a date, name or notes)" for slot in sorted(reading.unanswered)]
     return ", ".join(held) or None
 
@@ -70,6 +66,5 @@ def refuse_overwriting_answers(path: Path) -> None:
     if held:
         what = f"{held} hold answers" if held.startswith("it ") else f"holds answers: {held}"
         raise OutputHoldsAnswers(
-            f"{path}: {what}; a dashboard with answers is never overwritten, not even with --force: "
-            "move it away first"
+            f"{path}: {what}; a dashboard with answers is never overwritten: move it away first"
         )

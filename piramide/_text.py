@@ -1,61 +1,35 @@
-"""Text from files and people, made safe for where it goes: XML parts of a workbook, a terminal.
+"""Words for the text reports of every command: counts with their plural, measurements by their label.
 
-A name or note may hold any character someone pasted or a hostile file
-carried. XML 1.0 cannot hold most control characters (Excel then shows its
-repair dialog), and a terminal runs escape sequences. Both functions here
-keep every other character as it is.
+One place, so that every command says "1 warning", "2 warnings" and
+"0-meting (2025-03-01)" the same way.
 """
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 
-# Not allowed in XML 1.0 at all: C0 controls other than tab, newline and carriage return; U+FFFE, U+FFFF and
-# lone surrogates.
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-# Text that Excel would read as an escape (``_x000B_``) must itself be escaped, as Excel writes it.
-_XML_ESCAPE_LIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
-# Shown literally at a terminal: C0 controls but newline and tab, DEL, C1 controls (ESC, CSI, ...), bidi overrides.
-_TERMINAL_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-"""Any control character: refused in names (gemeente, regio, code)."""
+from . import layout as L
 
 
-def xml_safe(text: str) -> str:
-    """``text`` as an Excel cell value in XML: control characters as Excel writes them (``_x000B_``).
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``n`` with ``word`` or its plural: ``1 warning``, ``2 warnings``, ``0 gemeenten`` (with ``words``).
 
-    Excel and LibreOffice read ``_xHHHH_`` back as the character; text that
-    already looks like such an escape gets its underscore escaped
-    (``_x005F_``), so it reads back unchanged.
+    The plural is ``word + "s"`` unless given (Dutch domain words:
+    ``plural(n, "gemeente", "gemeenten")``).
     """
-    if "_x" in text:
-        text = _XML_ESCAPE_LIKE.sub(r"_x005F_\1", text)
-    return _XML_BAD.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    return f"{n} {noun(n, word, words)}"
 
 
-def xml_plain(text: str) -> str:
-    """``text`` for XML that is not a cell value (document properties, sheet names): control characters removed."""
-    return _XML_BAD.sub("", text)
+def noun(n: int, word: str, words: str | None = None) -> str:
+    """The form of ``word`` for ``n`` things, without the number: ``column``, ``columns``."""
+    return word if n == 1 else (words or word + "s")
 
 
-def printable(text: str) -> str:
-    """``text`` for a terminal: control characters and bidi overrides shown as escapes (``\\x1b``), never run."""
-    return _TERMINAL_BAD.sub(lambda m: _escape(m.group()), text)
+def issue_counts(errors: int, warnings: int) -> str:
+    """The one way to say how many issues: ``1 error, 2 warnings``, ``0 errors, 1 warning``."""
+    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
 
 
-def _escape(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def json_terminal_safe(text: str) -> str:
-    """JSON text with DEL, C1 controls and bidi overrides written as ``\\uXXXX`` (they only occur inside strings)."""
-    return _TERMINAL_BAD.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def control_problem(what: str, value: str | None) -> str | None:
-    """Why a name typed for a new dashboard cannot be used (it holds a control character), or None."""
-    bad = CONTROL.search(value or "")
-    if bad is None:
-        return None
-    return f"the {what} '{printable(value or '')}' holds a control character (U+{ord(bad.group()):04X}); type it without"
+def measurement(slot: int, date: dt.date | None = None) -> str:
+    """A measurement as its users name it: ``0-meting (2025-03-01)``, ``Meting 2`` when it has no date."""
+    return L.slot_label(slot) + (f" ({date.isoformat()})" if date else "")

@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._files import OutputExistsError, make_folder, safe_file_stem, write_atomic
+from ._escape import control_problem
+from ._files import make_folder, safe_file_stem, write_atomic
+from ._gemeenten import same_municipality
 from ._outputs import refuse_overwriting_answers
 from ._pool import worker_pool
-from ._text import control_problem
+from ._text import noun
 from ._yaml import read_text
-from .errors import InputError, PiramideError
+from .errors import ArgumentError, InputError, OutputExistsError, PiramideError
 from .model import IndicatorSet
 from .writer import WorkbookSpec, check_password, workbook_bytes
 
@@ -48,9 +50,11 @@ class RowProblem:
 
 @dataclass(frozen=True)
 class BatchOutcome:
+    """What became of one row: written to ``path``, or ``error`` (nothing written)."""
+
     row: BatchRow
     path: Path
-    error: str | None = None
+    error: PiramideError | None = None
     kept: bool = False
     """The file existed already and was kept (``skip_existing``)."""
 
@@ -93,7 +97,9 @@ def read_gemeenten_csv(path: Path) -> tuple[list[BatchRow], list[RowProblem]]:
         )
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
-        raise InputError(f"{path}:1: unknown column(s) {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}")
+        raise InputError(
+            f"{path}:1: unknown {noun(len(unknown), 'column')} {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}"
+        )
     index = {h: header.index(h) for h in COLUMNS if h in header}
     rows: list[BatchRow] = []
     problems: list[RowProblem] = []
@@ -152,6 +158,15 @@ def plan_file_names(rows: Iterable[BatchRow]) -> list[str]:
     return names
 
 
+def duplicate_rows(rows: list[BatchRow]) -> list[list[int]]:
+    """The rows that hold the same municipality as another row (same name, or same code), as groups of indexes.
+
+    Each still gets its own file; the caller warns, because ``progress``
+    will use only one workbook per municipality.
+    """
+    return [group for group in same_municipality([(r.gemeente, r.code) for r in rows]) if len(group) > 1]
+
+
 # -- parallel build ------------------------------------------------------------------
 
 _worker_state: dict = {}
@@ -162,8 +177,8 @@ def _set_state(indicator_set: IndicatorSet, slots: int, password: str | None, fo
     _worker_state.update(set=indicator_set, slots=slots, password=password, force=force, skip=skip)
 
 
-def _build_one(job: tuple[BatchRow, Path]) -> str | None:
-    """Write one row's dashboard; the error message, :data:`_KEPT`, or None when written."""
+def _build_one(job: tuple[BatchRow, Path]) -> PiramideError | str | None:
+    """Write one row's dashboard; the error, :data:`_KEPT`, or None when written."""
     row, path = job
     st = _worker_state
     try:
@@ -174,11 +189,11 @@ def _build_one(job: tuple[BatchRow, Path]) -> str | None:
         spec = WorkbookSpec(st["set"], row.gemeente, row.regio, row.code, st["slots"], st["password"])
         write_atomic(path, workbook_bytes(spec), force=st["force"])
     except OutputExistsError as exc:
-        return _KEPT if st["skip"] else str(exc)
+        return _KEPT if st["skip"] else exc
     except PiramideError as exc:
-        return str(exc)
+        return exc
     except OSError as exc:
-        return f"{path}: cannot be written ({exc.strerror or exc})"
+        return PiramideError(f"{path}: cannot be written ({exc.strerror or exc})")
     return None
 
 
@@ -197,10 +212,11 @@ def build_batch(
     """Write one dashboard per row into ``out_dir``; returns an outcome per row, in order.
 
     An existing file is an error unless ``force`` (then it is replaced, but
-    never when it holds answers) or ``skip_existing`` (then it is kept).
+    never a dashboard that holds answers: that row fails) or
+    ``skip_existing`` (then it is kept).
     """
     if force and skip_existing:
-        raise PiramideError("--force and --skip-existing exclude each other")
+        raise ArgumentError("skip_existing", True, "cannot go with force=True (keep existing files, or replace them)")
     check_password(password)  # once, not once per row
     make_folder(out_dir)
     jobs = [(row, out_dir / name) for row, name in zip(rows, plan_file_names(rows), strict=True)]

@@ -12,11 +12,15 @@ import re
 
 import xlsxwriter
 
+from . import layout as L
+from . import palette as P
 from ._csv import excel_csv
 from ._outputs import OUTPUT_PROPERTY
+from ._text import measurement, plural
 from .progress import GemeenteProgress, RegionProgress
 
 CSV_COLUMNS_FIXED = ("gemeente", "regio", "slot", "label", "datum", "pijler", "fase")
+TOTAAL = "totaal"  # the pijler of the CSV row with a measurement's overall phase
 DELTA_FORMAT = "+0;-0;0"
 """A change in phase as a number that shows its sign (+2, -1, 0)."""
 DATE_FORMAT = "d-m-yyyy"
@@ -34,8 +38,7 @@ def _signed(n: int | None) -> str:
 def format_text(p: RegionProgress, detail: bool = True) -> str:
     codes = p.pillar_codes
     lines = [
-        f"Progress of {len(p.gemeenten)} gemeente{'n' if len(p.gemeenten) != 1 else ''} "
-        f"({p.files} file{'s' if p.files != 1 else ''} read"
+        f"Progress of {plural(len(p.gemeenten), 'gemeente', 'gemeenten')} ({plural(p.files, 'file')} read"
         + (f"; {len(p.errors)} not used, listed at the end" if p.errors else "")
         + ")",
         "",
@@ -73,7 +76,7 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
                 rows.append([year, code, *(str(counts.get(str(n), 0)) for n in range(top + 1))])
         lines += _table(header, rows)
     if p.undated():
-        lines.append(f"  ({p.undated()} measurements without a date are not in this table)")
+        lines.append(f"  ({plural(p.undated(), 'measurement')} without a date not in this table)")
     overdue = {id(g) for g in p.overdue()}
     named = [(name, g) for name, g in zip(p.names(), p.gemeenten, strict=True) if id(g) in overdue]
     lines += [
@@ -117,9 +120,14 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
             + "; since the previous: "
             + "  ".join(f"{c} {_signed(v)}" for c, v in g.change_since_previous.items())
         )
+    by_slot = {m.slot: m for m in g.measurements}
+
+    def named(slot: int) -> str:
+        return measurement(slot, by_slot[slot].date if slot in by_slot else None)
+
     for change in g.set_changes:
         out.append(
-            f"  set changed between slot {change['from_slot']} and {change['to_slot']}: "
+            f"  set changed between {named(change['from_slot'])} and {named(change['to_slot'])}: "
             f"{change['from']} -> {change['to']}"
         )
         for pillar, diff in change["pillars"].items():
@@ -131,24 +139,31 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
             out.append(f"    {pillar}: " + "; ".join(parts))
     for r in g.regressions:
         out.append(
-            f"  REGRESSION: {r.pillar} went from phase {r.from_phase} to {r.to_phase} "
-            f"(slot {r.from_slot} -> {r.to_slot})"
+            f"  Regression: {r.pillar} went down from phase {r.from_phase} in {named(r.from_slot)} "
+            f"to phase {r.to_phase} in {named(r.to_slot)}"
         )
     if g.changes:
         per_pair: dict[tuple[int, int], int] = {}
         for c in g.changes:
             per_pair[(c.from_slot, c.to_slot)] = per_pair.get((c.from_slot, c.to_slot), 0) + 1
-        out.append("  changed answers: " + ", ".join(f"{n} from slot {a} to {b}" for (a, b), n in per_pair.items()))
-    for code, ids in g.blocking.items():
+        out.append(
+            "  changed answers: "
+            + ", ".join(
+                f"{n} from {L.slot_label(a)} to {L.slot_label(b)}" for (a, b), n in per_pair.items()
+            )
+        )
+    blocking = {code: ids for code, ids in g.blocking.items() if ids}
+    if blocking:
+        out.append(f"  what blocks the next phase, in {named(g.latest.slot)}:")
+    for code, ids in blocking.items():
         phase = g.latest.pillars[code].phase
-        if ids:
-            out.append(f"  blocking {code} {phase} -> {phase + 1}: {', '.join(ids)}")
-            if handvatten:
-                for ident in ids:
-                    ind = s.by_id[ident]
-                    answer = g.latest.answers.get(ident) or "blank"
-                    out.append(f"    {ident} ({answer}): {ind.text}")
-                    out.append(f"      handvat: {ind.handvat}")
+        out.append(f"    {code} phase {phase} -> {phase + 1}: {', '.join(ids)}")
+        if handvatten:
+            for ident in ids:
+                ind = s.by_id[ident]
+                answer = g.latest.answers.get(ident) or "blank"
+                out.append(f"      {ident} ({answer}): {ind.text}")
+                out.append(f"        handvat: {ind.handvat}")
     return out
 
 
@@ -163,33 +178,32 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def csv_bytes(p: RegionProgress) -> bytes:
-    """Long format, one row per gemeente x measurement x pillar.
+    """Long format, one row per gemeente x measurement x pillar, then a ``totaal`` row per measurement.
 
-    UTF-8 with BOM, ``;``-separated and decimal commas, so that Dutch Excel
-    opens it as columns with numbers; Power BI reads it with ``;`` as
-    delimiter. Scores are empty where a level has no applicable indicator.
+    The ``totaal`` row (pijler ``totaal``) holds the overall phase, the
+    lowest pillar phase; its scores are empty. UTF-8 with BOM,
+    ``;``-separated and decimal commas, so that Dutch Excel opens it as
+    columns with numbers; Power BI reads it with ``;`` as delimiter. Scores
+    are empty where a level has no applicable indicator.
     """
     levels = max((len(g.indicator_set.phase_numbers) for g in p.gemeenten), default=4)
 
     def score(v: float | None) -> str:
         return "" if v is None else f"{v:.4f}".rstrip("0").rstrip(".").replace(".", ",")
 
-    rows = (
-        [
-            g.gemeente,
-            g.regio or "",
-            m.slot,
-            m.label,
-            m.date.isoformat() if m.date else "",
-            code,
-            pillar.phase,
-            *(score(pillar.scores.get(str(n))) for n in range(1, levels + 1)),
-            g.code or "",
+    def measurement_rows(g: GemeenteProgress, m) -> list[list]:
+        first = [g.gemeente, g.regio or "", m.slot, m.label, m.date.isoformat() if m.date else ""]
+        code = g.code or ""
+        return [
+            *(
+                [*first, pillar_code, pillar.phase, *(score(pillar.scores.get(str(n))) for n in range(1, levels + 1)),
+                 code]  # fmt: skip
+                for pillar_code, pillar in m.pillars.items()
+            ),
+            [*first, TOTAAL, m.phase, *([""] * levels), code],
         ]
-        for g in p.gemeenten
-        for m in g.measurements
-        for code, pillar in m.pillars.items()
-    )
+
+    rows = (row for g in p.gemeenten for m in g.measurements for row in measurement_rows(g, m))
     # The code comes last, so that the columns before it keep their places.
     return excel_csv([*CSV_COLUMNS_FIXED, *(f"score_{n}" for n in range(1, levels + 1)), "code"], rows)
 
@@ -215,6 +229,37 @@ def _sheet_names(gemeenten: list[GemeenteProgress], reserved: set[str]) -> list[
     return names
 
 
+class _Formats:
+    """The overview's formats, from the one palette."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, top: int):
+        base = {"font_name": "Calibri", "font_size": 10, "valign": "top"}
+        add = wb.add_format
+        self.top = top
+        self.title = add({**base, "bold": True, "font_size": 14, "font_color": P.NAVY})
+        self.head = add(
+            {**base, "bold": True, "bg_color": P.NAVY, "font_color": P.WHITE, "border": 1, "text_wrap": True}
+        )
+        self.cell = add({**base, "border": 1})
+        self.wrap = add({**base, "border": 1, "text_wrap": True})
+        self.num = add({**base, "border": 1, "align": "center"})
+        self.delta = add({**base, "border": 1, "align": "center", "num_format": DELTA_FORMAT})
+        self.date = add({**base, "border": 1, "align": "center", "num_format": DATE_FORMAT})
+        self.year = add({**base, "border": 1, "num_format": "0", "align": "left"})
+        self.small = add({**base, "font_size": 8, "font_color": P.GREY_TEXT})
+        self.bold = add({**base, "bold": True})
+        self.phases = [add({"bg_color": P.phase_fill(n), "font_color": P.phase_text(n)}) for n in range(top + 1)]
+        self.down = add({"bg_color": P.DOWN[0], "font_color": P.DOWN[1], "bold": True})
+        self.up = add({"font_color": P.UP_TEXT, "bold": True})
+
+    def colour_phases(self, ws, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        if last_row < first_row:
+            return
+        for phase, fmt in enumerate(self.phases):
+            rule = {"type": "cell", "criteria": "==", "value": phase, "format": fmt}
+            ws.conditional_format(first_row, first_col, last_row, last_col, rule)
+
+
 def overview_bytes(p: RegionProgress) -> bytes:
     """The overview workbook (Dutch): overview, distribution with charts, one sheet per gemeente."""
     buffer = io.BytesIO()
@@ -223,285 +268,268 @@ def overview_bytes(p: RegionProgress) -> bytes:
     )
     wb.set_properties({"title": "Piramide Fitte Gemeenten - voortgang", "author": "", "company": ""})
     wb.set_custom_property(OUTPUT_PROPERTY, "voortgang")  # folder scans know it is not a dashboard
-    base = {"font_name": "Calibri", "font_size": 10, "valign": "top"}
-    f_title = wb.add_format({**base, "bold": True, "font_size": 14, "font_color": "#1F3864"})
-    f_head = wb.add_format(
-        {**base, "bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "border": 1, "text_wrap": True}
-    )
-    f_cell = wb.add_format({**base, "border": 1})
-    f_wrap = wb.add_format({**base, "border": 1, "text_wrap": True})
-    f_num = wb.add_format({**base, "border": 1, "align": "center"})
-    f_delta = wb.add_format({**base, "border": 1, "align": "center", "num_format": DELTA_FORMAT})
-    f_date = wb.add_format({**base, "border": 1, "align": "center", "num_format": DATE_FORMAT})
-    f_year = wb.add_format({**base, "border": 1, "num_format": "0", "align": "left"})
-    f_small = wb.add_format({**base, "font_size": 8, "font_color": "#595959"})
-    f_bold = wb.add_format({**base, "bold": True})
-    colours = ["#F8CBAD", "#FFE699", "#E2EFDA", "#A9D08E", "#548235", "#375623", "#203864"]
-    phase_fmts = [
-        wb.add_format({"bg_color": c, "font_color": "#FFFFFF" if i >= 4 else "#000000"}) for i, c in enumerate(colours)
-    ]
-    f_down = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True})
-    f_up = wb.add_format({"font_color": "#006100", "bold": True})
-    codes = p.pillar_codes
-    top = max((max(g.indicator_set.phase_numbers) for g in p.gemeenten), default=4)
+    f = _Formats(wb, max((max(g.indicator_set.phase_numbers) for g in p.gemeenten), default=4))
+    _overview_sheet(wb, f, p)
+    _distribution_sheet(wb, f, p)
+    # "History" is reserved by Excel (its change-tracking sheet).
+    names = _sheet_names(p.gemeenten, {"Overzicht", "Verdeling", "Niet gebruikt", "History"})
+    for g, name in zip(p.gemeenten, names, strict=True):
+        _gemeente_sheet(wb.add_worksheet(name), f, g)
+    if p.errors:
+        _errors_sheet(wb, f, p)
+    wb.close()
+    return buffer.getvalue()
 
-    def colour_phases(ws, first_row, first_col, last_row, last_col):
-        if last_row < first_row:
-            return
-        for phase in range(top + 1):
-            ws.conditional_format(
-                first_row,
-                first_col,
-                last_row,
-                last_col,
-                {
-                    "type": "cell",
-                    "criteria": "==",
-                    "value": phase,
-                    "format": phase_fmts[min(phase, len(phase_fmts) - 1)],
-                },
-            )
 
-    # Overzicht
-    ws = wb.add_worksheet("Overzicht")
-    ws.write_string(0, 0, "Piramide Fitte Gemeenten - voortgang per gemeente", f_title)
-    ws.write_string(
-        1,
-        0,
-        f"Gemaakt op {p.today.strftime('%d-%m-%Y')} uit {p.files} bestand(en). Fase 0 = startfase, "
-        f"{top} = hoogste fase. Δ = verandering sinds de 0-meting. Dit overzicht bevat gevoelige informatie.",
-        f_small,
-    )
-    headers = [
-        "Gemeente",
-        "Code",
-        "Regio",
-        "Laatste meting",
-        "Datum",
-        *codes,
-        "Totaal",
-        *(f"Δ {c}" for c in codes),
-        "Δ Totaal",
-        "Terugval",
-        "Geen meting in 15 mnd",
-    ]
-    hr = 3
-    for c, h in enumerate(headers):
-        ws.write_string(hr, c, h, f_head)
-    overdue = {id(g) for g in p.overdue()}
-    first_phase_col = 5
-    for r, g in enumerate(p.gemeenten, start=hr + 1):
-        m = g.latest
-        ws.write_string(r, 0, g.gemeente, f_cell)
-        ws.write_string(r, 1, g.code or "", f_cell)
-        ws.write_string(r, 2, g.regio or "", f_cell)
-        ws.write_string(r, 3, m.label if m else "geen", f_cell)
-        _write_date(ws, r, 4, m.date if m else None, f_date)
-        col = first_phase_col
-        for code in codes:
-            if m and code in m.pillars:
-                ws.write_number(r, col, m.pillars[code].phase, f_num)
-            else:
-                ws.write_string(r, col, "", f_num)
-            col += 1
-        if m:
-            ws.write_number(r, col, m.phase, f_num)
-        col += 1
-        for code in [*codes, "totaal"]:
-            delta = g.change_since_baseline.get(code)
-            if delta is None:
-                ws.write_blank(r, col, None, f_delta)
-            else:
-                ws.write_number(r, col, delta, f_delta)
-            col += 1
-        ws.write_string(r, col, "; ".join(f"{x.pillar} {x.from_phase}→{x.to_phase}" for x in g.regressions), f_cell)
-        ws.write_string(r, col + 1, "ja" if id(g) in overdue else "", f_num)
-    last = hr + len(p.gemeenten)
-    colour_phases(ws, hr + 1, first_phase_col, last, first_phase_col + len(codes))
-    dcol = first_phase_col + 1 + len(codes)
-    if last > hr:
-        for criteria, fmt in (("<", f_down), (">", f_up)):
-            ws.conditional_format(
-                hr + 1, dcol, last, dcol + len(codes), {"type": "cell", "criteria": criteria, "value": 0, "format": fmt}
-            )
-    ws.set_column(0, 0, 24)
-    ws.set_column(1, 1, 9)
-    ws.set_column(2, 2, 16)
-    ws.set_column(3, 4, 12)
-    ws.set_column(first_phase_col, dcol + len(codes), 7)
-    ws.set_column(dcol + len(codes) + 1, dcol + len(codes) + 1, 22)
-    ws.set_column(dcol + len(codes) + 2, dcol + len(codes) + 2, 12)
-    ws.freeze_panes(hr + 1, 1)
-    if last > hr:
-        ws.autofilter(hr, 0, last, len(headers) - 1)
+def _landscape(ws) -> None:
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
+
+
+def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> None:
+    """Overzicht: one row per gemeente with its latest phases, the change since the 0-meting and regressions."""
+    codes = p.pillar_codes
+    ws = wb.add_worksheet("Overzicht")
+    ws.write_string(0, 0, "Piramide Fitte Gemeenten - voortgang per gemeente", f.title)
+    ws.write_string(
+        1,
+        0,
+        f"Gemaakt op {p.today.strftime('%d-%m-%Y')} uit {plural(p.files, 'bestand', 'bestanden')}. Fase 0 = startfase, "
+        f"{f.top} = hoogste fase. Δ = verandering sinds de 0-meting. Dit overzicht bevat gevoelige informatie.",
+        f.small,
+    )
+    headers = ["Gemeente", "Code", "Regio", "Laatste meting", "Datum", *codes, "Totaal", *(f"Δ {c}" for c in codes)]
+    headers += ["Δ Totaal", "Terugval", "Geen meting in 15 mnd"]
+    hr = 3
+    for c, h in enumerate(headers):
+        ws.write_string(hr, c, h, f.head)
+    overdue = {id(g) for g in p.overdue()}
+    for r, g in enumerate(p.gemeenten, start=hr + 1):
+        _overview_row(ws, f, r, g, codes, id(g) in overdue)
+    last = hr + len(p.gemeenten)
+    f.colour_phases(ws, hr + 1, _FIRST_PHASE_COL, last, _FIRST_PHASE_COL + len(codes))
+    dcol = _FIRST_PHASE_COL + 1 + len(codes)
+    if last > hr:
+        for criteria, fmt in (("<", f.down), (">", f.up)):  # the changes are numbers: coloured by their value
+            rule = {"type": "cell", "criteria": criteria, "value": 0, "format": fmt}
+            ws.conditional_format(hr + 1, dcol, last, dcol + len(codes), rule)
+        ws.autofilter(hr, 0, last, len(headers) - 1)
+    widths = ((0, 0, 24), (1, 1, 9), (2, 2, 16), (3, 4, 12), (_FIRST_PHASE_COL, dcol + len(codes), 7))
+    for first, end, width in widths:
+        ws.set_column(first, end, width)
+    ws.set_column(dcol + len(codes) + 1, dcol + len(codes) + 1, 22)
+    ws.set_column(dcol + len(codes) + 2, dcol + len(codes) + 2, 12)
+    ws.freeze_panes(hr + 1, 1)
+    _landscape(ws)
     ws.repeat_rows(hr)
 
-    # Verdeling
+
+_FIRST_PHASE_COL = 5  # Gemeente, Code, Regio, Laatste meting, Datum, then the phases
+
+
+def _overview_row(ws, f: _Formats, r: int, g: GemeenteProgress, codes: list[str], overdue: bool) -> None:
+    m = g.latest
+    ws.write_string(r, 0, g.gemeente, f.cell)
+    ws.write_string(r, 1, g.code or "", f.cell)
+    ws.write_string(r, 2, g.regio or "", f.cell)
+    ws.write_string(r, 3, m.label if m else "geen", f.cell)
+    _write_date(ws, r, 4, m.date if m else None, f.date)
+    col = _FIRST_PHASE_COL
+    for code in codes:
+        if m and code in m.pillars:
+            ws.write_number(r, col, m.pillars[code].phase, f.num)
+        else:
+            ws.write_string(r, col, "", f.num)
+        col += 1
+    if m:
+        ws.write_number(r, col, m.phase, f.num)
+    col += 1
+    for code in [*codes, "totaal"]:
+        delta = g.change_since_baseline.get(code)
+        if delta is None:
+            ws.write_blank(r, col, None, f.delta)
+        else:
+            ws.write_number(r, col, delta, f.delta)
+        col += 1
+    ws.write_string(r, col, "; ".join(f"{x.pillar} {x.from_phase}→{x.to_phase}" for x in g.regressions), f.cell)
+    ws.write_string(r, col + 1, "ja" if overdue else "", f.num)
+
+
+def _distribution_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> None:
+    """Verdeling: per pillar and overall, the number of gemeenten per phase per calendar year, with charts."""
     ws = wb.add_worksheet("Verdeling")
-    ws.write_string(0, 0, "Verdeling van de fasen per pijler per kalenderjaar (aantal gemeenten)", f_title)
+    ws.write_string(0, 0, "Verdeling van de fasen per pijler per kalenderjaar (aantal gemeenten)", f.title)
     ws.write_string(
         1,
         0,
         "Per gemeente telt de laatste meting van dat jaar. Metingen zonder datum tellen niet mee"
         + (f" ({p.undated()})." if p.undated() else "."),
-        f_small,
+        f.small,
     )
     dist = p.distribution()
     years = list(dist)
     row = 3
     blocks = {}
-    for code in [*codes, "totaal"]:
-        ws.write_string(row, 0, "Totaal (laagste pijler)" if code == "totaal" else f"Pijler {code}", f_bold)
-        ws.write_string(row + 1, 0, "Jaar", f_head)
-        for ph in range(top + 1):
-            ws.write_string(row + 1, 1 + ph, f"Fase {ph}", f_head)
-        ws.write_string(row + 1, 2 + top, "Gemiddelde fase", f_head)
-        for i, year in enumerate(years):
-            counts = dist[year].get(code, {})
-            ws.write_number(row + 2 + i, 0, int(year), f_year)
-            total = weighted = 0
-            for ph in range(top + 1):
-                n = counts.get(str(ph), 0)
-                total += n
-                weighted += n * ph
-                ws.write_number(row + 2 + i, 1 + ph, n, f_num)
-            if total:
-                ws.write_number(row + 2 + i, 2 + top, round(weighted / total, 2), f_num)
-            else:
-                ws.write_string(row + 2 + i, 2 + top, "", f_num)
+    for code in [*p.pillar_codes, "totaal"]:
+        _distribution_block(ws, f, row, code, years, dist)
         blocks[code] = (row + 1, row + 1 + len(years))
         row += len(years) + 4
     ws.set_column(0, 0, 22)
-    ws.set_column(1, 2 + top, 11)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    ws.set_column(1, 2 + f.top, 11)
+    _landscape(ws)
     if years:
-        chart_row = 3
-        for code in [*codes, "totaal"]:
-            head, lastrow = blocks[code]
-            chart = wb.add_chart({"type": "column", "subtype": "stacked"})
-            for ph in range(top + 1):
-                chart.add_series(
-                    {
-                        "name": ["Verdeling", head, 1 + ph],
-                        "categories": ["Verdeling", head + 1, 0, lastrow, 0],
-                        "values": ["Verdeling", head + 1, 1 + ph, lastrow, 1 + ph],
-                        "fill": {"color": colours[min(ph, len(colours) - 1)]},
-                        "border": {"color": "#404040"},
-                    }
-                )
-            chart.set_title({"name": "Totaal" if code == "totaal" else f"Pijler {code}", "name_font": {"size": 10}})
-            chart.set_y_axis({"name": "Gemeenten", "major_gridlines": {"visible": True}})
-            chart.set_legend({"position": "right", "font": {"size": 8}})
-            chart.set_size({"width": 420, "height": 220})
-            ws.insert_chart(chart_row, 4 + top, chart)
-            chart_row += 12
-        # Overall progress: the average phase per pillar per year.
-        line = wb.add_chart({"type": "line"})
-        for code in [*codes, "totaal"]:
-            head, lastrow = blocks[code]
-            line.add_series(
+        _distribution_charts(wb, ws, f, blocks)
+
+
+def _distribution_block(ws, f: _Formats, row: int, code: str, years: list[str], dist: dict) -> None:
+    top = f.top
+    ws.write_string(row, 0, "Totaal (laagste pijler)" if code == "totaal" else f"Pijler {code}", f.bold)
+    ws.write_string(row + 1, 0, "Jaar", f.head)
+    for ph in range(top + 1):
+        ws.write_string(row + 1, 1 + ph, f"Fase {ph}", f.head)
+    ws.write_string(row + 1, 2 + top, "Gemiddelde fase", f.head)
+    for i, year in enumerate(years):
+        counts = dist[year].get(code, {})
+        ws.write_number(row + 2 + i, 0, int(year), f.year)
+        total = weighted = 0
+        for ph in range(top + 1):
+            n = counts.get(str(ph), 0)
+            total += n
+            weighted += n * ph
+            ws.write_number(row + 2 + i, 1 + ph, n, f.num)
+        if total:
+            ws.write_number(row + 2 + i, 2 + top, round(weighted / total, 2), f.num)
+        else:
+            ws.write_string(row + 2 + i, 2 + top, "", f.num)
+
+
+def _distribution_charts(wb: xlsxwriter.Workbook, ws, f: _Formats, blocks: dict[str, tuple[int, int]]) -> None:
+    top = f.top
+    chart_row = 3
+    for code, (head, lastrow) in blocks.items():
+        chart = wb.add_chart({"type": "column", "subtype": "stacked"})
+        for ph in range(top + 1):
+            chart.add_series(
                 {
-                    "name": "Totaal" if code == "totaal" else code,
+                    "name": ["Verdeling", head, 1 + ph],
                     "categories": ["Verdeling", head + 1, 0, lastrow, 0],
-                    "values": ["Verdeling", head + 1, 2 + top, lastrow, 2 + top],
-                    "marker": {"type": "circle"},
+                    "values": ["Verdeling", head + 1, 1 + ph, lastrow, 1 + ph],
+                    "fill": {"color": P.phase_fill(ph)},
+                    "border": {"color": "#404040"},
                 }
             )
-        line.set_title({"name": "Voortgang: gemiddelde fase per jaar", "name_font": {"size": 10}})
-        line.set_y_axis({"min": 0, "max": top, "major_unit": 1, "name": "Fase"})
-        line.set_size({"width": 420, "height": 260})
-        ws.insert_chart(chart_row, 4 + top, line)
-
-    # One sheet per gemeente
-    # "History" is reserved by Excel (its change-tracking sheet).
-    names = _sheet_names(p.gemeenten, {"Overzicht", "Verdeling", "Niet gebruikt", "History"})
-    for g, name in zip(p.gemeenten, names, strict=True):
-        s = g.indicator_set
-        ws = wb.add_worksheet(name)
-        ws.write_string(0, 0, g.gemeente, f_title)
-        ws.write_string(
-            1,
-            0,
-            (f"CBS-code {g.code}. " if g.code else "")
-            + (f"Regio {g.regio}. " if g.regio else "")
-            + f"Bestand: {g.file}. Set: {s.name} {s.version}.",
-            f_small,
+        chart.set_title({"name": "Totaal" if code == "totaal" else f"Pijler {code}", "name_font": {"size": 10}})
+        chart.set_y_axis({"name": "Gemeenten", "major_gridlines": {"visible": True}})
+        chart.set_legend({"position": "right", "font": {"size": 8}})
+        chart.set_size({"width": 420, "height": 220})
+        ws.insert_chart(chart_row, 4 + top, chart)
+        chart_row += 12
+    # Overall progress: the average phase per pillar per year.
+    line = wb.add_chart({"type": "line"})
+    for code, (head, lastrow) in blocks.items():
+        line.add_series(
+            {
+                "name": "Totaal" if code == "totaal" else code,
+                "categories": ["Verdeling", head + 1, 0, lastrow, 0],
+                "values": ["Verdeling", head + 1, 2 + top, lastrow, 2 + top],
+                "marker": {"type": "circle"},
+            }
         )
-        row = 3
-        header = ["Meting", "Datum", *s.pillar_codes, "Totaal", "Beantwoord"]
-        for c, h in enumerate(header):
-            ws.write_string(row, c, h, f_head)
-        for i, m in enumerate(g.measurements, start=row + 1):
-            ws.write_string(i, 0, m.label, f_cell)
-            _write_date(ws, i, 1, m.date, f_date)
-            for c, code in enumerate(s.pillar_codes, start=2):
-                ws.write_number(i, c, m.pillars[code].phase, f_num)
-            ws.write_number(i, 2 + len(s.pillar_codes), m.phase, f_num)
-            ws.write_string(i, 3 + len(s.pillar_codes), f"{m.answered}/{m.total}", f_num)
-        colour_phases(ws, row + 1, 2, row + len(g.measurements), 2 + len(s.pillar_codes))
-        row += len(g.measurements) + 2
-        if g.measurements:
-            ws.write_string(
-                row,
-                0,
-                "Sinds de 0-meting: " + ", ".join(f"{c} {_signed(v)}" for c, v in g.change_since_baseline.items()),
-                f_bold,
-            )
-            row += 1
-        for r in g.regressions:
-            ws.write_string(
-                row,
-                0,
-                f"Terugval: {r.pillar} van fase {r.from_phase} naar {r.to_phase} (meting {r.from_slot} → {r.to_slot})",
-                f_bold,
-            )
-            row += 1
-        for note in [*g.notes, *(str(issue) for issue in g.warnings)]:
-            ws.write_string(row, 0, note, f_small)
-            row += 1
-        row += 1
-        ws.write_string(row, 0, "Wat houdt de volgende fase tegen (laatste meting)", f_title)
-        row += 1
-        header = ["Pijler", "Naar fase", "ID", "Indicator", "Handvat", "Antwoord nu"]
-        for c, h in enumerate(header):
-            ws.write_string(row, c, h, f_head)
-        row += 1
-        latest = g.latest
-        for code, ids in g.blocking.items():
-            for ident in ids:
-                ind = s.by_id[ident]
-                ws.write_string(row, 0, code, f_cell)
-                ws.write_number(row, 1, ind.phase, f_num)
-                ws.write_string(row, 2, ident, f_cell)
-                ws.write_string(row, 3, ind.text, f_wrap)
-                ws.write_string(row, 4, ind.handvat, f_wrap)
-                ws.write_string(row, 5, (latest.answers.get(ident) if latest else None) or "(leeg)", f_num)
-                row += 1
-        ws.set_column(0, 0, 12)
-        ws.set_column(1, 2, 10)
-        ws.set_column(3, 4, 55)
-        ws.set_column(5, 5 + len(s.pillar_codes), 10)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+    line.set_title({"name": "Voortgang: gemiddelde fase per jaar", "name_font": {"size": 10}})
+    line.set_y_axis({"min": 0, "max": top, "major_unit": 1, "name": "Fase"})
+    line.set_size({"width": 420, "height": 260})
+    ws.insert_chart(chart_row, 4 + top, line)
 
-    if p.errors:
-        ws = wb.add_worksheet("Niet gebruikt")
-        ws.write_string(0, 0, "Bestanden die niet gebruikt zijn", f_title)
-        ws.write_string(2, 0, "Bestand", f_head)
-        ws.write_string(2, 1, "Reden", f_head)
-        for r, e in enumerate(p.errors, start=3):
-            ws.write_string(r, 0, e.file, f_cell)
-            ws.write_string(r, 1, e.message, f_wrap)
-        ws.set_column(0, 0, 50)
-        ws.set_column(1, 1, 90)
-    wb.close()
-    return buffer.getvalue()
+
+def _gemeente_sheet(ws, f: _Formats, g: GemeenteProgress) -> None:
+    """One gemeente: its measurements, changes, regressions, notes and what blocks the next phase."""
+    s = g.indicator_set
+    ws.write_string(0, 0, g.gemeente, f.title)
+    about = (
+        (f"CBS-code {g.code}. " if g.code else "")
+        + (f"Regio {g.regio}. " if g.regio else "")
+        + f"Bestand: {g.file}. Set: {s.name} {s.version}."
+    )
+    ws.write_string(1, 0, about, f.small)
+    row = 3
+    header = ["Meting", "Datum", *s.pillar_codes, "Totaal", "Beantwoord"]
+    for c, h in enumerate(header):
+        ws.write_string(row, c, h, f.head)
+    for i, m in enumerate(g.measurements, start=row + 1):
+        ws.write_string(i, 0, m.label, f.cell)
+        _write_date(ws, i, 1, m.date, f.date)
+        for c, code in enumerate(s.pillar_codes, start=2):
+            ws.write_number(i, c, m.pillars[code].phase, f.num)
+        ws.write_number(i, 2 + len(s.pillar_codes), m.phase, f.num)
+        ws.write_string(i, 3 + len(s.pillar_codes), f"{m.answered}/{m.total}", f.num)
+    f.colour_phases(ws, row + 1, 2, row + len(g.measurements), 2 + len(s.pillar_codes))
+    row = _gemeente_changes(ws, f, g, row + len(g.measurements) + 2)
+    _gemeente_blocking(ws, f, g, row + 1)
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, 2, 10)
+    ws.set_column(3, 4, 55)
+    ws.set_column(5, 5 + len(s.pillar_codes), 10)
+    _landscape(ws)
+
+
+def _gemeente_changes(ws, f: _Formats, g: GemeenteProgress, row: int) -> int:
+    """The change since the 0-meting, the regressions and notes; returns the next free row."""
+    if g.measurements:
+        since = "Sinds de 0-meting: " + ", ".join(f"{c} {_signed(v)}" for c, v in g.change_since_baseline.items())
+        ws.write_string(row, 0, since, f.bold)
+        row += 1
+    dates = {m.slot: m.date for m in g.measurements}
+
+    def named(slot: int) -> str:
+        date = dates.get(slot)
+        return L.slot_label(slot) + (f", {date.strftime('%d-%m-%Y')}" if date else "")
+
+    for r in g.regressions:
+        ws.write_string(
+            row,
+            0,
+            f"Terugval: {r.pillar} van fase {r.from_phase} ({named(r.from_slot)}) "
+            f"naar fase {r.to_phase} ({named(r.to_slot)})",
+            f.bold,
+        )
+        row += 1
+    for note in [*g.notes, *(str(issue) for issue in g.warnings)]:
+        ws.write_string(row, 0, note, f.small)
+        row += 1
+    return row
+
+
+def _gemeente_blocking(ws, f: _Formats, g: GemeenteProgress, row: int) -> None:
+    s = g.indicator_set
+    ws.write_string(row, 0, "Wat houdt de volgende fase tegen (laatste meting)", f.title)
+    row += 1
+    for c, h in enumerate(["Pijler", "Naar fase", "ID", "Indicator", "Handvat", "Antwoord nu"]):
+        ws.write_string(row, c, h, f.head)
+    row += 1
+    latest = g.latest
+    for code, ids in g.blocking.items():
+        for ident in ids:
+            ind = s.by_id[ident]
+            ws.write_string(row, 0, code, f.cell)
+            ws.write_number(row, 1, ind.phase, f.num)
+            ws.write_string(row, 2, ident, f.cell)
+            ws.write_string(row, 3, ind.text, f.wrap)
+            ws.write_string(row, 4, ind.handvat, f.wrap)
+            ws.write_string(row, 5, (latest.answers.get(ident) if latest else None) or "(leeg)", f.num)
+            row += 1
+
+
+def _errors_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> None:
+    ws = wb.add_worksheet("Niet gebruikt")
+    ws.write_string(0, 0, "Bestanden die niet gebruikt zijn", f.title)
+    ws.write_string(2, 0, "Bestand", f.head)
+    ws.write_string(2, 1, "Reden", f.head)
+    for r, e in enumerate(p.errors, start=3):
+        ws.write_string(r, 0, e.file, f.cell)
+        ws.write_string(r, 1, e.message, f.wrap)
+    ws.set_column(0, 0, 50)
+    ws.set_column(1, 1, 90)
 
 
 def _write_date(ws, row: int, col: int, date, fmt) -> None:

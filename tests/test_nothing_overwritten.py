@@ -24,8 +24,9 @@ import pytest
 from helpers import SMALL_SET, write_set
 from wb import filled_workbook
 
-from piramide._files import OutputError, write_atomic
-from piramide._outputs import is_dashboard, is_piramide_output
+from piramide._files import write_atomic
+from piramide._outputs import is_dashboard, is_piramide_output, refuse_overwriting_answers
+from piramide.errors import OutputError, OutputHoldsAnswers
 from piramide.writer import build_workbook
 
 TABLE = """
@@ -60,7 +61,7 @@ def test_new_force_refuses_to_replace_a_dashboard_with_answers(cli, filled):
     assert r.code == 1
     assert r.err.strip() == (
         f"piramide: error: {filled}: holds answers: 0-meting (2 answers); a dashboard with answers is never "
-        "overwritten, not even with --force: move it away first"
+        "overwritten: move it away first"
     )
     assert filled.read_bytes() == before
     assert _names(filled.parent) == ["Utrecht.xlsx"]
@@ -353,14 +354,16 @@ def test_a_stop_signal_in_one_process_removes_the_temporary_file(tmp_path):
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
 
 
-def test_build_workbook_api_refuses_like_the_command(filled):
-    """The Python API keeps the same promise as `new --force`."""
-    from piramide._outputs import OutputHoldsAnswers
-
+def test_refuse_overwriting_answers_is_the_one_check(filled, tmp_path):
+    """The check the commands use: a dashboard with answers raises; a blank one, another file or none passes."""
     before = filled.read_bytes()
     with pytest.raises(OutputHoldsAnswers, match="holds answers"):
-        build_workbook(filled, gemeente="Utrecht", force=True)
+        refuse_overwriting_answers(filled)
     assert filled.read_bytes() == before
+    blank = build_workbook(tmp_path / "leeg.xlsx", gemeente="Leeg")
+    (tmp_path / "tekst.xlsx").write_text("geen werkmap")
+    for path in (blank, tmp_path / "tekst.xlsx", tmp_path / "er-niet.xlsx"):
+        refuse_overwriting_answers(path)
 
 
 def test_upgrade_force_refuses_to_replace_a_dashboard_with_answers(cli, tmp_path, filled):

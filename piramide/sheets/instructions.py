@@ -1,0 +1,123 @@
+"""Instructie: how to fill the workbook in, the answers, the phases, the rule and the pillars."""
+
+from __future__ import annotations
+
+from .. import layout as L
+from .._version import __version__
+from .book import Book, number
+
+_Lines = list[tuple[str, object]]
+
+
+def write_instructions(book: Book) -> None:
+    ws = book.sheets[L.INSTRUCTIONS]
+    lines = _intro(book) + _scale(book) + _closing(book)
+    ws.set_column(0, 0, 110)
+    for r, (text, fmt) in enumerate(lines):
+        if text:
+            ws.write_string(r, 0, text, fmt)
+    ws.set_portrait()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.hide_gridlines(2)
+
+
+def _intro(book: Book) -> _Lines:
+    s, spec, f = book.set, book.spec, book.f
+    labels = ", ".join(a.label for a in s.answers)
+    return [
+        ("Instructie Piramide Fitte Gemeenten", f.title),
+        (f"Gemeente: {spec.gemeente}" + (f" - regio {spec.regio}" if spec.regio else ""), f.label),
+        ("", None),
+        ("Wat is dit?", f.subtitle),
+        (
+            "Met dit dashboard meet de gemeente samen met het RIEC hoe weerbaar zij is tegen ondermijning, per pijler. "
+            "De eerste meting is de 0-meting; daarna meet u (meestal jaarlijks) opnieuw in de volgende kolommen, "
+            "zodat de groei zichtbaar wordt op het Voorblad.",
+            f.wrap,
+        ),
+        ("", None),
+        ("Hoe vult u het in?", f.subtitle),
+        ("1. Ga naar het blad Vragenlijst. Vul boven de kolom van de meting de datum en uw naam in.", f.wrap),
+        (
+            f"2. Kies per indicator een antwoord uit de lijst: {labels}. Licht uw antwoord toe in de kolom Toelichting "
+            "(waar staat het bewijs: besluit, document, registratie).",
+            f.wrap,
+        ),
+        (
+            "3. Laat een antwoord leeg als u het nog niet weet: het telt dan als 0 punten en de fase van die pijler "
+            "is voorlopig.",
+            f.wrap,
+        ),
+        (
+            "4. Het Voorblad toont direct de fase per pijler en de piramide. Print het Voorblad voor de burgemeester "
+            "(1 pagina A4 liggend).",
+            f.wrap,
+        ),
+        (
+            "5. Alleen de gele cellen zijn in te vullen; de rest is beveiligd zodat de berekening klopt. Filteren kan; "
+            "sorteren kan niet, zodat een antwoord altijd bij zijn indicator blijft.",
+            f.wrap,
+        ),
+        (
+            "6. Oranje gemarkeerde indicatoren houden een pijler tegen om de volgende fase te bereiken: ze hebben "
+            "in de laatste meting nog geen 'ja'. De kolom Handvat zegt wat de gemeente kan doen.",
+            f.wrap,
+        ),
+        ("", None),
+    ]
+
+
+def _scale(book: Book) -> _Lines:
+    """The answers, the phases and the rule."""
+    s, f = book.set, book.f
+    lines: _Lines = [("De antwoorden", f.subtitle)]
+    for a in s.answers:
+        pts = f"{number(a.points)} punt" if a.applicable else "telt niet mee"
+        lines.append((f"{a.label} ({pts}): {a.description}", f.wrap))
+    lines += [("", None), ("De fasen", f.subtitle), ("0 Startfase: nog geen fase bereikt.", f.wrap)]
+    for p in s.phases:
+        lines.append((f"{p.number} {p.name}: {p.description}", f.wrap))
+    pct = number(s.threshold * 100)
+    lines += [
+        ("", None),
+        ("De rekenregel", f.subtitle),
+        (
+            f"Per pijler en per fase: score = punten van de toepasbare indicatoren / aantal toepasbare indicatoren "
+            f"(n.v.t. telt niet mee). Een fase is gehaald bij een score van ten minste {pct}%, of als er in die "
+            "fase niets toepasbaar is.",
+            f.wrap,
+        ),
+        (
+            "De fase van een pijler is de hoogste fase waarvoor alle lagere fasen ook gehaald zijn: een gat in "
+            "de basis begrenst de pijler. De totale fase van de gemeente is de laagste fase van alle pijlers.",
+            f.wrap,
+        ),
+        ("", None),
+    ]
+    return lines
+
+
+def _closing(book: Book) -> _Lines:
+    """The pillars, whom to ask, and where the set comes from."""
+    s, spec, f = book.set, book.spec, book.f
+    lines: _Lines = [("Pijlers", f.subtitle)]
+    for p in s.pillars:
+        lines.append((f"{p.code} {p.name}: {p.description}", f.wrap))
+    contact = "Vragen over de piramide of de indicatoren? Neem contact op met het RIEC" + (
+        f" {spec.regio}." if spec.regio else " in uw regio."
+    )
+    lines += [
+        ("", None),
+        ("Contact", f.subtitle),
+        (contact, f.wrap),
+        ("", None),
+        (f"Indicatorset: {s.name}, versie {s.version} ({s.id}).", f.small),
+        (s.provenance, f.small),
+        (
+            f"Gemaakt met piramide {__version__}. Dit bestand bevat gevoelige informatie: deel het alleen "
+            "met wie het nodig heeft.",
+            f.small,
+        ),
+    ]
+    return lines

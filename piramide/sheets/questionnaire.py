@@ -1,0 +1,180 @@
+"""Vragenlijst: the indicators with, per measurement slot, an answer and a note column."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .. import layout as L
+from ..model import IndicatorSet
+from .book import Book, row_height, text_literal
+
+TEXT_WIDTH, HANDVAT_WIDTH = 60, 50
+
+
+def next_phase_rule(s: IndicatorSet, slots: int, row: int) -> str:
+    """The condition (without ``=``) that marks row ``row`` (1-based) of Vragenlijst.
+
+    True when the row's indicator belongs to the phase just above its
+    pillar's phase in the latest measurement with answers, and its answer
+    there is not the full-points answer (``ja``) nor not applicable.
+    """
+    first, last = L.col_letter(L.answer_col(0)), L.col_letter(L.note_col(slots - 1))
+    answer = f"INDEX(${first}{row}:${last}{row},1,2*{L.NAME_LATEST}+1)"
+    top = max(a.points for a in s.answers if a.applicable)
+    ok = [a.label for a in s.answers if (a.applicable and a.points == top) or not a.applicable]
+    phase = f"${L.col_letter(L.Q_COL_PHASE)}{row}"
+    pillar = f"${L.col_letter(L.Q_COL_PILLAR)}{row}"
+    return (
+        f'AND({L.NAME_LATEST}>=0,{phase}<>"",'
+        f"{phase}=INDEX({L.NAME_LATEST_PHASES},1,MATCH({pillar},{L.NAME_PILLAR_CODES},0))+1,"
+        + ",".join(f"{answer}<>{text_literal(label)}" for label in ok)
+        + ")"
+    )
+
+
+def write_questionnaire(book: Book) -> None:
+    ws = book.sheets[L.QUESTIONS]
+    ws.write_string(L.Q_ROW_TITLE, 0, f"Vragenlijst Piramide Fitte Gemeenten - {book.spec.gemeente}", book.f.title)
+    _slot_heads(book, ws)
+    for c, header in enumerate(L.question_headers(book.spec.slots)):
+        ws.write_string(L.Q_ROW_HEADER, c, header, book.f.header)
+    _indicator_rows(book, ws)
+    _names_and_rules(book, ws)
+    _columns_and_print(book, ws)
+
+
+def _slot_heads(book: Book, ws) -> None:
+    """Per slot: the date and who filled it in, above the slot's columns."""
+    f = book.f
+    ws.write_string(L.Q_ROW_DATE, L.Q_COL_TEXT, L.Q_LABEL_DATE, f.legend)
+    ws.write_string(L.Q_ROW_BY, L.Q_COL_TEXT, L.Q_LABEL_BY, f.legend)
+    ws.write_string(
+        L.Q_ROW_DATE, L.Q_COL_HANDVAT, "Vul per meting de datum en uw naam in, en per indicator een antwoord.", f.small
+    )
+    for slot, content in enumerate(book.contents):
+        a, n = L.answer_col(slot), L.note_col(slot)
+        ws.merge_range(L.Q_ROW_DATE, a, L.Q_ROW_DATE, n, "", f.input_date)
+        if content.date:
+            ws.write_datetime(L.Q_ROW_DATE, a, dt.datetime.combine(content.date, dt.time()), f.input_date)
+        ws.merge_range(L.Q_ROW_BY, a, L.Q_ROW_BY, n, "", f.input_text)
+        if content.ingevuld_door:
+            ws.write_string(L.Q_ROW_BY, a, content.ingevuld_door, f.input_text)
+        book.name(L.name_date(slot), L.QUESTIONS, L.cell(L.Q_ROW_DATE, a, absolute=True))
+        ws.data_validation(
+            L.Q_ROW_DATE,
+            a,
+            L.Q_ROW_DATE,
+            a,
+            {
+                "validate": "date",
+                "criteria": "between",
+                "minimum": dt.date(1990, 1, 1),
+                "maximum": dt.date(2100, 12, 31),
+                "input_title": f"Datum {L.slot_label(slot)}",
+                "input_message": "De datum waarop deze meting is ingevuld, bijvoorbeeld 1-3-2026.",
+                "error_title": "Geen datum",
+                "error_message": "Vul een datum in, bijvoorbeeld 1-3-2026.",
+            },
+        )
+
+
+def _indicator_rows(book: Book, ws) -> None:
+    """Per pillar a heading row, then its indicators with the answers and notes given."""
+    s, f = book.set, book.f
+    last_col = L.note_col(book.spec.slots - 1)
+    row = L.Q_FIRST_ROW
+    for pillar in s.pillars:
+        for col, text in ((L.Q_COL_ID, ""), (L.Q_COL_PILLAR, pillar.code), (L.Q_COL_PHASE, "")):
+            ws.write_string(row, col, text, f.pillar_row)
+        ws.write_string(row, L.Q_COL_TEXT, f"{pillar.code} - {pillar.name}", f.pillar_row)
+        ws.write_string(row, L.Q_COL_HANDVAT, pillar.description, f.pillar_row)
+        for c in range(L.Q_FIRST_SLOT_COL, last_col + 1):
+            ws.write_blank(row, c, None, f.pillar_row)
+        row += 1
+        for ind in s.indicators_of(pillar.code):
+            ws.write_string(row, L.Q_COL_ID, ind.id, f.cell_center)
+            ws.write_string(row, L.Q_COL_PILLAR, ind.pillar, f.cell_center)
+            ws.write_number(row, L.Q_COL_PHASE, ind.phase, f.cell_num)
+            ws.write_string(row, L.Q_COL_TEXT, ind.text, f.cell)
+            ws.write_string(row, L.Q_COL_HANDVAT, ind.handvat, f.cell)
+            ws.set_row(row, row_height(ind.text, TEXT_WIDTH, ind.handvat, HANDVAT_WIDTH))
+            for slot, content in enumerate(book.contents):
+                answer = content.answers.get(ind.id)
+                note = content.notes.get(ind.id)
+                if answer:  # empty answer cells take the column's format: nothing to write
+                    ws.write_string(row, L.answer_col(slot), answer, f.answer)
+                if note:
+                    ws.write_string(row, L.note_col(slot), note, f.note)
+            row += 1
+
+
+def _answer_validation(book: Book, slot: int) -> dict:
+    s = book.set
+    labels = ", ".join(a.label for a in s.answers[:-1]) + " of " + s.answers[-1].label
+    stop = "" if labels.endswith(".") else "."
+    return {
+        "validate": "list",
+        "source": f"={L.NAME_ANSWER_LIST}",
+        "input_title": f"Antwoord {L.slot_label(slot)}",
+        "input_message": f"Kies {labels}{stop} Laat leeg als u het nog niet weet (de fase is dan voorlopig)."[:255],
+        "error_title": "Geen geldig antwoord",
+        "error_message": f"Kies {labels} uit de lijst."[:255],
+    }
+
+
+def _names_and_rules(book: Book, ws) -> None:
+    """The column names, the dropdowns and the colour rules of the answer columns."""
+    s, f = book.set, book.f
+    first, last = L.Q_FIRST_ROW, book.last_row
+    for name, col in ((L.NAME_IDS, L.Q_COL_ID), (L.NAME_PILLARS, L.Q_COL_PILLAR), (L.NAME_PHASES, L.Q_COL_PHASE)):
+        book.name(name, L.QUESTIONS, f"{L.cell(first, col, True)}:{L.cell(last, col, True)}")
+    colours = {"ja": f.ok, "deels": f.mid, "nee": f.bad}
+    for slot in range(book.spec.slots):
+        a = L.answer_col(slot)
+        book.name(L.name_answers(slot), L.QUESTIONS, f"{L.cell(first, a, True)}:{L.cell(last, a, True)}")
+        ws.data_validation(first, a, last, a, _answer_validation(book, slot))
+        rng = f"{L.cell(first, a)}:{L.cell(last, a)}"
+        for answer in s.answers:
+            fmt = f.na if not answer.applicable else colours.get(answer.label)
+            if fmt is None:
+                fmt = f.ok if answer.points == 1 else f.bad if answer.points == 0 else f.mid
+            ws.conditional_format(
+                rng, {"type": "cell", "criteria": "==", "value": text_literal(answer.label), "format": fmt}
+            )
+        # Empty input cells are yellow with a border: "fill in here" (a rule, not a format per cell).
+        for col in (a, L.note_col(slot)):
+            ws.conditional_format(first, col, last, col, {"type": "blanks", "format": f.input_cf})
+    # The indicators that block the next phase in the latest measurement stand out.
+    rule = "=" + next_phase_rule(s, book.spec.slots, first + 1)
+    ws.conditional_format(first, 0, last, L.Q_COL_HANDVAT, {"type": "formula", "criteria": rule, "format": f.next})
+    ws.write_string(
+        L.Q_ROW_BY,
+        L.Q_COL_HANDVAT,
+        "Oranje: nodig voor de volgende fase van de pijler (nog niet 'ja' in de laatste meting).",
+        f.small_next,
+    )
+
+
+def _columns_and_print(book: Book, ws) -> None:
+    f, slots = book.f, book.spec.slots
+    for col, width in (
+        (L.Q_COL_ID, 9),
+        (L.Q_COL_PILLAR, 7),
+        (L.Q_COL_PHASE, 6),
+        (L.Q_COL_TEXT, TEXT_WIDTH),
+        (L.Q_COL_HANDVAT, HANDVAT_WIDTH),
+    ):
+        ws.set_column(col, col, width)
+    for slot in range(slots):
+        ws.set_column(L.answer_col(slot), L.answer_col(slot), 14, f.answer_col)
+        ws.set_column(L.note_col(slot), L.note_col(slot), 32, f.note_col)
+    ws.set_row(L.Q_ROW_HEADER, 30)
+    ws.freeze_panes(L.Q_FIRST_ROW, L.Q_COL_TEXT + 1)
+    ws.autofilter(L.Q_ROW_HEADER, 0, book.last_row, L.note_col(slots - 1))
+    ws.repeat_rows(L.Q_ROW_HEADER)
+    ws.repeat_columns(0, L.Q_COL_TEXT)  # every printed page shows which indicator a row is
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.set_print_scale(70)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.set_footer("&L&F&RPagina &P van &N")
