@@ -26,6 +26,7 @@ from ._text import plural
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
 from .reader import MeasurementReading, WorkbookReading, read_workbook
+from .sets import KnownSets
 
 STALE_AFTER_DAYS = 456  # 15 months
 PARALLEL_FROM = 16  # files; below this, reading in one process is faster
@@ -167,6 +168,8 @@ class RegionProgress:
     errors: list[FileError]
     today: dt.date
     files: int
+    set_conflicts: list[dict] = field(default_factory=list)
+    """Sets claimed (same id and version) by used files with different content: see :func:`set_conflicts`."""
 
     @property
     def pillar_codes(self) -> list[str]:
@@ -218,6 +221,7 @@ class RegionProgress:
         return {
             "gemeenten": [g.to_json() for g in self.gemeenten],
             "errors": [e.to_json() for e in self.errors],
+            "set_conflicts": self.set_conflicts,
             "region": {
                 "today": self.today.isoformat(),
                 "files": self.files,
@@ -370,9 +374,9 @@ def blocking_indicators(s: IndicatorSet, m: MeasurementReading) -> dict[str, lis
 # --- the region ---------------------------------------------------------------------------
 
 
-def _read_one(path: Path, today: dt.date | None = None) -> WorkbookReading | FileError:
+def _read_one(path: Path, known: KnownSets | None = None, today: dt.date | None = None) -> WorkbookReading | FileError:
     try:
-        reading = read_workbook(path, today=today)
+        reading = read_workbook(path, known, today=today)
     except InputError as exc:
         return FileError(str(path), str(exc).removeprefix(f"{path}: "))
     except PiramideError as exc:
@@ -396,7 +400,7 @@ def _read_one(path: Path, today: dt.date | None = None) -> WorkbookReading | Fil
 _SENT_SETS: set[str] = set()  # in a worker: fingerprints of the sets already sent to the parent
 
 
-def _read_in_worker(path: Path, today: dt.date | None = None):
+def _read_in_worker(path: Path, known: KnownSets | None = None, today: dt.date | None = None):
     """:func:`_read_one` for a worker process, with a lean result to send back.
 
     A reading's indicator set is most of its pickled size and would arrive in
@@ -404,7 +408,7 @@ def _read_in_worker(path: Path, today: dt.date | None = None):
     canonical JSON), and the parent shares one object per set. The scoring
     engine's full results are not needed by progress and are left out.
     """
-    result = _read_one(path, today)
+    result = _read_one(path, known, today)
     if isinstance(result, FileError):
         return result, None
     s = result._indicator_set
@@ -422,6 +426,7 @@ def read_all(
     files: Sequence[Path],
     workers: int | None = None,
     on_done: Callable[[], None] | None = None,
+    known: KnownSets | None = None,
     today: dt.date | None = None,
 ) -> list[WorkbookReading | FileError]:
     """Read workbooks, in parallel over the cores when there are many; results in input order."""
@@ -429,13 +434,13 @@ def read_all(
     out: list[WorkbookReading | FileError] = []
     if workers <= 1 or len(files) < PARALLEL_FROM:
         for f in files:
-            out.append(_read_one(f, today))
+            out.append(_read_one(f, known, today))
             if on_done:
                 on_done()
         return out
     sets: dict[str, IndicatorSet] = {}
     with worker_pool(min(workers, len(files))) as pool:
-        read = functools.partial(_read_in_worker, today=today)
+        read = functools.partial(_read_in_worker, known=known, today=today)
         for result, set_ref in pool.map(read, files, chunksize=max(1, len(files) // (workers * 8))):
             if set_ref is not None:
                 fingerprint, text = set_ref
@@ -459,6 +464,7 @@ def region_progress(
     today: dt.date | None = None,
     workers: int | None = None,
     on_done: Callable[[], None] | None = None,
+    known: KnownSets | None = None,
 ) -> RegionProgress:
     """Read every workbook and compute the progress per municipality and for the region.
 
@@ -468,16 +474,19 @@ def region_progress(
     municipality (same code, or same name), the one with the latest
     measurement is used and the other is noted; with the same latest date
     but different answers, that is a *conflict*. Dates after ``today``
-    never make a measurement the latest.
+    never make a measurement the latest. Files that claim the same set (id
+    and version) with different content are reported in ``set_conflicts``;
+    none of them is preferred. ``known`` are the published sets the files
+    are checked against (default: the bundled sets).
     """
     files = list(files)
     today = today or dt.date.today()
-    results = read_all(files, workers, on_done, today)
+    results = read_all(files, workers, on_done, known, today)
     errors = [r for r in results if isinstance(r, FileError)]
-    known = [r for r in results if isinstance(r, WorkbookReading) or (isinstance(r, FileError) and r.gemeente)]
+    identified = [r for r in results if isinstance(r, WorkbookReading) or (isinstance(r, FileError) and r.gemeente)]
     recency = functools.partial(_recency, today=today)
     gemeenten = []
-    for group in _same_municipality(known):
+    for group in _same_municipality(identified):
         readings = [r for r in group if isinstance(r, WorkbookReading)]
         if not readings:
             continue  # only files with errors: listed under errors
@@ -497,7 +506,26 @@ def region_progress(
             )
         gemeenten.append(g)
     gemeenten.sort(key=lambda g: (g.gemeente.casefold(), g.code or "", g.file))
-    return RegionProgress(gemeenten, errors, today, len(files))
+    used = [r for r in results if isinstance(r, WorkbookReading)]
+    return RegionProgress(gemeenten, errors, today, len(files), set_conflicts(used))
+
+
+def set_conflicts(readings: Iterable[WorkbookReading]) -> list[dict]:
+    """Sets that two or more workbooks claim (same id and version) with different content.
+
+    A published set (bundled, or given with ``--set``) cannot be among them:
+    a workbook that differs from it has the error ``set-altered`` and is not
+    used. Two workbooks on an unpublished set that disagree cannot both hold
+    that set, and which one does is not for progress to guess.
+    """
+    claims: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for r in readings:
+        claims[(r.set.id, r.set.version)][r.indicator_set.fingerprint].append(r.file)
+    return [
+        {"set": {"id": key[0], "version": key[1]}, "files": {fp: sorted(files) for fp, files in sorted(by_fp.items())}}
+        for key, by_fp in sorted(claims.items())
+        if len(by_fp) > 1
+    ]
 
 
 def _compare(g: GemeenteProgress, chosen: WorkbookReading, other: WorkbookReading, today: dt.date) -> None:

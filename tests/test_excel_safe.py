@@ -58,8 +58,8 @@ def nasty_dashboard(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("nasty")
     contents = [
         SlotContent(
-            answers={"BO-1.01": "ja", "IP-1.01": "deels"},
-            notes={"BO-1.01": f"notitie {NASTY}", "IP-1.02": NASTY},
+            answers={"BO-1.01": "ja", "IP-1.03": "deels"},
+            notes={"BO-1.01": f"notitie {NASTY}", "IP-1.04": NASTY},
             date=dt.date(2024, 3, 1),
             ingevuld_door=f"A{NASTY}",
         ),
@@ -80,7 +80,7 @@ def test_control_characters_read_back_exactly(nasty_dashboard):
     assert (r.gemeente, r.regio, r.code) == (f"Ede{NASTY}", f"R{NASTY}", f"GM{NASTY}")
     first, second = r.measurements
     assert first.ingevuld_door == f"A{NASTY}".strip() and second.ingevuld_door == NASTY.strip()
-    assert first.notes == {"BO-1.01": f"notitie {NASTY}".strip(), "IP-1.02": NASTY.strip()}
+    assert first.notes == {"BO-1.01": f"notitie {NASTY}".strip(), "IP-1.04": NASTY.strip()}
 
 
 def test_a_cached_formula_text_is_escaped_as_excel_writes_it(nasty_dashboard):
