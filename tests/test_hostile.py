@@ -799,7 +799,7 @@ def _poisoned(how: str):
 
     real = read_workbook
 
-    def read(path, known=None):
+    def read(path, known=None, **options):
         if Path(path).name == "poison.xlsx":
             if how == "abort":
                 import faulthandler
