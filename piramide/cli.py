@@ -64,7 +64,7 @@ def _json(data) -> str:
 
 
 class _Options(Spelling):
-    """The core's arguments as this command line's options: ``force=True`` -> ``--force``, ``slots=3`` -> ``--slots 3``."""
+    """The core's arguments as this command line's options: ``force=True`` is ``--force``, ``slots=3`` ``--slots 3``."""
 
     #: Arguments whose option is not the argument's name with dashes.
     RENAMED = {"new_set": "--set", "indicator_set": "--set"}

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._gemeenten import same_municipality
-from ._text import plural
+from ._text import has_errors
 from .batch import _ignore_interrupts
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
@@ -339,14 +339,9 @@ def _read_one(path: Path, known: KnownSets | None = None) -> WorkbookReading | F
         return FileError(str(path), str(exc).removeprefix(f"{path}: "))
     except PiramideError as exc:
         return FileError(str(path), str(exc))
-    errors = reading.errors
-    if errors:
-        first = errors[0]
-        where = f"{first.location}: " if first.location else ""
-        more = f" (and {len(errors) - 1} more; run piramide check)" if len(errors) > 1 else ""
-        return FileError(
-            str(path), f"has {plural(len(errors), 'error')}: {where}{first.message}{more}"
-        )
+    if reading.errors:
+        more = "; all: piramide check" if len(reading.errors) > 1 else ""
+        return FileError(str(path), has_errors(reading.errors) + more)
     return reading
 
 
