@@ -678,7 +678,7 @@ def test_a_workbook_with_errors_is_refused_before_anything_is_written(cli, tmp_p
                  "--force")  # fmt: skip
     assert result.code == 1
     (line,) = result.err.splitlines()
-    assert line.startswith(f"piramide: error: {broken}: has 1 error, first Vragenlijst!") and (
+    assert line.startswith(f"piramide: error: {broken}: has 1 error; the first: Vragenlijst!") and (
         "'misschien' is not an answer; use ja, deels, nee or n.v.t. [error: answer-invalid]; fix them first" in line
     ), line
     assert snapshot(tmp_path) == before
