@@ -23,6 +23,7 @@ import shlex
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -30,7 +31,6 @@ from . import __version__
 from . import layout as L
 from ._files import safe_file_stem, write_atomic
 from ._text import issue_counts, plural
-from .batch import BatchOutcome, build_batch, duplicate_rows, read_gemeenten_csv
 from .errors import (
     ArgumentError,
     InputError,
@@ -42,13 +42,15 @@ from .errors import (
     UpgradeRefused,
     UpgradeVerificationError,
 )
-from .model import IndicatorSet
-from .progress import region_progress
-from .progress_out import csv_bytes, format_text, overview_bytes
-from .reader import WorkbookReading, read_workbook
-from .sets import load_set
-from .upgrade import upgrade_workbook
-from .writer import build_workbook
+
+if TYPE_CHECKING:
+    from .batch import BatchOutcome
+    from .model import IndicatorSet
+    from .reader import WorkbookReading
+
+# Each command imports the core modules it uses when it runs: `piramide --version` and `--help`
+# load no pydantic, XlsxWriter or python-calamine, and `piramide read` no XlsxWriter
+# (tests/test_cold_start.py holds this; scripts/bench_cli.py times it).
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -109,6 +111,8 @@ def sets_validate(paths: tuple[Path, ...]) -> int:
     With no PATH, checks the bundled reference set. Exit 0 when all are
     valid, 1 when any has problems, 2 when a file cannot be read at all.
     """
+    from .sets import load_set
+
     targets: list[Path | None] = list(paths) or [None]
     code = EXIT_OK
     for path in targets:
@@ -137,6 +141,8 @@ def sets_validate(paths: tuple[Path, ...]) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print the resolved set as JSON.")
 def sets_show(path: Path | None, as_json: bool) -> int:
     """Show the resolved set at PATH (default: the bundled reference set)."""
+    from .sets import load_set
+
     result = load_set(path)
     if as_json:
         click.echo(_json(result.summary()))
@@ -189,6 +195,9 @@ def new(gemeente, regio, code, csv_path, set_path, slots, out, out_dir, password
     piramide new --gemeente Utrecht --regio Midden-Nederland
     piramide new --gemeenten regio.csv --out-dir workbooks/regio
     """
+    from .sets import load_set
+    from .writer import build_workbook
+
     if bool(gemeente) == bool(csv_path):
         raise click.UsageError("give either --gemeente NAME or --gemeenten FILE.csv")
     if csv_path:
@@ -218,6 +227,9 @@ def new(gemeente, regio, code, csv_path, set_path, slots, out, out_dir, password
 
 
 def _new_batch(csv_path: Path, out_dir: Path, set_path, slots, password, force) -> int:
+    from .batch import build_batch, duplicate_rows, read_gemeenten_csv
+    from .sets import load_set
+
     indicator_set = load_set(set_path)
     rows, problems = read_gemeenten_csv(csv_path)
     for p in problems:
@@ -280,6 +292,8 @@ def read(file: Path, as_json: bool) -> int:
     are never trusted. Exit 0 without errors (warnings allowed), 1 with
     errors, 2 when the file cannot be read as a Piramide dashboard.
     """
+    from .reader import read_workbook
+
     reading = read_workbook(file)
     if as_json:
         click.echo(_json(reading.model_dump(mode="json")))
@@ -296,6 +310,8 @@ def check(paths: tuple[Path, ...]) -> int:
     Exit 0 without errors (warnings allowed), 1 when a workbook has errors,
     2 when a file cannot be read as a Piramide dashboard.
     """
+    from .reader import read_workbook
+
     files = list(find_workbooks(paths))
     code = EXIT_OK
     counts = {"ok": 0, "errors": 0, "refused": 0}
@@ -352,6 +368,9 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
     that cannot be read or has errors is listed with its reason and never
     stops the others. Exit 0 when all files were used, 1 when some were not.
     """
+    from .progress import region_progress
+    from .progress_out import csv_bytes, format_text, overview_bytes
+
     files = find_workbooks(paths)
     if not files:
         _error("no .xlsx files found in " + ", ".join(map(str, paths)))
@@ -402,6 +421,9 @@ def upgrade(file: Path, set_path: Path | None, out: Path, slots, allow_drop: boo
     which saves them to OUT.dropped.csv. The new file is read back and
     compared before it is put in place; the input is never modified.
     """
+    from .sets import load_set
+    from .upgrade import upgrade_workbook
+
     if set_path is None and slots is None:
         raise click.UsageError("give --set NEW.yaml, --slots N, or both")
     new_set = load_set(set_path) if set_path is not None else None

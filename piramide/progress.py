@@ -16,13 +16,11 @@ import itertools
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._gemeenten import same_municipality
 from ._text import plural
-from .batch import _ignore_interrupts
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
 from .reader import MeasurementReading, WorkbookReading, read_workbook
@@ -382,6 +380,10 @@ def read_all(
             if on_done:
                 on_done()
         return out
+    from concurrent.futures import ProcessPoolExecutor  # here: a small region is read without a pool
+
+    from .batch import _ignore_interrupts
+
     sets: dict[str, IndicatorSet] = {}
     with ProcessPoolExecutor(max_workers=min(workers, len(files)), initializer=_ignore_interrupts) as pool:
         for result, set_ref in pool.map(_read_in_worker, files, chunksize=max(1, len(files) // (workers * 8))):
