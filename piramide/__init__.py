@@ -24,7 +24,9 @@ _LAZY = {
     **dict.fromkeys(
         ("LevelScore", "MeasurementResult", "PillarResult", "normalise_answers", "score_measurement"), "scoring"
     ),
-    **dict.fromkeys(("load_set", "reference_path", "reference_set"), "sets"),
+    **dict.fromkeys(
+        ("KnownSets", "bundled_set", "bundled_sets", "load_set", "reference_path", "reference_set"), "sets"
+    ),
     **dict.fromkeys(("SlotContent", "build_workbook"), "writer"),
 }
 
@@ -32,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover - what type checkers and IDEs see
     from .model import AnswerOption, Indicator, IndicatorSet, Phase, Pillar
     from .reader import Issue, MeasurementReading, WorkbookReading, read_workbook
     from .scoring import LevelScore, MeasurementResult, PillarResult, normalise_answers, score_measurement
-    from .sets import load_set, reference_path, reference_set
+    from .sets import KnownSets, bundled_set, bundled_sets, load_set, reference_path, reference_set
     from .writer import SlotContent, build_workbook
 
 
@@ -56,6 +58,7 @@ __all__ = [
     "IndicatorSet",
     "InputError",
     "Issue",
+    "KnownSets",
     "LevelScore",
     "MeasurementReading",
     "MeasurementResult",
@@ -70,6 +73,8 @@ __all__ = [
     "WorkbookRefused",
     "__version__",
     "build_workbook",
+    "bundled_set",
+    "bundled_sets",
     "load_set",
     "normalise_answers",
     "read_workbook",
