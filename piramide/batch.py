@@ -22,12 +22,15 @@ from ._files import safe_file_stem, write_atomic
 from ._gemeenten import same_municipality
 from ._text import noun
 from ._yaml import read_text
+from .blank import Blank
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
 from .writer import WorkbookSpec, workbook_bytes
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+BLANK_FROM = 8
+"""From this many rows on, dashboards are filled in from a blank written once (:mod:`piramide.blank`)."""
 COLUMNS = ("gemeente", "regio", "code")
 
 
@@ -166,13 +169,26 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _init_worker(indicator_set: IndicatorSet, slots: int, password: str | None, force: bool) -> None:
+def _init_worker(indicator_set: IndicatorSet, slots: int, password: str | None, force: bool, blanks: dict) -> None:
     _ignore_interrupts()
-    _set_state(indicator_set, slots, password, force)
+    _set_state(indicator_set, slots, password, force, blanks)
 
 
-def _set_state(indicator_set: IndicatorSet, slots: int, password: str | None, force: bool) -> None:
-    _worker_state.update(set=indicator_set, slots=slots, password=password, force=force)
+def _set_state(indicator_set: IndicatorSet, slots: int, password: str | None, force: bool, blanks: dict) -> None:
+    _worker_state.update(set=indicator_set, slots=slots, password=password, force=force, blanks=blanks)
+
+
+def _blanks(rows: list[BatchRow], indicator_set: IndicatorSet, slots: int, password: str | None) -> dict:
+    """The blank dashboards the rows need, by (regio given, code given); ``None`` where there is none."""
+    keys = {(bool(r.regio), bool(r.code)) for r in rows}
+    return {key: Blank.make(indicator_set, slots, password, regio=key[0], code=key[1]) for key in sorted(keys)}
+
+
+def dashboard_bytes(row: BatchRow, spec: WorkbookSpec, blanks: dict) -> bytes:
+    """A row's dashboard: filled in from its blank, or written directly when there is none or it does not fit."""
+    blank = blanks.get((bool(row.regio), bool(row.code)))
+    data = blank.fill(row.gemeente, row.regio, row.code) if blank is not None else None
+    return data if data is not None else workbook_bytes(spec)
 
 
 def _build_one(job: tuple[BatchRow, Path]) -> PiramideError | None:
@@ -180,7 +196,7 @@ def _build_one(job: tuple[BatchRow, Path]) -> PiramideError | None:
     st = _worker_state
     try:
         spec = WorkbookSpec(st["set"], row.gemeente, row.regio, row.code, st["slots"], st["password"])
-        write_atomic(path, workbook_bytes(spec), force=st["force"])
+        write_atomic(path, dashboard_bytes(row, spec, st["blanks"]), force=st["force"])
     except PiramideError as exc:
         return exc
     except OSError as exc:
@@ -203,7 +219,9 @@ def build_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [(row, out_dir / name) for row, name in zip(rows, plan_file_names(rows), strict=True)]
     workers = workers or min(len(jobs), os.cpu_count() or 1)
-    init = (indicator_set, slots, password, force)
+    # Blanks pay from a few rows on (each costs about three dashboards); workers inherit them.
+    blanks = _blanks(rows, indicator_set, slots, password) if len(jobs) >= BLANK_FROM else {}
+    init = (indicator_set, slots, password, force, blanks)
     outcomes: list[BatchOutcome] = []
 
     def record(job, error):
