@@ -228,3 +228,15 @@ def test_progress_passes_the_known_sets_to_its_worker_processes(tmp_path, small)
     parallel = region_progress(files, workers=2, known=KnownSets([s]))
     assert [e.file for e in parallel.errors] == [e.file for e in serial.errors] == [str(files[3])]
     assert parallel.set_conflicts == serial.set_conflicts == []
+
+
+def test_an_altered_workbook_cannot_be_upgraded_into_a_clean_one(tmp_path, reference):
+    """upgrade refuses a workbook whose set was altered: the change cannot be laundered into the next version."""
+    from piramide.errors import UpgradeRefused
+    from piramide.upgrade import upgrade_workbook
+
+    path = build_workbook(tmp_path / "a.xlsx", gemeente="A", indicator_set=reference)
+    alter_stored_set(path, lower_threshold)
+    with pytest.raises(UpgradeRefused):
+        upgrade_workbook(path, tmp_path / "b.xlsx", new_set=bundled_set("nl-referentie"), allow_drop=True)
+    assert not (tmp_path / "b.xlsx").exists()
