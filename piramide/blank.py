@@ -191,8 +191,11 @@ class _Table:
 
 
 def _plain(text: str) -> bool:
-    """Printable text without characters a writer could escape or replace (the rest is written directly)."""
-    return text.isprintable() and "_x" not in text
+    """Printable text that no escaping could join with the text around it (the rest is written directly).
+
+    An underscore could, with its neighbours, look like Excel's ``_xHHHH_`` escape.
+    """
+    return text.isprintable() and "_" not in text
 
 
 __all__ = ["Blank"]
