@@ -282,10 +282,14 @@ def _prolog(head: bytes, done: bool) -> str | None:
 
 # Cells as Excel, LibreOffice, XlsxWriter and openpyxl write them: ``<c r="B7" ...>``.
 _FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
-# Other elements whose name starts with c (col, cfRule, customSheetView, cellWatch, ...).
-_NOT_CELLS = (b"<co", b"<cf", b"<cu", b"<ce")
-# Signs of cells or references written otherwise: other whitespace, prefixes, spacing.
-_ODD = (b":c", b"\tr", b"\nr", b"\rr", b" r ", b" r\t", b" r\n", b" r\r")
+# What follows "<c" in other elements whose name starts with c (col, cfRule, customSheetView, cellWatch, ...).
+_NOT_CELLS = (b"o", b"f", b"u", b"e")
+_AFTER_C = re.compile(rb"<c(.)", re.DOTALL)
+_AFTER_R = re.compile(rb" r=(.)", re.DOTALL)
+# Signs of cells or references written otherwise: prefixed elements, spacing around r (tab, newline and
+# carriage return before an r are looked for with a quick byte search first).
+_ODD = (b":c",)
+_R_SPACED = re.compile(rb" r\s")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?c(?=[\s/>])([^>]*)>")
 _CELL_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,5})\$?([0-9]{1,12})["']""")
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?row(?=[\s/>])([^>]*)>")
@@ -302,14 +306,7 @@ def _check_extent(content: bytes, name: str, shown: str) -> None:
     parser skips) and places cells without a reference conservatively.
     """
     refs = _FAST_CELL.findall(content)
-    n = len(refs)
-    plain = (
-        n == content.count(b"<c ")  # every cell has its reference first, plainly
-        and content.count(b"<c") == n + sum(content.count(tag) for tag in _NOT_CELLS)
-        and content.count(b" r=") == content.count(b' r="') == n + content.count(b'<row r="')  # no second r
-        and not any(odd in content for odd in _ODD)
-    )
-    box = _box(refs) if plain else None
+    box = _box(refs) if _plainly_written(content, len(refs)) else None
     if box is None or _area(box) > MAX_SHEET_CELLS:
         box = _exact_box(content)
     if box is None:
@@ -323,13 +320,36 @@ def _check_extent(content: bytes, name: str, shown: str) -> None:
         )
 
 
+def _plainly_written(content: bytes, n: int) -> bool:
+    """Whether the ``n`` cells :data:`_FAST_CELL` found are all the cells, each with its one reference.
+
+    Every ``<c`` is such a cell or another element (:data:`_NOT_CELLS`);
+    every `` r=`` is quoted with ``"`` and belongs to a cell or a row; and no
+    reference is written otherwise (:data:`_ODD`). Counted with few passes
+    over the sheet: what follows each ``<c`` and each `` r=``, one list each.
+    """
+    after_c = _AFTER_C.findall(content)
+    if after_c.count(b" ") != n:  # every "<c " is a plainly referenced cell
+        return False
+    if len(after_c) + content.endswith(b"<c") != n + sum(map(after_c.count, _NOT_CELLS)):
+        return False  # a "<c" that is neither (a cell without a reference, "<c>", "<c\t")
+    after_r = _AFTER_R.findall(content)
+    quoted = after_r.count(b'"')
+    if len(after_r) + content.endswith(b" r=") != quoted or quoted != n + content.count(b'<row r="'):
+        return False  # an r not in double quotes, or a second r in a cell
+    if any(odd in content for odd in _ODD) or _R_SPACED.search(content):
+        return False
+    return not any(ws in content and ws + b"r" in content for ws in (b"\t", b"\r", b"\n"))
+
+
 def _box(refs: list[tuple[bytes, bytes]]) -> tuple[int, int, int, int] | None:
     """(top, bottom, left, right) of cell references, 1-based."""
     if not refs:
         return None
-    rows = list(map(int, [r for _, r in refs]))
-    cols = [_col_number(c) for c in {c for c, _ in refs}]
-    return min(rows), max(rows), min(cols), max(cols)
+    cols, rows = zip(*refs)
+    numbers = [int(r) for r in set(rows)]  # a sheet has many cells but few rows and columns
+    letters = [_col_number(c) for c in set(cols)]
+    return min(numbers), max(numbers), min(letters), max(letters)
 
 
 def _area(box: tuple[int, int, int, int]) -> int:

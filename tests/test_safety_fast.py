@@ -1,4 +1,8 @@
-"""The document-type check reads only each part's prolog (issue 15, point 1), and still refuses.
+"""The safety checks, made faster (issue 15, point 1), refuse what they refused.
+
+The document-type check reads only each part's prolog, and the extent
+check counts a sheet's cells in fewer passes; both are held here to what
+the slower checks they replace did.
 
 XML allows a document type (and so entity declarations) only before the
 first element. Parts the reader does not need whole are decompressed a
@@ -10,6 +14,7 @@ in a prolog too long to look at in chunks.
 
 from __future__ import annotations
 
+import random
 import zipfile
 
 import pytest
@@ -107,3 +112,40 @@ def test_a_plain_dashboard_passes_with_only_prologs_read(tmp_path, dashboard, mo
 )
 def test_what_a_prolog_shows(head, done, verdict):
     assert S._prolog(head, done) == verdict
+
+
+# --- the extent check's quick pass ------------------------------------------------------------
+
+_NOT_CELLS = (b"<co", b"<cf", b"<cu", b"<ce")
+_ODD = (b":c", b"\tr", b"\nr", b"\rr", b" r ", b" r\t", b" r\n", b" r\r")
+
+
+def _plain_reference(content: bytes) -> bool:
+    """The quick pass's promise as it was first written: one count per spelling."""
+    n = len(S._FAST_CELL.findall(content))
+    return (
+        n == content.count(b"<c ")
+        and content.count(b"<c") == n + sum(content.count(tag) for tag in _NOT_CELLS)
+        and content.count(b" r=") == content.count(b' r="') == n + content.count(b'<row r="')
+        and not any(odd in content for odd in _ODD)
+    )
+
+
+#: Spellings that a quick pass must notice: other whitespace, quotes, prefixes, a second r, loose cells.
+_TWISTS = [
+    b'<c r="B2">', b"<c>", b"<c/>", b"<c\tr=\"A1\">", b"<c\nr=\"A1\"/>", b'<x:c r="A1">', b" r='A1'",
+    b' r ="A9"', b" r\t=", b"\r", b"\n", b"\t", b"<col/>", b"<cfRule/>", b" r=\"", b'<row r="3">', b"<c",
+    b" r=", b' r="XFD1048576"', b"<ce", b"<c ",
+]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_quick_pass_agrees_with_one_count_per_spelling(dashboard, seed):
+    rng = random.Random(seed)
+    sheets = [name for name in zip_parts(dashboard) if name.startswith("xl/worksheets/sheet")]
+    content = zip_parts(dashboard)[rng.choice(sheets)]
+    for _ in range(rng.randint(0, 3)):
+        at = rng.randrange(len(content) + 1)
+        content = content[:at] + rng.choice(_TWISTS) + content[at:]
+    n = len(S._FAST_CELL.findall(content))
+    assert S._plainly_written(content, n) == _plain_reference(content)
