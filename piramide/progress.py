@@ -17,7 +17,6 @@ import itertools
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -470,6 +469,8 @@ def read_each(
         for f in files:
             yield f, read_or_refuse(f, known, today)
         return
+    from concurrent.futures.process import BrokenProcessPool  # loaded with the pool, as _pool does
+
     n = min(workers or os.cpu_count() or 1, len(files)) if len(files) >= PARALLEL_FROM else 1
     sets: dict[str, IndicatorSet] = {}
 
