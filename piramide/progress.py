@@ -25,6 +25,7 @@ from ._text import plural
 from .batch import _ignore_interrupts
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
+from .plan import plan_progress
 from .reader import MeasurementReading, WorkbookReading, read_workbook
 from .scoring import blocking
 
@@ -76,6 +77,14 @@ class GemeenteProgress:
     blocking: dict[str, list[str]]
     set_changes: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    plan: dict[str, list[str]] = field(default_factory=dict)
+    """The action plan's state (:func:`piramide.plan.plan_progress`): ids per key."""
+
+    @property
+    def blocking_with_owner(self) -> tuple[int, int]:
+        """(blocking indicators that have an owner in the plan, blocking indicators)."""
+        total = sum(len(ids) for ids in self.blocking.values())
+        return total - len(self.plan.get("blocking_without_owner", [])), total
 
     @property
     def indicator_set(self) -> IndicatorSet:
@@ -120,6 +129,7 @@ class GemeenteProgress:
                 for c in self.changes
             ],
             "blocking": self.blocking,
+            "plan": self.plan,
             "set_changes": self.set_changes,
             "notes": self.notes,
         }
@@ -178,6 +188,14 @@ class RegionProgress:
         limit = self.today - dt.timedelta(days=STALE_AFTER_DAYS)
         return [g for g in self.gemeenten if g.latest_date is None or g.latest_date < limit]
 
+    def plan_owner_share(self) -> float | None:
+        """The share of the region's blocking indicators that have an owner in the plan; ``None`` when none blocks."""
+        owned = total = 0
+        for g in self.gemeenten:
+            o, t = g.blocking_with_owner
+            owned, total = owned + o, total + t
+        return round(owned / total, 4) if total else None
+
     def to_json(self) -> dict:
         return {
             "gemeenten": [g.to_json() for g in self.gemeenten],
@@ -199,6 +217,7 @@ class RegionProgress:
                     {"gemeente": g.gemeente, "latest_date": g.latest_date.isoformat() if g.latest_date else None}
                     for g in self.overdue()
                 ],
+                "plan_owner_share": self.plan_owner_share(),
             },
         }
 
@@ -206,8 +225,11 @@ class RegionProgress:
 # --- per municipality -------------------------------------------------------------------
 
 
-def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
-    """History, changes, regressions and blocking indicators of one read workbook."""
+def gemeente_progress(reading: WorkbookReading, today: dt.date | None = None) -> GemeenteProgress:
+    """History, changes, regressions, blocking indicators and the action plan's state of one read workbook.
+
+    ``today`` (default: today) is the date actions are overdue against.
+    """
     s = reading.indicator_set
     ms = reading.measurements
     codes = list(s.pillar_codes)
@@ -245,7 +267,9 @@ def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
                     "pillars": set_differences(reading.history, a, b),
                 }
             )
+    blocked = blocking_indicators(s, ms[-1]) if ms else {}
     return GemeenteProgress(
+        plan=plan_progress(reading.plan, blocked, today or dt.date.today()),
         set_changes=set_changes,
         gemeente=reading.gemeente,
         regio=reading.regio,
@@ -257,7 +281,7 @@ def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
         change_since_previous=change_prev,
         regressions=regressions,
         changes=changes,
-        blocking=blocking_indicators(s, ms[-1]) if ms else {},
+        blocking=blocked,
     )
 
 
@@ -406,10 +430,11 @@ def region_progress(
     files = list(files)
     results = read_all(files, workers, on_done)
     errors = [r for r in results if isinstance(r, FileError)]
+    today = today or dt.date.today()
     gemeenten = []
     for readings in _same_municipality([r for r in results if isinstance(r, WorkbookReading)]):
         chosen = max(readings, key=_recency)
-        g = gemeente_progress(chosen)
+        g = gemeente_progress(chosen, today)
         for other in sorted(readings, key=lambda r: r.file):  # notes in a fixed order, whatever the input order
             if other is chosen:
                 continue
@@ -420,7 +445,7 @@ def region_progress(
             g.notes.append(f"{other.file} holds {other.gemeente} too; {why}")
         gemeenten.append(g)
     gemeenten.sort(key=lambda g: (g.gemeente.casefold(), g.file))
-    return RegionProgress(gemeenten, errors, today or dt.date.today(), len(files))
+    return RegionProgress(gemeenten, errors, today, len(files))
 
 
 def _recency(reading: WorkbookReading) -> tuple:
