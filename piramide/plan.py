@@ -45,7 +45,8 @@ class PlanRow(BaseModel):
         return self.deadline is not None and self.deadline < today and self.is_open
 
     def has_input(self) -> bool:
-        return any(v not in (None, "") for v in (self.actie, self.eigenaar, self.deadline, self.status, self.toelichting))
+        values = (self.actie, self.eigenaar, self.deadline, self.status, self.toelichting)
+        return any(v not in (None, "") for v in values)
 
 
 def normalise_status(value: str) -> str | None:
@@ -100,7 +101,9 @@ def join_rows(indicator: str, rows: Sequence[tuple[str, PlanRow]]) -> PlanRow | 
     )
 
 
-def plan_progress(plan: Iterable[PlanRow], blocking: Mapping[str, Sequence[str]], today: dt.date) -> dict[str, list[str]]:
+def plan_progress(
+    plan: Iterable[PlanRow], blocking: Mapping[str, Sequence[str]], today: dt.date
+) -> dict[str, list[str]]:
     """The plan's state: blocking indicators without an owner, overdue actions, actions ``gereed`` (ids)."""
     rows = {r.indicator: r for r in plan}
     blocking_ids = [i for ids in blocking.values() for i in ids]

@@ -21,13 +21,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from engine import convert, lo_fill, make_profile, need_soffice, need_uno
-from helpers import write_set
-from test_upgrade import DROPPED, MERGED_FROM, MERGED_TO, revised_yaml
+from helpers import REF_2026_1
 from test_workbook import _effective
 from wb import blank_bytes, lo_cells, plan_rows, question_rows, random_grid, zip_parts
 
 from piramide import layout as L
-from piramide import load_set, read_workbook, reference_set, score_measurement
+from piramide import bundled_set, read_workbook, reference_set, score_measurement
 from piramide.errors import PiramideError, UpgradeRefused
 from piramide.plan import STATUSES, PlanRow, join_rows, plan_progress
 from piramide.progress import region_progress
@@ -36,7 +35,13 @@ from piramide.scoring import blocking
 from piramide.upgrade import upgrade_workbook
 from piramide.writer import SlotContent, build_workbook
 
+#: The upgrade of the LibreOffice test: 2026.1 -> 2026.2 (the newest bundled reference set), where
+#: BH-4.03 and CO-4.03 merge into BO-4.03, CO-2.06 becomes BO-2.07 and BO-4.01 is dropped.
+MERGED_FROM, MERGED_TO = ("BH-4.03", "CO-4.03"), "BO-4.03"
+RENAMED_FROM, RENAMED_TO = "CO-2.06", "BO-2.07"
+DROPPED = ("BO-4.01",)
 TODAY = dt.date.today()
+OLD = bundled_set(REF_2026_1)  # the tests pin ids of 2026.1 (as the `reference` fixture)
 PAST, FUTURE = TODAY - dt.timedelta(days=30), TODAY + dt.timedelta(days=400)
 
 
@@ -61,7 +66,7 @@ def plan_column(path: Path, col: int) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def blank(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("ap-blank") / "blank.xlsx"
-    path.write_bytes(blank_bytes(reference_set()))
+    path.write_bytes(blank_bytes(OLD))
     return path
 
 
@@ -87,11 +92,11 @@ def test_one_row_per_indicator_in_the_order_of_the_vragenlijst(blank, reference)
 def test_input_columns_are_unlocked_and_the_rest_locked(blank, tmp_path):
     """Actie, Eigenaar, Deadline, Status and Toelichting can be typed, blank or written; the rest cannot."""
     plan = [PlanRow(indicator="BO-1.02", actie="a", eigenaar="b", deadline=FUTURE, status="open", toelichting="c")]
-    written = build_workbook(tmp_path / "w.xlsx", gemeente="Slotdorp", plan=plan)
+    written = build_workbook(tmp_path / "w.xlsx", gemeente="Slotdorp", indicator_set=OLD, plan=plan)
     for path, ident in ((blank, "BO-1.01"), (written, "BO-1.02")):
         ws = openpyxl.load_workbook(path)[L.ACTIONS]
         assert ws.protection.sheet
-        row = plan_rows(reference_set())[ident] + 1
+        row = plan_rows(OLD)[ident] + 1
         for col in range(len(L.A_HEADERS)):
             locked = _effective(ws, row, col + 1).protection.locked
             assert locked is (col not in L.A_INPUT_COLS), (path.name, L.A_HEADERS[col])
@@ -106,7 +111,7 @@ def test_status_is_a_dropdown_from_the_named_list_and_deadline_a_validated_date(
     assert (status.type, status.formula1) == ("list", L.NAME_STATUS_LIST)
     assert (deadline.type, deadline.operator or "between") == ("date", "between")  # between is the default
     assert (deadline.formula1, deadline.formula2) == ("32874", "73415")  # 1-1-1990 and 31-12-2100
-    last = L.A_FIRST_ROW + len(reference_set().indicators)
+    last = L.A_FIRST_ROW + len(OLD.indicators)
     assert str(status.sqref) == f"K{L.A_FIRST_ROW + 1}:K{last}"
     dn = wb.defined_names[L.NAME_STATUS_LIST]
     sheet, ref = next(iter(dn.destinations))
@@ -118,7 +123,7 @@ def test_status_is_a_dropdown_from_the_named_list_and_deadline_a_validated_date(
 def test_filter_on_every_column_and_one_page_wide_a4_landscape(blank):
     """The autofilter spans every column from the header to the last indicator; printing fits one page wide."""
     ws = openpyxl.load_workbook(blank)[L.ACTIONS]
-    last = L.A_FIRST_ROW + len(reference_set().indicators)
+    last = L.A_FIRST_ROW + len(OLD.indicators)
     assert ws.auto_filter.ref == f"A{L.A_ROW_HEADER + 1}:{L.col_letter(len(L.A_HEADERS) - 1)}{last}"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize in (9, "9")
     assert ws.sheet_properties.pageSetUpPr.fitToPage
@@ -157,7 +162,8 @@ def test_cached_live_columns_equal_the_engine(tmp_path, reference):
     """Written with answers: Laatste antwoord and Houdt volgende fase tegen carry the engine's values."""
     s = reference
     grids = [random_grid(s, seed=1401), random_grid(s, seed=1402, p_yes=0.8)]
-    path = build_workbook(tmp_path / "w.xlsx", gemeente="Cachedorp", content=[SlotContent(answers=g) for g in grids])
+    content = [SlotContent(answers=g) for g in grids]
+    path = build_workbook(tmp_path / "w.xlsx", gemeente="Cachedorp", indicator_set=OLD, content=content)
     latest = {k: v for k, v in grids[-1].items() if v}
     expected = {i for ids in engine_blocking(s, latest).values() for i in ids}
     assert expected
@@ -173,7 +179,7 @@ def test_a_plan_written_reads_back_exactly(tmp_path, reference):
         PlanRow(indicator="CO-2.01", toelichting="=geen formule"),
         PlanRow(indicator="IV-1.02", status="gereed", deadline=PAST),
     ]
-    path = build_workbook(tmp_path / "p.xlsx", gemeente="Plandorp", plan=plan)
+    path = build_workbook(tmp_path / "p.xlsx", gemeente="Plandorp", indicator_set=OLD, plan=plan)
     reading = read_workbook(path)
     assert reading.plan == sorted(plan, key=lambda r: list(plan_rows(reference)).index(r.indicator))
     assert reading.issues == []
@@ -183,7 +189,8 @@ def test_a_plan_written_reads_back_exactly(tmp_path, reference):
 
 def test_the_writer_refuses_plan_rows_of_unknown_indicators(tmp_path):
     with pytest.raises(PiramideError, match="XX-9.99"):
-        build_workbook(tmp_path / "x.xlsx", gemeente="X", plan=[PlanRow(indicator="XX-9.99", actie="a")])
+        plan = [PlanRow(indicator="XX-9.99", actie="a")]
+        build_workbook(tmp_path / "x.xlsx", gemeente="X", indicator_set=OLD, plan=plan)
     assert not (tmp_path / "x.xlsx").exists()
 
 
@@ -194,7 +201,7 @@ def type_plan(blank: Path, out: Path, cells: dict[tuple[str, int], object]) -> P
     """Type ``{(id, column): value}`` into the Actieplan with openpyxl and save as ``out``."""
     wb = openpyxl.load_workbook(blank)
     ws = wb[L.ACTIONS]
-    rows = plan_rows(reference_set())
+    rows = plan_rows(OLD)
     for (ident, col), value in cells.items():
         ws.cell(rows[ident] + 1, col + 1).value = value
     wb.save(out)
@@ -221,7 +228,7 @@ def test_statuses_and_dates_are_read_as_users_type_them(blank, tmp_path):
 
 def test_a_wrong_status_and_a_wrong_deadline_are_errors_with_their_cells(blank, tmp_path):
     """`klaar` is not a status; `volgende week` is not a date: each an error at its cell; the row is kept."""
-    rows = plan_rows(reference_set())
+    rows = plan_rows(OLD)
     path = type_plan(blank, tmp_path / "w.xlsx", {
         ("IP-1.01", L.A_COL_STATUS): "klaar",
         ("IP-1.02", L.A_COL_DEADLINE): "volgende week",
@@ -260,7 +267,7 @@ def test_read_text_lists_open_actions_per_pillar(cli, tmp_path, reference):
         PlanRow(indicator="IV-1.02", actie="Klaar", status="gereed"),
         PlanRow(indicator="IV-1.03", actie="Vervalt", status="vervallen"),
     ]
-    path = build_workbook(tmp_path / "r.xlsx", gemeente="Leesdorp", plan=plan)
+    path = build_workbook(tmp_path / "r.xlsx", gemeente="Leesdorp", indicator_set=OLD, plan=plan)
     result = cli("read", path)
     assert result.code == 0
     text = result.out
@@ -318,15 +325,15 @@ class Typed:
 def typed(tmp_path_factory) -> Typed:
     """A 0-meting and plan rows typed in LibreOffice (one run, two files: one with a wrong status and deadline)."""
     need_uno()
-    s = reference_set()
+    s = OLD
     work = tmp_path_factory.mktemp("ap-lo")
     profile = make_profile(work / "profile")
     blank = work / "blank.xlsx"
     blank.write_bytes(blank_bytes(s))
-    grid = random_grid(s, seed=1409, p_yes=0.65)
+    grid = random_grid(s, seed=1403, p_yes=0.65)
     answers = {k: v for k, v in grid.items() if v}
     blocked = engine_blocking(s, answers)
-    special = {*MERGED_FROM, *DROPPED}
+    special = {*MERGED_FROM, *DROPPED, RENAMED_FROM}
     candidates = [i for ids in blocked.values() for i in ids if i not in special]
     done_id = next(i for i, v in answers.items() if v == "ja" and i not in special and i not in candidates)
     assert len(candidates) >= 3
@@ -346,6 +353,7 @@ def typed(tmp_path_factory) -> Typed:
         MERGED_FROM[0]: ("Coördinator benoemen", "K. Bos", ("date", "2031-01-01"), "bezig", None),
         MERGED_FROM[1]: ("APV toetsen", "L. Ali", ("date", "2030-12-01"), "open", None),
         DROPPED[0]: ("Analyses delen met het RIEC", None, None, "open", None),
+        RENAMED_FROM: ("Raad informeren", "M. Yilmaz", ("text", "2031-03-01"), "Bezig", "Via de raadsinformatiebrief"),
     }
     for ident, (action, owner, deadline, status, note) in typed_rows.items():
         if action:
@@ -373,7 +381,7 @@ def typed(tmp_path_factory) -> Typed:
             date = None
             if deadline:
                 kind, value = deadline
-                date = dt.date.fromisoformat(value) if kind == "date" else dt.date(2030, 9, 1)
+                date = dt.date.fromisoformat(value) if "-" in value[4:5] else dt.date(2030, 9, 1)
             plan.append(PlanRow(indicator=ident, actie=action, eigenaar=owner, deadline=date,
                                 status=status.lower(), toelichting=note))  # fmt: skip
     ids = {"b0": b0, "b1": b1, "b2": b2, "done": done_id, "wrong": wrong}
@@ -419,7 +427,7 @@ def test_the_cover_summary_as_libreoffice_computes_it(typed):
     """Per pillar `CO: 4 van 6 met eigenaar, 1 gereed`, counted from the engine's blocking and the plan."""
     ws = openpyxl.load_workbook(typed.good, data_only=True)[L.COVER]
     lines = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "met eigenaar" in c.value]
-    s = reference_set()
+    s = OLD
     plan = {r.indicator: r for r in typed.plan}
     expected = []
     for code in s.pillar_codes:
@@ -439,7 +447,8 @@ def test_progress_counts_owners_overdue_and_done(typed, cli, tmp_path):
     data = json.loads(result.out)
     plan = data["gemeenten"][0]["plan"]
     all_blocking = [i for ids in typed.blocking.values() for i in ids]
-    owners = {typed.ids["b0"], typed.ids["b1"]} | {i for i in MERGED_FROM if i in all_blocking}
+    owners = {r.indicator for r in typed.plan if r.has_owner} & set(all_blocking)
+    assert {typed.ids["b0"], typed.ids["b1"], MERGED_FROM[0], RENAMED_FROM} <= owners
     assert plan["blocking_without_owner"] == [i for i in all_blocking if i not in owners]
     assert plan["overdue"] == [typed.ids["b0"]]
     assert plan["done"] == [typed.ids["done"]]
@@ -458,26 +467,26 @@ def test_progress_plan_csv_and_overview(typed, cli, tmp_path):
     by_id = {r["indicator"]: r for r in rows}
     all_blocking = {i for ids in typed.blocking.values() for i in ids}
     assert set(by_id) == all_blocking | {r.indicator for r in typed.plan}
+    owners = len({r.indicator for r in typed.plan if r.has_owner} & all_blocking)
     assert by_id[typed.ids["b0"]]["verlopen"] == "ja" and by_id[typed.ids["b0"]]["houdt_tegen"] == "ja"
     assert by_id[typed.ids["done"]]["status"] == "gereed" and by_id[typed.ids["done"]]["houdt_tegen"] == ""
     assert by_id[typed.ids["b1"]]["deadline"] == "2030-09-01"
     ws = openpyxl.load_workbook(xlsx_out)["Overzicht"]
     header = [c.value for c in ws[4]]
     values = dict(zip(header, [c.value for c in ws[5]], strict=True))
-    owners = len(all_blocking) - len(json.loads(cli("progress", "--json", typed.good).out)["gemeenten"][0]["plan"][
-        "blocking_without_owner"])  # fmt: skip
     assert values["Tegenhouders met eigenaar"] == f"{owners}/{len(all_blocking)}"
     assert (values["Acties verlopen"], values["Acties gereed"]) == (1, 1)
 
 
 @pytest.mark.soffice
-def test_upgrade_carries_the_plan_joins_merged_rows_and_refuses_to_drop(typed, tmp_path):
-    """To the revised set: every row by id; BH-1.03 + BH-1.04 joined into BH-1.09; IP-4.03's row only with
-    allow_drop, then in the CSV."""
-    new_set = load_set(write_set(tmp_path, revised_yaml(), "herzien.yaml"))
+def test_upgrade_to_2026_2_carries_the_plan_joins_merged_rows_and_refuses_to_drop(typed, tmp_path):
+    """To nl-referentie 2026.2: every row by id or `replaces` (CO-2.06 -> BO-2.07); BH-4.03 + CO-4.03 joined
+    into BO-4.03; BO-4.01's row dropped only with allow_drop, and then in the CSV."""
+    new_set = reference_set()
+    assert new_set.version == "2026.2" and new_set.by_id[MERGED_TO].replaces == MERGED_FROM
     out = tmp_path / "nieuw.xlsx"
     with pytest.raises(UpgradeRefused, match="1 Actieplan row would be dropped"):
-        upgrade_workbook(typed.good, out, new_set=new_set)
+        upgrade_workbook(typed.good, out, new_set=new_set, allow_drop=False)
     assert not out.exists()
     report = upgrade_workbook(typed.good, out, new_set=new_set, allow_drop=True)
     after = {r.indicator: r for r in read_workbook(out).plan}
@@ -485,6 +494,7 @@ def test_upgrade_carries_the_plan_joins_merged_rows_and_refuses_to_drop(typed, t
     for ident, row in before.items():
         if ident in new_set.by_id:
             assert after[ident] == row
+    assert after[RENAMED_TO] == before[RENAMED_FROM].model_copy(update={"indicator": RENAMED_TO})
     assert after[MERGED_TO] == PlanRow(
         indicator=MERGED_TO,
         actie=f"[{MERGED_FROM[0]}] Coördinator benoemen\n[{MERGED_FROM[1]}] APV toetsen",
@@ -492,7 +502,7 @@ def test_upgrade_carries_the_plan_joins_merged_rows_and_refuses_to_drop(typed, t
         deadline=dt.date(2030, 12, 1),
         status="open",
     )
-    assert set(after) == {i for i in before if i in new_set.by_id} | {MERGED_TO}
+    assert set(after) == {i for i in before if i in new_set.by_id} | {MERGED_TO, RENAMED_TO}
     assert report.actions_joined == {MERGED_TO: list(MERGED_FROM)}
     rows = list(csv.DictReader(io.StringIO(Path(report.dropped_csv).read_text(encoding="utf-8-sig")), delimiter=";"))
     action_rows = [r for r in rows if r["label"] == L.ACTIONS]
@@ -504,7 +514,8 @@ def test_upgrade_carries_the_plan_joins_merged_rows_and_refuses_to_drop(typed, t
 def test_overview_and_plan_csv_without_plans(tmp_path, reference):
     """A region without any plan: zero owners of the blocking indicators, an empty-plan CSV with only blocking rows."""
     grid = random_grid(reference, seed=1403, p_yes=0.7)
-    path = build_workbook(tmp_path / "a.xlsx", gemeente="Leegdorp", content=[SlotContent(answers=grid)])
+    content = [SlotContent(answers=grid)]
+    path = build_workbook(tmp_path / "a.xlsx", gemeente="Leegdorp", indicator_set=OLD, content=content)
     p = region_progress([path], today=TODAY)
     text = plan_csv_bytes(p).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))

@@ -95,7 +95,8 @@ def _rows(book: Book, ws) -> None:
             ws.write_string(row, L.A_COL_TEXT, ind.text, f.cell)
             ws.write_string(row, L.A_COL_HANDVAT, ind.handvat, f.cell)
             id_ref = f"${L.col_letter(L.A_COL_ID)}{x}"
-            answer = f'IFERROR(IF({RULE_SLOT}<0,"",INDEX({block},MATCH({id_ref},{L.NAME_IDS},0),2*{RULE_SLOT}+1)&""),"")'
+            found = f"INDEX({block},MATCH({id_ref},{L.NAME_IDS},0),2*{RULE_SLOT}+1)"
+            answer = f'IFERROR(IF({RULE_SLOT}<0,"",{found}&""),"")'
             ws.write_formula(row, L.A_COL_ANSWER, f"={answer}", f.cell_center, answers.get(ind.id) or "")
             condition = blocks_condition(
                 s,
@@ -103,9 +104,8 @@ def _rows(book: Book, ws) -> None:
                 f"${L.col_letter(L.A_COL_PILLAR)}{x}",
                 f"${L.col_letter(L.A_COL_ANSWER)}{x}",
             )
-            ws.write_formula(
-                row, L.A_COL_BLOCKS, f'=IF({condition},"{L.A_YES}","")', f.cell_center, L.A_YES if ind.id in blocks else ""
-            )
+            cached = L.A_YES if ind.id in blocks else ""
+            ws.write_formula(row, L.A_COL_BLOCKS, f'=IF({condition},"{L.A_YES}","")', f.cell_center, cached)
             plan = book.plan.get(ind.id)
             if plan is not None:
                 _plan_cells(book, ws, row, plan)
@@ -230,7 +230,8 @@ def plan_summary(book: Book) -> list[tuple[str, str]]:
         )
         ids = blocking_ids.get(code, [])
         owned = sum(1 for i in ids if i in book.plan and book.plan[i].eigenaar)
-        done = sum(1 for ind in book.set.indicators_of(code) if ind.id in book.plan and book.plan[ind.id].status == DONE)
+        rows = [book.plan[ind.id] for ind in book.set.indicators_of(code) if ind.id in book.plan]
+        done = sum(1 for row in rows if row.status == DONE)
         out.append((formula, f"{code}: {owned} van {len(ids)} met eigenaar, {done} {DONE}"))
     return out
 
