@@ -157,6 +157,23 @@ NAME_PLAN_BLOCKS = "ap_tegen"
 NAME_PLAN_OWNERS = "ap_eigenaar"
 NAME_PLAN_DEADLINES = "ap_deadline"
 NAME_PLAN_STATUS = "ap_status"
+PLAN_NAMES = (
+    NAME_PLAN_IDS,
+    NAME_PLAN_PILLARS,
+    NAME_PLAN_BLOCKS,
+    NAME_PLAN_OWNERS,
+    NAME_PLAN_DEADLINES,
+    NAME_PLAN_STATUS,
+)
+
+def defined_names(pillars: tuple[str, ...] | list[str], slots: int = MAX_SLOTS) -> list[str]:
+    """Every defined name of a dashboard with these pillar codes and slots (Excel compares them ignoring case)."""
+    names = [NAME_ANSWER_LIST, NAME_THRESHOLD, NAME_IDS, NAME_PILLARS, NAME_PHASES, NAME_LATEST]
+    names += [NAME_LATEST_PHASES, NAME_PILLAR_CODES, NAME_STATUS_LIST, *PLAN_NAMES]
+    for slot in range(slots):
+        names += [name_date(slot), name_answers(slot), name_overall(slot)]
+        names += [name_phase(pillar, slot) for pillar in pillars]
+    return names
 
 # --- Berekening ---------------------------------------------------------------------
 # Two tables, one under the other: per slot (the phase grid, which carries the
