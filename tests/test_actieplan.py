@@ -523,3 +523,14 @@ def test_overview_and_plan_csv_without_plans(tmp_path, reference):
     assert {r["indicator"] for r in rows} == blocked and all(r["eigenaar"] == "" for r in rows)
     assert p.to_json()["region"]["plan_owner_share"] == 0.0
     assert overview_bytes(p)[:2] == b"PK"
+
+
+def test_plan_text_with_control_characters_is_xml_safe_and_reads_back(tmp_path):
+    """An action, owner and note with control characters (as a carried plan may hold): every part parses, and
+    the text reads back exactly (trimmed)."""
+    from test_excel_safe import NASTY, assert_every_part_parses
+
+    row = PlanRow(indicator="BO-1.01", actie=f"a{NASTY}b", eigenaar=f"J{NASTY}", toelichting=f"n{NASTY}n")
+    path = build_workbook(tmp_path / "nasty.xlsx", gemeente="Ede", indicator_set=OLD, plan=[row])
+    assert_every_part_parses(path)
+    assert read_workbook(path).plan == [row.model_copy(update={"eigenaar": f"J{NASTY}".strip()})]
