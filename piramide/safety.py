@@ -118,6 +118,10 @@ def check_bytes(data: bytes, path: Path, sheets: tuple[str, ...] | None = None) 
         raise WorkbookRefused(f"{shown}: is a macro-enabled workbook (.xlsm); refused")
     parsed = _sheet_parts(contents, sheets, set(names))
     for info in xml:
+        if _is_shared_strings(info.filename, contents):
+            contents[info.filename] = _read_checked(archive, info, shown)
+            _check_shared_strings(contents[info.filename], info.filename, shown)
+    for info in xml:
         name = info.filename
         if name in contents:
             continue
@@ -126,6 +130,52 @@ def check_bytes(data: bytes, path: Path, sheets: tuple[str, ...] | None = None) 
         else:
             _check_prolog(archive, info, shown)
     return Package(Path(path), data, tuple(names))
+
+
+MAX_SHARED_STRINGS_SLACK = 10_000
+"""How many more shared strings a part may declare (``uniqueCount``) than it holds: the parser reserves
+memory for every declared one, so ``uniqueCount="4000000000"`` would ask for 96 GB and abort."""
+_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?sst(?=[\s/>])([^>]*)>")
+_UNIQUE_COUNT = re.compile(rb"""(?:^|\s)uniqueCount\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SI_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?si(?=[\s/>])")
+_SHARED_STRINGS_TYPE = b"/relationships/sharedStrings"
+
+
+def _is_shared_strings(name: str, contents: dict[str, bytes]) -> bool:
+    """The shared string table: by its usual name (as the parser finds it), or as the workbook's relationships say."""
+    if name.lower().endswith("sharedstrings.xml"):
+        return True
+    rels = contents.get("xl/_rels/workbook.xml.rels", b"")
+    if _SHARED_STRINGS_TYPE not in rels:
+        return False
+    for tag in _REL_TAG.finditer(rels):
+        attrs = {k.decode(): v.decode("utf-8", "replace") for k, v in _ATTR.findall(tag.group(1))}
+        if attrs.get("Type", "").endswith("/sharedStrings"):
+            target = attrs.get("Target", "")
+            if (target.lstrip("/") if target.startswith("/") else "xl/" + target) == name:
+                return True
+    return False
+
+
+def _check_shared_strings(content: bytes, name: str, shown: str) -> None:
+    """Refuse a shared string table that declares far more strings than it holds."""
+    tag = _SST_TAG.search(content)
+    if tag is None:
+        return
+    for double, single in _UNIQUE_COUNT.findall(tag.group(1)):
+        value = double or single
+        present = len(_SI_TAG.findall(content))
+        if not value.strip().isdigit() or len(value.strip()) > 12:
+            raise WorkbookRefused(
+                f"{shown}: part {name} declares {value[:24].decode('ascii', 'replace')!r} shared strings; "
+                "refused as damaged or crafted"
+            )
+        declared = int(value)
+        if declared > present + MAX_SHARED_STRINGS_SLACK:
+            raise WorkbookRefused(
+                f"{shown}: part {name} declares {declared:,} shared strings but holds {present:,} (at most "
+                f"{MAX_SHARED_STRINGS_SLACK:,} more may be declared); refused as damaged or crafted"
+            )
 
 
 _INDEX_PARTS = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
