@@ -14,6 +14,7 @@ import xlsxwriter
 from . import palette as P
 from ._csv import excel_csv
 from .progress import GemeenteProgress, RegionProgress
+from .reader import MeasurementReading
 
 CSV_COLUMNS_FIXED = ("gemeente", "regio", "slot", "label", "datum", "pijler", "fase")
 
@@ -36,7 +37,7 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
         + ")",
         "",
     ]
-    header = ["Gemeente", "Metingen", "Laatste", "Datum", *codes, "Totaal", "Sinds 0-meting"]
+    header = ["Gemeente", "Metingen", "Laatste", "Datum", *codes, "Totaal", "Sinds 0-meting", "Loopt"]
     rows = []
     for g in p.gemeenten:
         m = g.latest
@@ -50,9 +51,12 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
                 *phases,
                 str(m.phase) if m else "-",
                 _signed(g.change_since_baseline.get("totaal")) if m else "-",
+                f"{g.running.label} ({g.running.answered}/{g.running.total})" if g.running else "-",
             ]
         )
     lines += _table(header, rows)
+    if any(g.running for g in p.gemeenten):
+        lines.append("  (Laatste = the latest settled measurement; Loopt = a later one still running)")
     if detail:
         for g in p.gemeenten:
             lines += ["", *_gemeente_text(g, handvatten=len(p.gemeenten) <= 3)]
@@ -95,8 +99,13 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
         out.append("  no measurement with answers yet")
         return out
     for m in g.measurements:
-        phases = "  ".join(f"{c} {m.pillars[c].phase}" for c in codes)
-        out.append(f"  {m.label:<9} {m.date.isoformat() if m.date else '-':<10}  {phases}  totaal {m.phase}")
+        phases = "  ".join(f"{c} {_phase_text(m, c)}" for c in codes)
+        running = "" if m.settled else "  (running)"
+        out.append(
+            f"  {m.label:<9} {m.date.isoformat() if m.date else '-':<10}  {phases}  totaal {m.phase}{running}"
+        )
+    if g.running:
+        out.append("  " + running_text(g.running))
     if len(g.measurements) > 1:
         out.append(
             "  since 0-meting: "
@@ -137,6 +146,23 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
                     out.append(f"    {ident} ({answer}): {ind.text}")
                     out.append(f"      handvat: {ind.handvat}")
     return out
+
+
+def _phase_text(m: MeasurementReading, code: str) -> str:
+    """A pillar's phase, or the range it can still take in a running measurement (``1-4``)."""
+    p = m.pillars[code]
+    return str(p.phase) if p.phase == p.phase_max else f"{p.phase}-{p.phase_max}"
+
+
+def running_text(m: MeasurementReading) -> str:
+    """``Meting 3 is running: 15 of 105 answered; phases BO 1-4, ...``."""
+    ranges = ", ".join(f"{c} {_phase_text(m, c)}" for c in m.pillars)
+    return f"{m.label} is running: {m.answered} of {m.total} answered; phases {ranges}"
+
+
+def running_dutch(m: MeasurementReading) -> str:
+    """``Meting 3 loopt: 15 van 105 beantwoord``."""
+    return f"{m.label} loopt: {m.answered} van {m.total} beantwoord"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -267,7 +293,7 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
         f.small,
     )
     headers = ["Gemeente", "Regio", "Laatste meting", "Datum", *codes, "Totaal", *(f"Δ {c}" for c in codes)]
-    headers += ["Δ Totaal", "Terugval", "Geen meting in 15 mnd"]
+    headers += ["Δ Totaal", "Terugval", "Geen meting in 15 mnd", "Lopende meting"]
     hr = 3
     for c, h in enumerate(headers):
         ws.write_string(hr, c, h, f.head)
@@ -286,6 +312,7 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
         ws.set_column(first, end, width)
     ws.set_column(dcol + len(codes) + 1, dcol + len(codes) + 1, 22)
     ws.set_column(dcol + len(codes) + 2, dcol + len(codes) + 2, 12)
+    ws.set_column(dcol + len(codes) + 3, dcol + len(codes) + 3, 30)
     ws.freeze_panes(hr + 1, 1)
     _landscape(ws)
     ws.repeat_rows(hr)
@@ -313,6 +340,7 @@ def _overview_row(ws, f: _Formats, r: int, g: GemeenteProgress, codes: list[str]
         col += 1
     ws.write_string(r, col, "; ".join(f"{x.pillar} {x.from_phase}→{x.to_phase}" for x in g.regressions), f.cell)
     ws.write_string(r, col + 1, "ja" if overdue else "", f.num)
+    ws.write_string(r, col + 2, running_dutch(g.running) if g.running else "", f.cell)
 
 
 def _distribution_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> None:
@@ -415,8 +443,15 @@ def _gemeente_sheet(ws, f: _Formats, g: GemeenteProgress) -> None:
         ws.write_string(i, 0, m.label, f.cell)
         ws.write_string(i, 1, m.date.strftime("%d-%m-%Y") if m.date else "", f.cell)
         for c, code in enumerate(s.pillar_codes, start=2):
-            ws.write_number(i, c, m.pillars[code].phase, f.num)
-        ws.write_number(i, 2 + len(s.pillar_codes), m.phase, f.num)
+            if m.settled:
+                ws.write_number(i, c, m.pillars[code].phase, f.num)
+            else:  # a running measurement: the range its phase can still take, as text
+                ws.write_string(i, c, _phase_text(m, code).replace("-", "–"), f.num)
+        if m.settled:
+            ws.write_number(i, 2 + len(s.pillar_codes), m.phase, f.num)
+        else:
+            top = min(p.phase_max for p in m.pillars.values())
+            ws.write_string(i, 2 + len(s.pillar_codes), f"{m.phase}–{top}", f.num)
         ws.write_string(i, 3 + len(s.pillar_codes), f"{m.answered}/{m.total}", f.num)
     f.colour_phases(ws, row + 1, 2, row + len(g.measurements), 2 + len(s.pillar_codes))
     row = _gemeente_changes(ws, f, g, row + len(g.measurements) + 2)
@@ -429,7 +464,10 @@ def _gemeente_sheet(ws, f: _Formats, g: GemeenteProgress) -> None:
 
 
 def _gemeente_changes(ws, f: _Formats, g: GemeenteProgress, row: int) -> int:
-    """The change since the 0-meting, the regressions and notes; returns the next free row."""
+    """The running measurement, the change since the 0-meting, the regressions and notes; returns the next free row."""
+    if g.running:
+        ws.write_string(row, 0, running_dutch(g.running) + " (voorlopig; telt nog niet mee)", f.bold)
+        row += 1
     if g.measurements:
         since = "Sinds de 0-meting: " + ", ".join(f"{c} {_signed(v)}" for c, v in g.change_since_baseline.items())
         ws.write_string(row, 0, since, f.bold)
