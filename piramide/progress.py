@@ -24,6 +24,7 @@ from .batch import _ignore_interrupts
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
 from .reader import MeasurementReading, WorkbookReading, read_workbook
+from .scoring import blocking
 
 STALE_AFTER_DAYS = 456  # 15 months
 PARALLEL_FROM = 16  # files; below this, reading in one process is faster
@@ -340,20 +341,7 @@ def blocking_indicators(s: IndicatorSet, m: MeasurementReading) -> dict[str, lis
     *handvat*, the to-do list). Blank answers count as not met; ``n.v.t.``
     indicators are not applicable and so never block.
     """
-    full = {a.label for a in s.answers if a.applicable and a.points == max(x.points for x in s.answers if x.applicable)}
-    not_applicable = {a.label for a in s.answers if not a.applicable}
-    top = max(s.phase_numbers)
-    result: dict[str, list[str]] = {}
-    for code in s.pillar_codes:
-        phase = m.pillars[code].phase
-        if phase >= top:
-            continue
-        result[code] = [
-            ind.id
-            for ind in s.indicators_of(code, phase + 1)
-            if m.answers.get(ind.id) not in full and m.answers.get(ind.id) not in not_applicable
-        ]
-    return result
+    return blocking(s, {code: p.phase for code, p in m.pillars.items()}, m.answers)
 
 
 # --- the region ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from .. import layout as L
 from .. import palette as P
 from .._version import __version__
 from ..model import IndicatorSet
-from ..scoring import MeasurementResult, score_measurement
+from ..scoring import MeasurementResult, blocking, cover_slot, score_measurement
 
 
 @dataclass
@@ -139,7 +139,6 @@ class Formats:
             add({"bg_color": fill, "font_color": text})
             for fill, text in (P.ANSWER_OK, P.ANSWER_MID, P.ANSWER_BAD, P.ANSWER_NA)
         )
-        self.reached = add({"bg_color": P.REACHED, "font_color": P.WHITE})
         self.phases = [add({"bg_color": P.phase_fill(n), "font_color": P.phase_text(n)}) for n in range(8)]
 
 
@@ -166,7 +165,13 @@ class Book:
         self.contents = list(spec.content) + [SlotContent() for _ in range(spec.slots - len(spec.content))]
         self.results: list[MeasurementResult] = [score_measurement(self.set, c.answers) for c in self.contents]
         self.latest = max((s for s, r in enumerate(self.results) if r.answered), default=-1)
-        self.n_rows = len(self.set.indicators) + len(self.set.pillars)
+        self.cover = cover_slot(self.results)
+        settled = [k for k, r in enumerate(self.results) if r.answered and r.settled]
+        self.base = settled[0] if settled else -1
+        self.prev = max((k for k in settled if k < self.cover), default=-1)
+        # Vragenlijst's indicator block in sheet order: (pillar, indicator), None on a pillar's heading row.
+        self.rows = [(p.code, ind) for p in self.set.pillars for ind in (None, *self.set.indicators_of(p.code))]
+        self.n_rows = len(self.rows)
         self.last_row = L.Q_FIRST_ROW + self.n_rows - 1
         self.f = Formats(self.wb)
         self.sheets = {name: self.wb.add_worksheet(name, worksheet_class=Sheet) for name in L.SHEET_ORDER}
@@ -174,6 +179,18 @@ class Book:
     def name(self, name: str, sheet: str, ref: str) -> None:
         """Define a workbook-wide name for ``ref`` on ``sheet``."""
         self.wb.define_name(name, "=" + L.sheet_ref(sheet, ref))
+
+    def phases(self, slot: int) -> dict[str, int]:
+        """The phase per pillar of a slot; -1 for every pillar when ``slot`` is -1."""
+        if slot < 0:
+            return dict.fromkeys(self.set.pillar_codes, -1)
+        return {code: p.phase for code, p in self.results[slot].pillars.items()}
+
+    def blocking(self) -> dict[str, list[str]]:
+        """What blocks the next phase in the cover's measurement (empty when there is none)."""
+        if self.cover < 0:
+            return {}
+        return blocking(self.set, self.phases(self.cover), self.contents[self.cover].answers)
 
     def calc_ref(self, row: int, col: int) -> str:
         """An absolute reference to a cell of Berekening."""

@@ -11,22 +11,36 @@ from .book import Book, row_height, text_literal
 TEXT_WIDTH, HANDVAT_WIDTH = 60, 50
 
 
-def next_phase_rule(s: IndicatorSet, slots: int, row: int) -> str:
+def next_phase_rule(
+    s: IndicatorSet,
+    slots: int,
+    row: int,
+    slot: str = L.NAME_COVER,
+    phases: str = L.NAME_COVER_PHASES,
+    sheet: str | None = None,
+) -> str:
     """The condition (without ``=``) that marks row ``row`` (1-based) of Vragenlijst.
 
     True when the row's indicator belongs to the phase just above its
-    pillar's phase in the latest measurement with answers, and its answer
-    there is not the full-points answer (``ja``) nor not applicable.
+    pillar's phase in measurement ``slot`` (a defined name; by default the
+    one the cover shows), and its answer there is not the full-points answer
+    (``ja``) nor not applicable. ``phases`` names the phase per pillar in
+    that measurement; ``sheet`` prefixes the references to Vragenlijst (for
+    use on another sheet).
     """
+
+    def ref(text: str) -> str:
+        return L.sheet_ref(sheet, text) if sheet else text
+
     first, last = L.col_letter(L.answer_col(0)), L.col_letter(L.note_col(slots - 1))
-    answer = f"INDEX(${first}{row}:${last}{row},1,2*{L.NAME_LATEST}+1)"
+    answer = f"INDEX({ref(f'${first}{row}:${last}{row}')},1,2*{slot}+1)"
     top = max(a.points for a in s.answers if a.applicable)
     ok = [a.label for a in s.answers if (a.applicable and a.points == top) or not a.applicable]
-    phase = f"${L.col_letter(L.Q_COL_PHASE)}{row}"
-    pillar = f"${L.col_letter(L.Q_COL_PILLAR)}{row}"
+    phase = ref(f"${L.col_letter(L.Q_COL_PHASE)}{row}")
+    pillar = ref(f"${L.col_letter(L.Q_COL_PILLAR)}{row}")
     return (
-        f'AND({L.NAME_LATEST}>=0,{phase}<>"",'
-        f"{phase}=INDEX({L.NAME_LATEST_PHASES},1,MATCH({pillar},{L.NAME_PILLAR_CODES},0))+1,"
+        f'AND({slot}>=0,{phase}<>"",'
+        f"{phase}=INDEX({phases},1,MATCH({pillar},{L.NAME_PILLAR_CODES},0))+1,"
         + ",".join(f"{answer}<>{text_literal(label)}" for label in ok)
         + ")"
     )
@@ -150,7 +164,7 @@ def _names_and_rules(book: Book, ws) -> None:
     ws.write_string(
         L.Q_ROW_BY,
         L.Q_COL_HANDVAT,
-        "Oranje: nodig voor de volgende fase van de pijler (nog niet 'ja' in de laatste meting).",
+        "Oranje: nodig voor de volgende fase van de pijler (nog niet 'ja' in de meting op het Voorblad).",
         f.small_next,
     )
 
