@@ -45,8 +45,10 @@ UP_TEXT = "#1E5E20"
 PHASE_FILLS = ("#EEF3FA", "#C6DBEF", "#9ECAE1", "#5AA2D0", "#2171B5", "#08519C", "#08306B")
 """Fase 0, 1, 2, ...: one hue, darker with every phase."""
 
-SERIES = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
-"""Chart series (Okabe-Ito), one per pillar in set order; the last for the total."""
+SERIES = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+"""Chart series (Okabe-Ito), one per pillar in set order."""
+TOTAL_SERIES = "#000000"
+"""The series of the total (the lowest pillar)."""
 MARKERS = ("circle", "square", "diamond", "triangle", "x", "star", "plus")
 
 

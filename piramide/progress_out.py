@@ -414,13 +414,15 @@ def _distribution_charts(wb: xlsxwriter.Workbook, ws, f: _Formats, blocks: dict[
         chart_row += 12
     # Overall progress: the average phase per pillar per year.
     line = wb.add_chart({"type": "line"})
-    for code, (head, lastrow) in blocks.items():
+    for i, (code, (head, lastrow)) in enumerate(blocks.items()):
+        colour, marker = (P.TOTAL_SERIES, "circle") if code == "totaal" else P.series(i)
         line.add_series(
             {
                 "name": "Totaal" if code == "totaal" else code,
                 "categories": ["Verdeling", head + 1, 0, lastrow, 0],
                 "values": ["Verdeling", head + 1, 2 + top, lastrow, 2 + top],
-                "marker": {"type": "circle"},
+                "line": {"color": colour, "width": 2, "dash_type": "dash" if code == "totaal" else "solid"},
+                "marker": {"type": marker, "size": 6, "fill": {"color": colour}, "border": {"color": colour}},
             }
         )
     line.set_title({"name": "Voortgang: gemiddelde fase per jaar", "name_font": {"size": 10}})
