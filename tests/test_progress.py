@@ -722,7 +722,8 @@ def test_demo_region_with_a_corrupt_file(cli, tmp_path):
 
 
 def test_dashboard_highlights_the_next_phase_with_a_conditional_format(make, small_set):
-    """Vragenlijst has a formula rule over every indicator row that uses laatste_meting, laatste_fasen and pijlers."""
+    """Vragenlijst has a formula rule over every indicator row that uses meting_voorblad, voorblad_fasen and pijlers
+    (the highlights follow the measurement the Voorblad shows)."""
     path = make("Teststad", (d("2025-01-01"), at(BO=1)))
     ws = openpyxl.load_workbook(path)[L.QUESTIONS]
     first = L.Q_FIRST_ROW + 1
@@ -733,7 +734,7 @@ def test_dashboard_highlights_the_next_phase_with_a_conditional_format(make, sma
     for cf in ws.conditional_formatting:
         for rule in cf.rules:
             formula = " ".join(rule.formula or [])
-            if rule.type == "expression" and all(n in formula for n in (L.NAME_LATEST, L.NAME_LATEST_PHASES, L.NAME_PILLAR_CODES)):
+            if rule.type == "expression" and all(n in formula for n in (L.NAME_COVER, L.NAME_COVER_PHASES, L.NAME_PILLAR_CODES)):
                 found.append((str(cf.sqref), formula))
     assert len(found) == 1
     sqref, formula = found[0]
