@@ -8,7 +8,7 @@ from .. import layout as L
 from ..model import IndicatorSet
 from .book import Book, row_height, text_literal
 
-TEXT_WIDTH, HANDVAT_WIDTH = 60, 50
+TEXT_WIDTH, HANDVAT_WIDTH, ANSWER_WIDTH, NOTE_WIDTH = 52, 50, 12, 30
 
 
 def next_phase_rule(
@@ -180,15 +180,35 @@ def _columns_and_print(book: Book, ws) -> None:
     ):
         ws.set_column(col, col, width)
     for slot in range(slots):
-        ws.set_column(L.answer_col(slot), L.answer_col(slot), 14, f.answer_col)
-        ws.set_column(L.note_col(slot), L.note_col(slot), 32, f.note_col)
+        ws.set_column(L.answer_col(slot), L.answer_col(slot), ANSWER_WIDTH, f.answer_col)
+        ws.set_column(L.note_col(slot), L.note_col(slot), NOTE_WIDTH, f.note_col)
     ws.set_row(L.Q_ROW_HEADER, 30)
     ws.freeze_panes(L.Q_FIRST_ROW, L.Q_COL_TEXT + 1)
     ws.autofilter(L.Q_ROW_HEADER, 0, book.last_row, L.note_col(slots - 1))
+    _print_one_measurement(book, ws)
+
+
+def print_slot(book: Book) -> int:
+    """The measurement Vragenlijst prints: the one on the Voorblad, else the latest with answers, else the 0-meting."""
+    return book.cover if book.cover >= 0 else max(book.latest, 0)
+
+
+def _print_one_measurement(book: Book, ws) -> None:
+    """A4 portrait, one page wide: each page shows ID, pillar, phase and statement with the answer and note
+    of one measurement (the other slots and the handvat stay on screen), the highlight legend on every page."""
+    slot = print_slot(book)
+    ws.print_area(0, L.answer_col(slot), book.last_row, L.note_col(slot))
+    ws.repeat_columns(0, L.Q_COL_TEXT)
     ws.repeat_rows(L.Q_ROW_HEADER)
-    ws.repeat_columns(0, L.Q_COL_TEXT)  # every printed page shows which indicator a row is
-    ws.set_landscape()
+    ws.set_portrait()
     ws.set_paper(9)
-    ws.set_print_scale(70)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    ws.set_footer("&L&F&RPagina &P van &N")
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.6)
+    legend = f"Oranje: nodig voor de volgende fase van de pijler (nog niet 'ja' in {L.slot_label(slot)})"
+    ws.set_header(f"&L&9{_header_text(legend)}", {"margin": 0.3})
+    ws.set_footer("&L&8Vertrouwelijk · &A&C&8Pagina &P van &N&R&8Afgedrukt op &D", {"margin": 0.25})
+
+
+def _header_text(text: str) -> str:
+    """Text for a page header: ``&`` doubled (a single one starts a code)."""
+    return text.replace("&", "&&")
