@@ -5,10 +5,9 @@ The public API is what this module exports; everything else is internal.
 """
 
 from ._version import __version__
-from .errors import AnswerError, InputError, PiramideError, SetError, SetProblem
+from .errors import AnswerError, InputError, PiramideError, SetError, SetProblem, WorkbookRefused
 from .model import AnswerOption, Indicator, IndicatorSet, Phase, Pillar
 from .reader import Issue, MeasurementReading, WorkbookReading, read_workbook
-from .safety import WorkbookRefused
 from .scoring import LevelScore, MeasurementResult, PillarResult, normalise_answers, score_measurement
 from .sets import load_set, reference_path, reference_set
 from .writer import SlotContent, build_workbook

@@ -9,13 +9,9 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import InputError, PiramideError
+from .errors import InputError, OutputExistsError
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
-
-
-class OutputExistsError(PiramideError):
-    """The output file exists and overwriting was not asked for."""
 
 
 def safe_file_stem(name: str, fallback: str = "gemeente") -> str:
@@ -74,7 +70,7 @@ def write_atomic(path: Path, data: bytes, force: bool = False, verify: Callable[
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not force and path.exists():
-        raise OutputExistsError(f"{path}: exists already; use --force to overwrite it")
+        raise OutputExistsError(path)
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     tmp = Path(tmp_name)
@@ -92,10 +88,10 @@ def write_atomic(path: Path, data: bytes, force: bool = False, verify: Callable[
             try:
                 os.link(tmp, path)  # fails if path exists: no overwrite, atomically
             except FileExistsError:
-                raise OutputExistsError(f"{path}: exists already; use --force to overwrite it") from None
+                raise OutputExistsError(path) from None
             except OSError:
                 if path.exists():
-                    raise OutputExistsError(f"{path}: exists already; use --force to overwrite it") from None
+                    raise OutputExistsError(path) from None
                 os.replace(tmp, path)  # a file system without hard links
     finally:
         tmp.unlink(missing_ok=True)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._files import safe_file_stem, write_atomic
+from ._gemeenten import same_municipality
+from ._text import noun
 from ._yaml import read_text
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
@@ -47,9 +49,11 @@ class RowProblem:
 
 @dataclass(frozen=True)
 class BatchOutcome:
+    """What became of one row: written to ``path``, or ``error`` (nothing written)."""
+
     row: BatchRow
     path: Path
-    error: str | None = None
+    error: PiramideError | None = None
 
     @property
     def ok(self) -> bool:
@@ -86,7 +90,9 @@ def read_gemeenten_csv(path: Path) -> tuple[list[BatchRow], list[RowProblem]]:
         )
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
-        raise InputError(f"{path}:1: unknown column(s) {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}")
+        raise InputError(
+            f"{path}:1: unknown {noun(len(unknown), 'column')} {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}"
+        )
     index = {h: header.index(h) for h in COLUMNS if h in header}
     rows: list[BatchRow] = []
     problems: list[RowProblem] = []
@@ -141,6 +147,15 @@ def plan_file_names(rows: Iterable[BatchRow]) -> list[str]:
     return names
 
 
+def duplicate_rows(rows: list[BatchRow]) -> list[list[int]]:
+    """The rows that hold the same municipality as another row (same name, or same code), as groups of indexes.
+
+    Each still gets its own file; the caller warns, because ``progress``
+    will use only one workbook per municipality.
+    """
+    return [group for group in same_municipality([(r.gemeente, r.code) for r in rows]) if len(group) > 1]
+
+
 # -- parallel build ------------------------------------------------------------------
 
 _worker_state: dict = {}
@@ -160,16 +175,16 @@ def _set_state(indicator_set: IndicatorSet, slots: int, password: str | None, fo
     _worker_state.update(set=indicator_set, slots=slots, password=password, force=force)
 
 
-def _build_one(job: tuple[BatchRow, Path]) -> str | None:
+def _build_one(job: tuple[BatchRow, Path]) -> PiramideError | None:
     row, path = job
     st = _worker_state
     try:
         spec = WorkbookSpec(st["set"], row.gemeente, row.regio, row.code, st["slots"], st["password"])
         write_atomic(path, workbook_bytes(spec), force=st["force"])
     except PiramideError as exc:
-        return str(exc)
+        return exc
     except OSError as exc:
-        return f"{path}: cannot be written ({exc.strerror or exc})"
+        return PiramideError(f"{path}: cannot be written ({exc.strerror or exc})")
     return None
 
 

@@ -4,14 +4,22 @@ The core raises :mod:`piramide.errors`; this module turns them into one-line
 messages and exit codes. No traceback reaches a user (set ``PIRAMIDE_DEBUG=1``
 to see one for an internal error).
 
-Exit codes: 0 fine; 1 the input has errors (listed); 2 the input cannot be
-used at all, or bad usage; 3 an internal error (a bug: please report it).
+Exit codes, one rule for every command (see README): 0 fine (warnings
+allowed); 1 the input has errors (listed), or the work was refused (an
+output exists, answers would be dropped); 2 bad usage (an option or
+argument that cannot work) or an input that cannot be used at all; 3 an
+internal error (a bug: please report it).
+
+The core's messages name arguments as Python keyword arguments
+(``force=True``); :data:`_OPTIONS` respells them as this command line's
+options (``--force``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import textwrap
 from pathlib import Path
@@ -20,15 +28,26 @@ import click
 
 from . import __version__
 from . import layout as L
-from ._files import OutputExistsError, safe_file_stem, write_atomic
-from .batch import BatchOutcome, build_batch, read_gemeenten_csv
-from .errors import InputError, PiramideError, SetError
+from ._files import safe_file_stem, write_atomic
+from ._text import issue_counts, plural
+from .batch import BatchOutcome, build_batch, duplicate_rows, read_gemeenten_csv
+from .errors import (
+    ArgumentError,
+    InputError,
+    OutputExistsError,
+    PiramideError,
+    RefusedError,
+    SetError,
+    Spelling,
+    UpgradeRefused,
+    UpgradeVerificationError,
+)
 from .model import IndicatorSet
 from .progress import region_progress
 from .progress_out import csv_bytes, format_text, overview_bytes
 from .reader import WorkbookReading, read_workbook
 from .sets import load_set
-from .upgrade import UpgradeRefused, UpgradeVerificationError, upgrade_workbook
+from .upgrade import upgrade_workbook
 from .writer import build_workbook
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -44,8 +63,31 @@ def _json(data) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def _error(message: str) -> None:
+class _Options(Spelling):
+    """The core's arguments as this command line's options: ``force=True`` -> ``--force``, ``slots=3`` -> ``--slots 3``."""
+
+    #: Arguments whose option is not the argument's name with dashes.
+    RENAMED = {"new_set": "--set", "indicator_set": "--set"}
+
+    def argument(self, name: str, value: object) -> str:
+        flag = self.RENAMED.get(name, "--" + name.replace("_", "-"))
+        return flag if value is True or value is None else f"{flag} {shlex.quote(str(value))}"
+
+    def remedy(self, name: str, value: object) -> str:
+        return f"use {self.argument(name, value)}"
+
+
+_OPTIONS = _Options()
+
+
+def _error(message: str | PiramideError) -> None:
+    if isinstance(message, PiramideError):
+        message = message.describe(_OPTIONS)
     click.echo(f"piramide: error: {message}", err=True)
+
+
+def _warning(message: str) -> None:
+    click.echo(f"piramide: warning: {message}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -60,7 +102,7 @@ def sets() -> None:
 
 
 @sets.command("validate")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path))
 def sets_validate(paths: tuple[Path, ...]) -> int:
     """Check indicator set files; list every problem as FILE:LINE: message.
 
@@ -76,8 +118,7 @@ def sets_validate(paths: tuple[Path, ...]) -> int:
         except SetError as exc:
             for problem in exc.problems:
                 click.echo(str(problem))
-            n = len(exc.problems)
-            click.echo(f"{shown}: {n} problem{'s' if n != 1 else ''}", err=True)
+            click.echo(f"{shown}: {plural(len(exc.problems), 'problem')}", err=True)
             code = max(code, EXIT_INVALID)
             continue
         except InputError as exc:
@@ -92,7 +133,7 @@ def sets_validate(paths: tuple[Path, ...]) -> int:
 
 
 @sets.command("show")
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.argument("path", required=False, metavar="[PATH]", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the resolved set as JSON.")
 def sets_show(path: Path | None, as_json: bool) -> int:
     """Show the resolved set at PATH (default: the bundled reference set)."""
@@ -105,30 +146,41 @@ def sets_show(path: Path | None, as_json: bool) -> int:
 
 
 @cli.command("new")
-@click.option("--gemeente", help="The municipality (one workbook).")
-@click.option("--regio", help="The RIEC region, shown on the cover.")
-@click.option("--code", help="A municipality code (e.g. CBS GM0363), kept in the metadata.")
+@click.option("--gemeente", metavar="NAME", help="The municipality (one workbook).")
+@click.option("--regio", metavar="NAME", help="The RIEC region, shown on the cover.")
+@click.option("--code", metavar="CODE", help="A municipality code (e.g. CBS GM0363), kept in the metadata.")
 @click.option(
     "--gemeenten",
     "csv_path",
+    metavar="FILE.csv",
     type=click.Path(path_type=Path),
     help="A CSV file with a header 'gemeente' (and optionally 'regio', 'code'): one workbook per row.",
 )
 @click.option(
-    "--set", "set_path", type=click.Path(path_type=Path), help="Indicator set (YAML); default: the reference set."
+    "--set",
+    "set_path",
+    metavar="PATH",
+    type=click.Path(path_type=Path),
+    help="Indicator set (YAML); default: the reference set.",
 )
 @click.option(
     "--slots",
+    metavar="N",
     type=click.IntRange(1, L.MAX_SLOTS),
     default=L.DEFAULT_SLOTS,
     show_default=True,
     help="Measurement slots: the 0-meting and the later measurements.",
 )
 @click.option(
-    "--out", type=click.Path(path_type=Path), help="Output file (one workbook); default: workbooks/<gemeente>.xlsx."
+    "--out",
+    metavar="FILE",
+    type=click.Path(path_type=Path),
+    help="Output file (one workbook); default: workbooks/<gemeente>.xlsx.",
 )
-@click.option("--out-dir", type=click.Path(path_type=Path), help="Output folder (with --gemeenten).")
-@click.option("--password", help="Password for the sheet protection (default: protected without a password).")
+@click.option("--out-dir", metavar="DIR", type=click.Path(path_type=Path), help="Output folder (with --gemeenten).")
+@click.option(
+    "--password", metavar="PW", help="Password for the sheet protection (default: protected without a password)."
+)
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def new(gemeente, regio, code, csv_path, set_path, slots, out, out_dir, password, force) -> int:
     """Make blank dashboards: one with --gemeente, or one per CSV row with --gemeenten.
@@ -149,21 +201,19 @@ def new(gemeente, regio, code, csv_path, set_path, slots, out, out_dir, password
         raise click.UsageError("--out-dir goes with --gemeenten; for one workbook use --out FILE")
     indicator_set = load_set(set_path)
     target = out or Path("workbooks") / f"{safe_file_stem(gemeente)}.xlsx"
-    try:
-        build_workbook(
-            target,
-            gemeente=gemeente,
-            regio=regio,
-            code=code,
-            indicator_set=indicator_set,
-            slots=slots,
-            password=password,
-            force=force,
-        )
-    except OutputExistsError as exc:
-        _error(str(exc))
-        return EXIT_INVALID
-    click.echo(f"{target}: dashboard for {gemeente} ({indicator_set.id} {indicator_set.version}, {slots} slots)")
+    build_workbook(
+        target,
+        gemeente=gemeente,
+        regio=regio,
+        code=code,
+        indicator_set=indicator_set,
+        slots=slots,
+        password=password,
+        force=force,
+    )
+    click.echo(
+        f"{target}: dashboard for {gemeente} ({indicator_set.id} {indicator_set.version}, {plural(slots, 'slot')})"
+    )
     return EXIT_OK
 
 
@@ -187,13 +237,26 @@ def _new_batch(csv_path: Path, out_dir: Path, set_path, slots, password, force) 
 
         outcomes = build_batch(rows, out_dir, indicator_set, slots=slots, password=password, force=force, on_done=done)
     for outcome in failed:
-        _error(f"{csv_path}:{outcome.row.line}: {outcome.row.gemeente}: {outcome.error}")
+        _error(f"{csv_path}:{outcome.row.line}: {outcome.row.gemeente}: {outcome.error.describe(_OPTIONS)}")
+    for group in duplicate_rows(rows):
+        same = [outcomes[i] for i in group]
+        written_as = [o.path.name for o in same if o.ok]
+        _warning(
+            f"{csv_path}:{', '.join(str(o.row.line) for o in same)}: {same[0].row.gemeente!r} is on {len(same)} rows "
+            "(the same gemeente; progress uses one workbook per gemeente)"
+            + (f"; written as {_and(written_as)}" if written_as else "")
+        )
     written = sum(o.ok for o in outcomes)
     click.echo(
-        f"{written} of {len(rows) + len(problems)} dashboards written to {out_dir}"
-        + (f"; {len(failed) + len(problems)} rows failed (listed above)" if failed or problems else "")
+        f"{written} of {plural(len(rows) + len(problems), 'dashboard')} written to {out_dir}"
+        + (f"; {plural(len(failed) + len(problems), 'row')} failed (listed above)" if failed or problems else "")
     )
     return EXIT_INVALID if failed or problems else EXIT_OK
+
+
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 class _nullbar:
@@ -226,7 +289,7 @@ def read(file: Path, as_json: bool) -> int:
 
 
 @cli.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...", type=click.Path(path_type=Path))
 def check(paths: tuple[Path, ...]) -> int:
     """Validate dashboards (files, or folders searched for .xlsx): one line per issue.
 
@@ -252,7 +315,7 @@ def check(paths: tuple[Path, ...]) -> int:
         else:
             counts["ok"] += 1
     click.echo(
-        f"{len(files)} workbook{'s' if len(files) != 1 else ''}: {counts['ok']} without errors, "
+        f"{plural(len(files), 'workbook')}: {counts['ok']} without errors, "
         f"{counts['errors']} with errors, {counts['refused']} refused",
         err=True,
     )
@@ -263,17 +326,25 @@ def check(paths: tuple[Path, ...]) -> int:
 
 
 @cli.command("progress")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the progress as JSON (the documented contract).")
-@click.option("--xlsx", "xlsx_out", type=click.Path(path_type=Path), help="Also write an overview workbook (Dutch).")
+@click.option(
+    "--xlsx", "xlsx_out", metavar="OUT", type=click.Path(path_type=Path), help="Also write an overview workbook (Dutch)."
+)
 @click.option(
     "--csv",
     "csv_out",
+    metavar="OUT",
     type=click.Path(path_type=Path),
     help="Also write a CSV in long format (UTF-8 with BOM, ';', decimal comma) for Excel and Power BI.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing --xlsx/--csv files.")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Reference date for '15 months' (default: today).")
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Reference date for '15 months' (default: today).",
+)
 def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
     """Phases over the measurements, per municipality and for a region.
 
@@ -287,8 +358,7 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
         return EXIT_UNUSABLE
     for out in (xlsx_out, csv_out):
         if out is not None and out.exists() and not force:
-            _error(f"{out}: exists already; use --force to overwrite it")
-            return EXIT_INVALID
+            raise OutputExistsError(out)
     show_bar = sys.stderr.isatty() and len(files) >= 20
     with click.progressbar(length=len(files), label="Reading", file=sys.stderr) if show_bar else _nullbar() as bar:
         result = region_progress(files, today=today.date() if today else None, on_done=lambda: bar.update(1))
@@ -308,10 +378,17 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
 
 @cli.command("upgrade")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--set", "set_path", type=click.Path(path_type=Path), help="The new indicator set (YAML).")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="The new workbook (never the input).")
 @click.option(
-    "--slots", type=click.IntRange(1, L.MAX_SLOTS), help="Slots in the new workbook (only more, never fewer)."
+    "--set", "set_path", metavar="NEW.yaml", type=click.Path(path_type=Path), help="The new indicator set (YAML)."
+)
+@click.option(
+    "--out", metavar="NEWFILE", type=click.Path(path_type=Path), required=True, help="The new workbook (never the input)."
+)
+@click.option(
+    "--slots",
+    metavar="N",
+    type=click.IntRange(1, L.MAX_SLOTS),
+    help=f"Slots in the new workbook, 1 to {L.MAX_SLOTS} (only more, never fewer).",
 )
 @click.option("--allow-drop", is_flag=True, help="Drop answers that have no place in the new set (saved to a CSV).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output (and its .dropped.csv).")
@@ -325,6 +402,8 @@ def upgrade(file: Path, set_path: Path | None, out: Path, slots, allow_drop: boo
     which saves them to OUT.dropped.csv. The new file is read back and
     compared before it is put in place; the input is never modified.
     """
+    if set_path is None and slots is None:
+        raise click.UsageError("give --set NEW.yaml, --slots N, or both")
     new_set = load_set(set_path) if set_path is not None else None
     try:
         plan = upgrade_workbook(file, out, new_set=new_set, slots=slots, allow_drop=allow_drop, force=force)
@@ -333,7 +412,7 @@ def upgrade(file: Path, set_path: Path | None, out: Path, slots, allow_drop: boo
             click.echo(_json(exc.plan.to_json()))
         elif exc.plan is not None:
             click.echo(_format_upgrade(exc.plan))
-        _error(str(exc))
+        _error(exc)
         return EXIT_INVALID
     if as_json:
         click.echo(_json(plan.to_json()))
@@ -348,7 +427,7 @@ def _format_upgrade(p) -> str:
         f"{p.input} -> {p.output or '(not written)'}",
         f"  set    {old.id} {old.version} -> {new.id} {new.version}",
         f"  slots  {p.old_slots} -> {p.new_slots}",
-        f"  carried: {len(p.carried)} indicators (same id)",
+        f"  carried: {plural(len(p.carried), 'indicator')} (same id)",
     ]
     if p.text_changed:
         lines.append(f"  statement changed, answers carried: {', '.join(p.text_changed)}")
@@ -367,7 +446,7 @@ def _format_upgrade(p) -> str:
         lines.append(f"  mapped: {', '.join(m.sources)} -> {m.to}" + (f" ({detail})" if detail else ""))
     for d in p.dropped:
         answers = ", ".join(f"{L.slot_label(k)}={v}" for k, v in sorted(d.answers.items())) or "no answers"
-        notes = f", {len(d.notes)} note(s)" if d.notes else ""
+        notes = f", {plural(len(d.notes), 'note')}" if d.notes else ""
         lines.append(f"  dropped: {d.indicator} ({d.reason}): {answers}{notes}")
     if p.new:
         lines.append(f"  new, unanswered: {', '.join(p.new)}")
@@ -410,7 +489,7 @@ def _format_reading(r: WorkbookReading) -> str:
         lines.append("  No measurement has answers yet.")
     lines.append("")
     if r.issues:
-        lines.append(f"Issues ({len(r.errors)} errors, {len(r.warnings)} warnings):")
+        lines.append(f"Issues ({issue_counts(len(r.errors), len(r.warnings))}):")
         lines.extend(f"  {issue}" for issue in r.issues)
     else:
         lines.append("No issues.")
@@ -479,6 +558,8 @@ def _format_set(s: IndicatorSet) -> str:
 # Exit codes of the core's errors, most specific first (the rest: 2, the input cannot be used).
 _EXIT_CODES: tuple[tuple[type[PiramideError], int], ...] = (
     (OutputExistsError, EXIT_INVALID),
+    (RefusedError, EXIT_INVALID),
+    (ArgumentError, EXIT_UNUSABLE),
     (UpgradeVerificationError, EXIT_INTERNAL),
 )
 
@@ -518,7 +599,7 @@ def run(argv: list[str] | None = None) -> int:
             click.echo(str(problem), err=True)
         return EXIT_INVALID
     except PiramideError as exc:
-        _error(str(exc))
+        _error(exc)
         return _exit_code(exc)
     except KeyboardInterrupt:
         _error("interrupted")

@@ -20,6 +20,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._gemeenten import same_municipality
+from ._text import plural
 from .batch import _ignore_interrupts
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
@@ -360,7 +362,7 @@ def _read_one(path: Path) -> WorkbookReading | FileError:
         where = f"{first.location}: " if first.location else ""
         more = f" (and {len(errors) - 1} more; run piramide check)" if len(errors) > 1 else ""
         return FileError(
-            str(path), f"has {len(errors)} error{'s' if len(errors) > 1 else ''}: {where}{first.message}{more}"
+            str(path), f"has {plural(len(errors), 'error')}: {where}{first.message}{more}"
         )
     return reading
 
@@ -417,43 +419,9 @@ def read_all(
 
 
 def _same_municipality(readings: list[WorkbookReading]) -> list[list[WorkbookReading]]:
-    """Group the readings that hold the same municipality: the same code, or the same name.
-
-    Names are compared ignoring case and surrounding spaces. Workbooks of the
-    same name but with different codes are different municipalities (two
-    Bergens); a workbook without a code then stays apart from both. The groups
-    do not depend on the order of the readings.
-    """
-    parent = list(range(len(readings)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def link(members: list[int]) -> None:
-        for i in members[1:]:
-            parent[find(i)] = find(members[0])
-
-    codes = [(r.code or "").strip().casefold() for r in readings]
-    by_code: dict[str, list[int]] = defaultdict(list)
-    by_name: dict[str, list[int]] = defaultdict(list)
-    for i, r in enumerate(readings):
-        if codes[i]:
-            by_code[codes[i]].append(i)
-        by_name[r.gemeente.strip().casefold()].append(i)
-    for members in by_code.values():
-        link(members)
-    for members in by_name.values():
-        if len({codes[i] for i in members if codes[i]}) <= 1:
-            link(members)
-        else:
-            link([i for i in members if not codes[i]])
-    groups: dict[int, list[WorkbookReading]] = defaultdict(list)
-    for i, r in enumerate(readings):
-        groups[find(i)].append(r)
-    return list(groups.values())
+    """Group the readings that hold the same municipality (:func:`~piramide._gemeenten.same_municipality`)."""
+    groups = same_municipality([(r.gemeente, r.code) for r in readings])
+    return [[readings[i] for i in group] for group in groups]
 
 
 def region_progress(

@@ -11,12 +11,15 @@ import re
 
 import xlsxwriter
 
+from . import layout as L
 from . import palette as P
 from ._csv import excel_csv
+from ._text import measurement, plural
 from .progress import GemeenteProgress, RegionProgress
 from .reader import MeasurementReading
 
 CSV_COLUMNS_FIXED = ("gemeente", "regio", "slot", "label", "datum", "pijler", "fase")
+TOTAAL = "totaal"  # the pijler of the CSV row with a measurement's overall phase
 
 
 def _signed(n: int | None) -> str:
@@ -31,8 +34,7 @@ def _signed(n: int | None) -> str:
 def format_text(p: RegionProgress, detail: bool = True) -> str:
     codes = p.pillar_codes
     lines = [
-        f"Progress of {len(p.gemeenten)} gemeente{'n' if len(p.gemeenten) != 1 else ''} "
-        f"({p.files} file{'s' if p.files != 1 else ''} read"
+        f"Progress of {plural(len(p.gemeenten), 'gemeente', 'gemeenten')} ({plural(p.files, 'file')} read"
         + (f"; {len(p.errors)} not used, listed at the end" if p.errors else "")
         + ")",
         "",
@@ -72,7 +74,7 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
                 rows.append([year, code, *(str(counts.get(str(n), 0)) for n in range(top + 1))])
         lines += _table(header, rows)
     if p.undated():
-        lines.append(f"  ({p.undated()} measurements without a date are not in this table)")
+        lines.append(f"  ({plural(p.undated(), 'measurement')} without a date not in this table)")
     overdue = p.overdue()
     lines += [
         "",
@@ -113,9 +115,14 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
             + "; since the previous: "
             + "  ".join(f"{c} {_signed(v)}" for c, v in g.change_since_previous.items())
         )
+    by_slot = {m.slot: m for m in g.measurements}
+
+    def named(slot: int) -> str:
+        return measurement(slot, by_slot[slot].date if slot in by_slot else None)
+
     for change in g.set_changes:
         out.append(
-            f"  set changed between slot {change['from_slot']} and {change['to_slot']}: "
+            f"  set changed between {named(change['from_slot'])} and {named(change['to_slot'])}: "
             f"{change['from']} -> {change['to']}"
         )
         for pillar, diff in change["pillars"].items():
@@ -127,24 +134,31 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
             out.append(f"    {pillar}: " + "; ".join(parts))
     for r in g.regressions:
         out.append(
-            f"  REGRESSION: {r.pillar} went from phase {r.from_phase} to {r.to_phase} "
-            f"(slot {r.from_slot} -> {r.to_slot})"
+            f"  Regression: {r.pillar} went down from phase {r.from_phase} in {named(r.from_slot)} "
+            f"to phase {r.to_phase} in {named(r.to_slot)}"
         )
     if g.changes:
         per_pair: dict[tuple[int, int], int] = {}
         for c in g.changes:
             per_pair[(c.from_slot, c.to_slot)] = per_pair.get((c.from_slot, c.to_slot), 0) + 1
-        out.append("  changed answers: " + ", ".join(f"{n} from slot {a} to {b}" for (a, b), n in per_pair.items()))
-    for code, ids in g.blocking.items():
+        out.append(
+            "  changed answers: "
+            + ", ".join(
+                f"{n} from {L.slot_label(a)} to {L.slot_label(b)}" for (a, b), n in per_pair.items()
+            )
+        )
+    blocking = {code: ids for code, ids in g.blocking.items() if ids}
+    if blocking:
+        out.append(f"  what blocks the next phase, in {named(g.latest.slot)}:")
+    for code, ids in blocking.items():
         phase = g.latest.pillars[code].phase
-        if ids:
-            out.append(f"  blocking {code} {phase} -> {phase + 1}: {', '.join(ids)}")
-            if handvatten:
-                for ident in ids:
-                    ind = s.by_id[ident]
-                    answer = g.latest.answers.get(ident) or "blank"
-                    out.append(f"    {ident} ({answer}): {ind.text}")
-                    out.append(f"      handvat: {ind.handvat}")
+        out.append(f"    {code} phase {phase} -> {phase + 1}: {', '.join(ids)}")
+        if handvatten:
+            for ident in ids:
+                ind = s.by_id[ident]
+                answer = g.latest.answers.get(ident) or "blank"
+                out.append(f"      {ident} ({answer}): {ind.text}")
+                out.append(f"        handvat: {ind.handvat}")
     return out
 
 
@@ -176,32 +190,30 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def csv_bytes(p: RegionProgress) -> bytes:
-    """Long format, one row per gemeente x measurement x pillar.
+    """Long format, one row per gemeente x measurement x pillar, then a ``totaal`` row per measurement.
 
-    UTF-8 with BOM, ``;``-separated and decimal commas, so that Dutch Excel
-    opens it as columns with numbers; Power BI reads it with ``;`` as
-    delimiter. Scores are empty where a level has no applicable indicator.
+    The ``totaal`` row (pijler ``totaal``) holds the overall phase, the
+    lowest pillar phase; its scores are empty. UTF-8 with BOM,
+    ``;``-separated and decimal commas, so that Dutch Excel opens it as
+    columns with numbers; Power BI reads it with ``;`` as delimiter. Scores
+    are empty where a level has no applicable indicator.
     """
     levels = max((len(g.indicator_set.phase_numbers) for g in p.gemeenten), default=4)
 
     def score(v: float | None) -> str:
         return "" if v is None else f"{v:.4f}".rstrip("0").rstrip(".").replace(".", ",")
 
-    rows = (
-        [
-            g.gemeente,
-            g.regio or "",
-            m.slot,
-            m.label,
-            m.date.isoformat() if m.date else "",
-            code,
-            pillar.phase,
-            *(score(pillar.scores.get(str(n))) for n in range(1, levels + 1)),
+    def measurement_rows(g: GemeenteProgress, m) -> list[list]:
+        first = [g.gemeente, g.regio or "", m.slot, m.label, m.date.isoformat() if m.date else ""]
+        return [
+            *(
+                [*first, code, pillar.phase, *(score(pillar.scores.get(str(n))) for n in range(1, levels + 1))]
+                for code, pillar in m.pillars.items()
+            ),
+            [*first, TOTAAL, m.phase, *([""] * levels)],
         ]
-        for g in p.gemeenten
-        for m in g.measurements
-        for code, pillar in m.pillars.items()
-    )
+
+    rows = (row for g in p.gemeenten for m in g.measurements for row in measurement_rows(g, m))
     return excel_csv([*CSV_COLUMNS_FIXED, *(f"score_{n}" for n in range(1, levels + 1))], rows)
 
 
@@ -288,7 +300,7 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
     ws.write_string(
         1,
         0,
-        f"Gemaakt op {p.today.strftime('%d-%m-%Y')} uit {p.files} bestand(en). Fase 0 = startfase, "
+        f"Gemaakt op {p.today.strftime('%d-%m-%Y')} uit {plural(p.files, 'bestand', 'bestanden')}. Fase 0 = startfase, "
         f"{f.top} = hoogste fase. Δ = verandering sinds de 0-meting. Dit overzicht bevat gevoelige informatie.",
         f.small,
     )
@@ -474,11 +486,18 @@ def _gemeente_changes(ws, f: _Formats, g: GemeenteProgress, row: int) -> int:
         since = "Sinds de 0-meting: " + ", ".join(f"{c} {_signed(v)}" for c, v in g.change_since_baseline.items())
         ws.write_string(row, 0, since, f.bold)
         row += 1
+    dates = {m.slot: m.date for m in g.measurements}
+
+    def named(slot: int) -> str:
+        date = dates.get(slot)
+        return L.slot_label(slot) + (f", {date.strftime('%d-%m-%Y')}" if date else "")
+
     for r in g.regressions:
         ws.write_string(
             row,
             0,
-            f"Terugval: {r.pillar} van fase {r.from_phase} naar {r.to_phase} (meting {r.from_slot} → {r.to_slot})",
+            f"Terugval: {r.pillar} van fase {r.from_phase} ({named(r.from_slot)}) "
+            f"naar fase {r.to_phase} ({named(r.to_slot)})",
             f.bold,
         )
         row += 1

@@ -24,7 +24,8 @@ from pydantic import BaseModel, PrivateAttr
 
 from . import layout as L
 from .model import IndicatorSet
-from .safety import Package, WorkbookRefused, open_package
+from .errors import WorkbookRefused
+from .safety import Package, open_package
 from .scoring import MeasurementResult, score_measurement
 
 Severity = Literal["error", "warning"]
@@ -198,7 +199,7 @@ class _Sheet:
 def read_workbook(path: str | Path) -> WorkbookReading:
     """Read, validate and score a filled-in dashboard.
 
-    Raises :class:`~piramide.safety.WorkbookRefused` (an
+    Raises :class:`~piramide.errors.WorkbookRefused` (an
     :class:`~piramide.errors.InputError`) when the file cannot be read as a
     Piramide workbook; everything else is reported in ``issues``.
     """

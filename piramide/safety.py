@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._files import read_bounded
-from .errors import InputError
+from .errors import WorkbookRefused
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """A filled-in dashboard is about 60 kB; 20 MB leaves room for pasted notes."""
@@ -36,10 +36,6 @@ first to the last cell with a value, so one cell typed at XFD1048576 would ask f
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED_MARKERS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
-
-
-class WorkbookRefused(InputError):
-    """The file is not a workbook we will read (exit code 2)."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ._text import noun
 from .errors import AnswerError
 from .model import IndicatorSet
 
@@ -148,7 +149,7 @@ def score_measurement(indicator_set: IndicatorSet, answers: Mapping[str, str | N
     for ident in answers:
         if ident not in by_id:
             unknown = sorted(set(answers) - set(by_id))
-            raise AnswerError(f"unknown indicator id(s): {', '.join(unknown)}")
+            raise AnswerError(f"unknown indicator {noun(len(unknown), 'id')}: {', '.join(unknown)}")
     levels = indicator_set.phase_numbers
     # Tally per (pillar, level): total, not applicable, blank, point units.
     tally = {(p, lv): [0, 0, 0, 0] for p in indicator_set.pillar_codes for lv in levels}

@@ -31,23 +31,12 @@ from pathlib import Path
 
 from . import layout as L
 from ._csv import excel_csv
-from ._files import OutputExistsError, write_atomic
-from .errors import PiramideError
+from ._files import write_atomic
+from ._text import plural
+from .errors import ArgumentError, OutputExistsError, Remedy, UpgradeRefused, UpgradeVerificationError
 from .model import IndicatorSet, answer_key
 from .reader import WorkbookReading, read_workbook
 from .writer import SlotContent, WorkbookSpec, workbook_bytes
-
-
-class UpgradeRefused(PiramideError):
-    """The upgrade would lose data (or the input has errors); nothing was written."""
-
-    def __init__(self, message: str, plan: Plan | None = None):
-        super().__init__(message)
-        self.plan = plan
-
-
-class UpgradeVerificationError(PiramideError):
-    """The written workbook did not read back as planned; it was not kept."""
 
 
 @dataclass
@@ -148,11 +137,11 @@ def plan_upgrade(reading: WorkbookReading, new_set: IndicatorSet | None, slots: 
     remains = reading.unanswered  # slots without answers that hold a date, a name or notes
     used = max([m.slot for m in reading.measurements] + list(remains), default=-1) + 1
     if new_slots < reading.slots:
-        raise UpgradeRefused(
-            f"--slots {new_slots} is fewer than the {reading.slots} slots the workbook has; slots are only added"
+        raise ArgumentError(
+            "slots", new_slots, f"fewer than the {reading.slots} slots the workbook has; slots are only added"
         )
     if not 1 <= new_slots <= L.MAX_SLOTS:
-        raise UpgradeRefused(f"--slots must be from 1 to {L.MAX_SLOTS}, not {new_slots}")
+        raise ArgumentError("slots", new_slots, f"must be from 1 to {L.MAX_SLOTS}")
     contents = [SlotContent() for _ in range(max(used, 0))]
     by_slot = {m.slot: m for m in reading.measurements}
     slot_data = {**{k: _Remains(r) for k, r in remains.items()}, **by_slot}
@@ -313,36 +302,41 @@ def upgrade_workbook(
 ) -> Plan:
     """Upgrade a filled workbook; returns the plan, with ``verified`` set.
 
-    Raises :class:`UpgradeRefused` when the input has errors or answers would
-    be dropped without ``allow_drop``; :class:`~piramide._files.OutputExistsError`
-    when an output exists and ``force`` is not set. Nothing is written then.
+    Raises :class:`~piramide.errors.UpgradeRefused` when the input has errors
+    or answers would be dropped without ``allow_drop``;
+    :class:`~piramide.errors.OutputExistsError` when an output exists and
+    ``force`` is not set; :class:`~piramide.errors.ArgumentError` when the
+    arguments cannot work (the output is the input; fewer slots; nothing to
+    do). Nothing is written then.
     """
     path, out = Path(path), Path(out)
     if out.resolve() == path.resolve():
-        raise UpgradeRefused("the output must be a new file, not the input (the input is never modified)")
+        raise ArgumentError("out", str(out), "is the input; the output must be a new file (the input is never modified)")
     reading = read_workbook(path)
     if reading.errors:
         first = reading.errors[0]
         raise UpgradeRefused(
-            f"{path}: has {len(reading.errors)} error(s), first {first}; fix them first (piramide check) so that no "
+            f"{path}: has {plural(len(reading.errors), 'error')}, first {first}; fix them first so that no "
             "answer is lost"
         )
     if new_set is None and (slots is None or slots == reading.slots):
-        raise UpgradeRefused(
-            f"nothing to do: give --set NEW.yaml, or --slots larger than the workbook's {reading.slots}"
+        raise ArgumentError(
+            "slots", slots, f"the workbook has {reading.slots} slots already; without a new set there is nothing to do"
         )
     plan = plan_upgrade(reading, new_set, slots, str(out))
     csv_path = out.with_name(out.stem + ".dropped.csv")
-    if plan.dropped_answers and not allow_drop:
-        raise UpgradeRefused(
-            f"{plan.dropped_answers} answer(s) or note(s) would be dropped ("
-            + ", ".join(sorted({d.indicator for d in plan.dropped if d.answers or d.notes}))
-            + "); run again with --allow-drop to drop them (they are then saved to a CSV next to the output)",
-            plan,
-        )
+    if plan.dropped_answers:
+        lost = sorted({d.indicator for d in plan.dropped if d.answers or d.notes})
+        if not allow_drop:
+            raise UpgradeRefused(
+                f"{plural(plan.dropped_answers, 'answer or note', 'answers or notes')} would be dropped "
+                f"({', '.join(lost)})",
+                plan,
+                Remedy("allow_drop", True, "to drop them (they are then saved to a CSV next to the output)"),
+            )
     for target in (out, csv_path if plan.dropped_answers else None):
         if target is not None and target.exists() and not force:
-            raise OutputExistsError(f"{target}: exists already; use --force to overwrite it")
+            raise OutputExistsError(target)
     spec = WorkbookSpec(
         indicator_set=plan.new_set,
         gemeente=reading.gemeente,

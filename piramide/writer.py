@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import layout as L
 from ._files import write_atomic
-from .errors import PiramideError
+from .errors import ArgumentError, PiramideError
 from .model import IndicatorSet
 from .sets import reference_set
 from .sheets.book import Book, SlotContent, WorkbookSpec
@@ -55,7 +55,7 @@ def build_workbook(
     """Write a dashboard for one municipality to ``out`` and return the path.
 
     The file is written atomically; an existing file is kept (and
-    :class:`~piramide._files.OutputExistsError` raised) unless ``force``.
+    :class:`~piramide.errors.OutputExistsError` raised) unless ``force``.
     ``content`` optionally fills the first slots (used by upgrades and demos).
     """
     spec = WorkbookSpec(
@@ -82,9 +82,9 @@ def workbook_bytes(spec: WorkbookSpec) -> bytes:
 
 def _check_spec(spec: WorkbookSpec) -> None:
     if not spec.gemeente or not spec.gemeente.strip():
-        raise PiramideError("the name of the gemeente is empty")
+        raise ArgumentError("gemeente", spec.gemeente, "the name of the gemeente is empty")
     if not 1 <= spec.slots <= L.MAX_SLOTS:
-        raise PiramideError(f"--slots must be from 1 to {L.MAX_SLOTS}, not {spec.slots}")
+        raise ArgumentError("slots", spec.slots, f"must be from 1 to {L.MAX_SLOTS}")
     if len(spec.content) > spec.slots:
         raise PiramideError(f"{len(spec.content)} measurements do not fit in {spec.slots} slots")
     for name in (spec.gemeente, spec.regio or "", spec.code or ""):

@@ -10,15 +10,21 @@ source "$(dirname "$0")/_venv.sh"
 cd "$ROOT"
 P="$VENV/bin/piramide"
 OUT=workbooks/demo
+echo "== The bundled reference set"
 "$P" sets validate
-"$P" sets show | head -n 16
+# The set without its 105 statements (those: piramide sets show).
+"$P" sets show | awk '/^Indicators \(/ { n = $2; gsub(/[():]/, "", n); print "(and " n " indicators: piramide sets show lists them)"; exit } { print }'
+echo
+echo "== A blank dashboard, a fictional region and its progress"
 mkdir -p "$OUT"
 "$P" new --gemeente "Voorbeeldgemeente" --regio "Voorbeeldregio" --out "$OUT/Voorbeeldgemeente.xlsx" --force
 "$VENV/bin/python" scripts/simulate_region.py --out "$OUT/regio" --n 12 --measurements 3 --force
 "$P" progress "$OUT/regio" --xlsx "$OUT/voortgang.xlsx" --csv "$OUT/voortgang.csv" --force --today "$(date +%F)" \
   > "$OUT/voortgang.txt" || status=$?
-head -n 16 "$OUT/voortgang.txt"
 [ "${status:-0}" -le 1 ] || exit "$status"
+echo
+# The region table: the report up to its second blank line (the rest is in voortgang.txt).
+awk 'NF == 0 && ++blank == 2 { exit } { print }' "$OUT/voortgang.txt"
 echo
 echo "Done. In $OUT: a blank dashboard (Voorbeeldgemeente.xlsx), a fictional region (regio/),"
 echo "its overview workbook (voortgang.xlsx), CSV (voortgang.csv) and the full report (voortgang.txt)."

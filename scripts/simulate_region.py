@@ -20,7 +20,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from piramide import reference_set
-from piramide._files import OutputExistsError, safe_file_stem
+from piramide._files import safe_file_stem
+from piramide.errors import OutputExistsError
 from piramide.model import IndicatorSet
 from piramide.writer import SlotContent, build_workbook
 
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         paths = simulate_region(args.out, args.n, args.measurements, args.slots, args.last, args.seed, args.force)
     except OutputExistsError as exc:
-        print(f"simulate_region: {exc}", file=sys.stderr)
+        print(f"simulate_region: {exc.message}; use --force to overwrite it", file=sys.stderr)
         return 1
     print(f"{len(paths)} fictional dashboards with {args.measurements} measurements written to {args.out}")
     return 0

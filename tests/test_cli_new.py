@@ -19,7 +19,8 @@ from wb import read_metadata, sheet_parts, xml_cells, zip_parts
 
 from piramide import InputError, load_set, reference_set
 from piramide import layout as L
-from piramide._files import OutputExistsError, safe_file_stem, write_atomic
+from piramide._files import safe_file_stem, write_atomic
+from piramide.errors import OutputExistsError
 from piramide.batch import BatchRow, plan_file_names, read_gemeenten_csv
 from piramide.sets import reference_path
 
@@ -603,7 +604,7 @@ def test_write_atomic_never_overwrites_without_force(tmp_path):
     """Without force an existing file raises OutputExistsError and keeps its bytes; no temporary file stays."""
     target = tmp_path / "x.xlsx"
     target.write_bytes(b"oud")
-    with pytest.raises(OutputExistsError, match="--force"):
+    with pytest.raises(OutputExistsError, match="exists already; pass force=True to overwrite it"):
         write_atomic(target, b"nieuw")
     assert target.read_bytes() == b"oud"
     assert _names(tmp_path) == ["x.xlsx"]

@@ -295,8 +295,11 @@ def test_text_output_flags_regressions_and_blocking(cli, teststad):
     """The terminal report names the regression and the blocking indicators."""
     result = cli("progress", teststad, "--today", TODAY)
     assert result.code == 0
-    assert "REGRESSION: BO went from phase 2 to 1 (slot 1 -> 2)" in result.out
-    assert "blocking BO 1 -> 2: BO-2.01, BO-2.02" in result.out
+    assert (
+        "Regression: BO went down from phase 2 in Meting 1 (2024-03-01) to phase 1 in Meting 2 (2025-03-01)"
+        in result.out
+    )
+    assert "what blocks the next phase, in Meting 2 (2025-03-01):\n    BO phase 1 -> 2: BO-2.01, BO-2.02" in result.out
 
 
 # --- the same municipality twice -----------------------------------------------------------
@@ -407,7 +410,7 @@ def test_blank_dashboard_is_reported_without_measurements(cli, make, tmp_path):
     assert result.code == 0, result.err
     g = by_name(json.loads(result.out))["Leegstad"]
     assert (g["measurements"], g["regressions"], g["blocking"]) == ([], [], {})
-    assert [r[0] for r in read_csv(tmp_path / "o.csv")[1:]] == ["Aastad"] * 3
+    assert [r[0] for r in read_csv(tmp_path / "o.csv")[1:]] == ["Aastad"] * (3 + 1)  # 3 pillars and totaal
     assert "Leegstad" in [ws["A1"].value for ws in openpyxl.load_workbook(tmp_path / "o.xlsx").worksheets]
 
 
@@ -507,7 +510,10 @@ def test_csv_is_bom_semicolon_with_the_header(cli, csv_region, tmp_path):
 
 
 def test_csv_has_one_row_per_gemeente_measurement_pillar(cli, csv_region, tmp_path):
-    """Rows: gemeente x measurement x pillar, with phase, scores with a decimal comma, empty where nothing applies."""
+    """Rows: gemeente x measurement x pillar, with phase, scores with a decimal comma, empty where nothing applies.
+
+    Each measurement ends with a ``totaal`` row: the overall phase (the lowest pillar phase), no scores.
+    """
     out = tmp_path / "voortgang.csv"
     cli("progress", csv_region, "--csv", out, "--today", TODAY)
     rows = read_csv(out)[1:]
@@ -516,11 +522,13 @@ def test_csv_has_one_row_per_gemeente_measurement_pillar(cli, csv_region, tmp_pa
         ["Teststad", "Testregio", "0", "0-meting", "2024-03-01", "BO", "2", "1", "0,75", "0,25", ""],
         ["Teststad", "Testregio", "0", "0-meting", "2024-03-01", "IP", "4", "1", "1", "1", "1"],
         ["Teststad", "Testregio", "0", "0-meting", "2024-03-01", "BH", "0", "0,5", "0", "0", "0"],
+        ["Teststad", "Testregio", "0", "0-meting", "2024-03-01", "totaal", "0", "", "", "", ""],
         ["Teststad", "Testregio", "1", "Meting 1", "2025-03-01", "BO", "3", "1", "1", "1", "0"],
         ["Teststad", "Testregio", "1", "Meting 1", "2025-03-01", "IP", "4", "1", "1", "1", "1"],
         ["Teststad", "Testregio", "1", "Meting 1", "2025-03-01", "BH", "1", "1", "0", "0", "0"],
+        ["Teststad", "Testregio", "1", "Meting 1", "2025-03-01", "totaal", "1", "", "", "", ""],
     ]
-    assert len(rows) == 6 + 3
+    assert len(rows) == 8 + 4
 
 
 def test_csv_neutralises_text_that_excel_would_run(cli, csv_region, tmp_path):
@@ -532,6 +540,7 @@ def test_csv_neutralises_text_that_excel_would_run(cli, csv_region, tmp_path):
         ("'" + HOSTILE, "'@regio", "BO", "1"),
         ("'" + HOSTILE, "'@regio", "IP", "2"),
         ("'" + HOSTILE, "'@regio", "BH", "3"),
+        ("'" + HOSTILE, "'@regio", "totaal", "1"),
     ]
     assert not any(cell[:1] in ("=", "+", "@") for r in read_csv(out) for cell in r)
 
@@ -714,7 +723,7 @@ def test_demo_region_with_a_corrupt_file(cli, tmp_path):
     assert len(wb.sheetnames) == 2 + 12 + 1
     rows = read_csv(csv_out)
     assert rows[0] == CSV_HEADER
-    assert len(rows) == 1 + 12 * 3 * 5
+    assert len(rows) == 1 + 12 * 3 * (5 + 1)  # 5 pillars and totaal
     assert {r[1] for r in rows[1:]} == {"Fictieve demoregio"}
 
 

@@ -742,7 +742,7 @@ def test_cli_read_prints_the_table_then_the_issues(cli, good):
     assert lines[header + 2].split()[:3] == ["Meting", "1", "2026-03-01"]
     issues = next(n for n, line in enumerate(lines) if line.startswith("Issues"))
     assert issues > header + 2
-    assert lines[issues] == "Issues (0 errors, 1 warnings):"
+    assert lines[issues] == "Issues (0 errors, 1 warning):"
     assert "[warning: cache-missing]" in lines[issues + 1]
     assert result.err == ""
 

@@ -36,7 +36,8 @@ from piramide import IndicatorSet, load_set, read_workbook, reference_path, scor
 from piramide import layout as L
 from piramide import upgrade as U
 from piramide.cli import run
-from piramide.upgrade import UpgradeRefused, UpgradeVerificationError, plan_upgrade, upgrade_workbook
+from piramide.errors import UpgradeRefused, UpgradeVerificationError
+from piramide.upgrade import plan_upgrade, upgrade_workbook
 from piramide.writer import SlotContent, build_workbook
 
 # --- the revised reference set of the issue -------------------------------------------
@@ -540,38 +541,38 @@ def test_more_slots_on_the_same_set_add_no_history(cli, tmp_path, source):
 
 
 def test_fewer_slots_are_refused(cli, tmp_path, source):
-    """--slots 3 on a five-slot dashboard: exit 1, 'fewer', nothing written."""
+    """--slots 3 on a five-slot dashboard: bad usage, exit 2 (as --slots 31), 'fewer', nothing written."""
     before = snapshot(tmp_path)
     result = cli("upgrade", source, "--slots", "3", "--out", tmp_path / "drie.xlsx")
-    assert result.code == 1 and "fewer" in result.err
+    assert result.code == 2 and "--slots 3: fewer" in result.err
     assert snapshot(tmp_path) == before
 
 
 def test_neither_set_nor_slots_is_refused_with_a_clear_message(cli, tmp_path, source):
-    """Without --set and --slots there is nothing to do: exit 1, saying to give --set or --slots."""
+    """Without --set and --slots there is nothing to do: bad usage (exit 2), saying to give --set or --slots."""
     before = snapshot(tmp_path)
     result = cli("upgrade", source, "--out", tmp_path / "zelfde.xlsx")
-    assert result.code == 1
-    assert "nothing to do" in result.err and "--set" in result.err and "--slots" in result.err
+    assert result.code == 2
+    assert "give --set NEW.yaml, --slots N, or both" in result.err
     assert snapshot(tmp_path) == before
 
 
 def test_same_number_of_slots_without_set_is_refused(cli, tmp_path, source):
-    """--slots 5 on a five-slot dashboard without --set changes nothing, so it is refused."""
+    """--slots 5 on a five-slot dashboard without --set changes nothing: bad usage, exit 2."""
     result = cli("upgrade", source, "--slots", "5", "--out", tmp_path / "vijf.xlsx")
-    assert result.code == 1 and "nothing to do" in result.err
+    assert result.code == 2 and "nothing to do" in result.err
     assert not (tmp_path / "vijf.xlsx").exists()
 
 
 @pytest.mark.parametrize("spelling", ["absolute", "relative", "dotted"])
 def test_out_equal_to_the_input_is_refused(cli, tmp_path, source, revised, monkeypatch, spelling):
-    """--out naming the input (however spelled) is refused with exit 1; the input is untouched."""
+    """--out naming the input (however spelled) is bad usage, exit 2; the input is untouched."""
     monkeypatch.chdir(tmp_path)
     spellings = {"absolute": source, "relative": Path("in/Testdorp.xlsx"), "dotted": Path("in/../in/./Testdorp.xlsx")}
     out = spellings[spelling]
     before = snapshot(tmp_path)
     result = cli("upgrade", source, "--set", revised[0], "--out", out, "--allow-drop", "--force")
-    assert result.code == 1 and "input" in result.err
+    assert result.code == 2 and "--out" in result.err and "is the input" in result.err
     assert snapshot(tmp_path) == before
 
 
@@ -669,7 +670,7 @@ def test_a_workbook_with_errors_is_refused_before_anything_is_written(cli, tmp_p
     before = snapshot(tmp_path)
     result = cli("upgrade", broken, "--set", revised[0], "--out", tmp_path / "in" / "nieuw.xlsx", "--allow-drop",
                  "--force")  # fmt: skip
-    assert result.code == 1 and "error" in result.err and "piramide check" in result.err
+    assert result.code == 1 and "has 1 error, first" in result.err and "fix them first" in result.err
     assert snapshot(tmp_path) == before
 
 
@@ -743,7 +744,7 @@ def test_text_report_says_what_was_carried_mapped_dropped_and_new(cli, tmp_path,
     assert "carried: 101 indicators" in out
     assert "mapped: BH-1.03, BH-1.04 -> BH-1.09 (0-meting: BH-1.03=n.v.t., BH-1.04=n.v.t. -> n.v.t.;" in out
     assert "Meting 2: BH-1.03=-, BH-1.04=nee -> nee)" in out
-    assert "dropped: IP-4.03 (not in the new set): 0-meting=ja, Meting 1=deels, Meting 2=nee, 3 note(s)" in out
+    assert "dropped: IP-4.03 (not in the new set): 0-meting=ja, Meting 1=deels, Meting 2=nee, 3 notes" in out
     assert "new, unanswered: IP-1.09, BH-4.04, CO-3.05" in out
     assert f"dropped answers saved to {tmp_path / 'nieuw.dropped.csv'}" in out
     assert "verified" in out
@@ -898,7 +899,7 @@ def test_upgrade_that_maps_and_drops_behaves_as_specified(small, contents):
         before = read_workbook(src)
         lossy = bool(expected_dropped_rows(before, ["AA-1.02"]))
         if lossy:
-            with pytest.raises(UpgradeRefused, match="--allow-drop"):
+            with pytest.raises(UpgradeRefused, match="allow_drop=True"):
                 upgrade_workbook(src, folder / "uit.xlsx", new_set=new_set)
             assert sorted(p.name for p in folder.iterdir()) == ["in.xlsx"]
         plan = upgrade_workbook(src, folder / "uit.xlsx", new_set=new_set, allow_drop=True)

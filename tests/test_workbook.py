@@ -23,6 +23,7 @@ from wb import name_values, random_grid, read_metadata, sheet_parts, xml_cells, 
 import piramide
 from piramide import IndicatorSet, PiramideError, load_set, score_measurement
 from piramide import layout as L
+from piramide.errors import ArgumentError
 from piramide.writer import SlotContent, WorkbookSpec, build_workbook, workbook_bytes
 
 GEMEENTE = "Teststad"
@@ -808,8 +809,8 @@ def test_empty_gemeente_is_refused(small, gemeente):
 
 @pytest.mark.parametrize("slots", [0, -1, 21])
 def test_slots_outside_1_to_20_are_refused(small, slots):
-    """Slots must be 1..20; 0 and 21 raise PiramideError naming the range and the value."""
-    with pytest.raises(PiramideError, match=rf"from 1 to 20, not {slots}"):
+    """Slots must be 1..20; 0 and 21 raise an ArgumentError naming the argument, its value and the range."""
+    with pytest.raises(ArgumentError, match=rf"^slots={slots}: must be from 1 to 20$"):
         workbook_bytes(WorkbookSpec(small, "X", slots=slots))
 
 
