@@ -207,11 +207,11 @@ def test_sheets_are_in_the_layouts_order(blank_wb):
     assert blank_wb.sheetnames[:3] == ["Voorblad", "Vragenlijst", "Instructie"]
 
 
-def test_lists_and_metadata_are_hidden_the_rest_visible(blank_wb):
-    """Lijsten and Metadata are hidden; Voorblad, Vragenlijst and Instructie are visible."""
+def test_calculation_lists_and_metadata_are_hidden_the_rest_visible(blank_wb):
+    """Berekening, Lijsten and Metadata are hidden (so they never print); Voorblad, Vragenlijst and Instructie are visible."""
     states = {ws.title: ws.sheet_state for ws in blank_wb.worksheets}
-    assert {n for n, st in states.items() if st != "visible"} == {"Lijsten", "Metadata"}
-    assert states["Lijsten"] == states["Metadata"] == "hidden"
+    assert {n for n, st in states.items() if st != "visible"} == {"Berekening", "Lijsten", "Metadata"}
+    assert states["Berekening"] == states["Lijsten"] == states["Metadata"] == "hidden"
     assert all(states[n] == "visible" for n in ("Voorblad", "Vragenlijst", "Instructie"))
 
 

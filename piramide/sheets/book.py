@@ -99,6 +99,18 @@ def row_height(*text_and_width) -> float:
     return round(13.5 * lines + 2, 1)
 
 
+FOOTER = "&L&8Vertrouwelijk · &A&C&8Pagina &P van &N&R&8Afgedrukt op &D"
+"""Every printed page: confidential, which sheet, the page, the print date (8 pt, not scaled with the sheet)."""
+
+
+def print_footer(ws, margin: float = 0.25, header: str | None = None) -> None:
+    """The footer (and an optional header text) of a printed sheet, at their own size whatever the sheet's scale."""
+    options = {"margin": margin, "scale_with_doc": False}
+    ws.set_footer(FOOTER, options)
+    if header:
+        ws.set_header("&L&9" + header.replace("&", "&&"), {**options, "margin": 0.3})
+
+
 class Formats:
     """The cell formats of the dashboard, made once per workbook from the palette."""
 
@@ -115,6 +127,9 @@ class Formats:
             {**base, "bold": True, "text_wrap": True, "bg_color": P.NAVY, "font_color": P.WHITE, "border": 1}
         )
         self.pillar_row = add({**base, "bold": True, "bg_color": P.PILLAR_ROW, "border": 1, "num_format": "@"})
+        self.pillar_row_wrap = add(
+            {**base, "bg_color": P.PILLAR_ROW, "border": 1, "num_format": "@", "text_wrap": True, "font_size": 9}
+        )
         self.cell = add({**base, "border": 1, "text_wrap": True, "num_format": "@"})
         self.cell_center = add({**base, "border": 1, "align": "center", "num_format": "@"})
         self.cell_num = add({**base, "border": 1, "align": "center"})

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from .. import layout as L
 from .. import palette as P
-from .book import Book, excel_date, text_literal
+from .._text import dutch_number
+from .book import Book, excel_date, print_footer, text_literal
 
 LEGEND_COLS = 7
 COL_WIDTH = 2.2  # every column of the cover; spans are made of several
@@ -211,7 +212,7 @@ def write_cover(book: Book) -> None:
     ws.fit_to_pages(1, 1)
     ws.center_horizontally()
     ws.set_margins(left=0.3, right=0.3, top=0.35, bottom=0.5)
-    ws.set_footer("&L&8Vertrouwelijk&R&8Afgedrukt op &D", {"margin": 0.2})
+    print_footer(ws, margin=0.2)
     ws.print_area(0, 0, grid.last_row, grid.total_cols - 1)
     ws.hide_gridlines(2)
 
@@ -380,7 +381,7 @@ def _layer(book: Book, ws, grid: Grid, f: _Formats, r: _Refs, i: int, pillar: st
 def _pillar_foot(book: Book, ws, grid: Grid, f: _Formats, r: _Refs, i: int, pillar: str) -> None:
     s, col, width = book.set, grid.block_col(i), grid.base
     n = len(s.phase_numbers)
-    pct = f"{number_text(book.set.threshold * 100)}%"
+    pct = f"{dutch_number(book.set.threshold * 100)}%"
     cp, ns, bp = r.cp[pillar], r.ns[pillar], r.bp[pillar]
     res = book.results[book.cover].pillars[pillar] if book.cover >= 0 else None
     phase = f'=IF({cp}<0,"Nog geen vaste fase","Fase "&{cp}&" – "&{r.name(cp)})'
@@ -402,12 +403,6 @@ def _pillar_foot(book: Book, ws, grid: Grid, f: _Formats, r: _Refs, i: int, pill
     if 0 <= book.base < book.cover:
         cached = f"{L.slot_label(book.base)}: fase {book.results[book.base].pillars[pillar].phase}"
     span(ws, grid.pillar_foot + 2, col, width, None, f.foot, base, cached)
-
-
-def number_text(value) -> str:
-    """A number in Dutch form: ``72,5``; whole numbers without decimals."""
-    f = float(value)
-    return str(int(f)) if f.is_integer() else f"{f:.10g}".replace(".", ",")
 
 
 TEXT_CHARS = 60  # of an indicator's statement in the list of what blocks

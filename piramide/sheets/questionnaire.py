@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import layout as L
+from .._text import dutch_list, sentence
 from ..model import IndicatorSet
-from .book import Book, row_height, text_literal
+from .book import Book, print_footer, row_height, text_literal
 
 TEXT_WIDTH, HANDVAT_WIDTH, ANSWER_WIDTH, NOTE_WIDTH = 52, 50, 12, 30
 
@@ -101,7 +102,8 @@ def _indicator_rows(book: Book, ws) -> None:
         for col, text in ((L.Q_COL_ID, ""), (L.Q_COL_PILLAR, pillar.code), (L.Q_COL_PHASE, "")):
             ws.write_string(row, col, text, f.pillar_row)
         ws.write_string(row, L.Q_COL_TEXT, f"{pillar.code} - {pillar.name}", f.pillar_row)
-        ws.write_string(row, L.Q_COL_HANDVAT, pillar.description, f.pillar_row)
+        ws.write_string(row, L.Q_COL_HANDVAT, pillar.description, f.pillar_row_wrap)  # wraps: never runs over
+        ws.set_row(row, row_height(pillar.description, HANDVAT_WIDTH))
         for c in range(L.Q_FIRST_SLOT_COL, last_col + 1):
             ws.write_blank(row, c, None, f.pillar_row)
         row += 1
@@ -123,14 +125,12 @@ def _indicator_rows(book: Book, ws) -> None:
 
 
 def _answer_validation(book: Book, slot: int) -> dict:
-    s = book.set
-    labels = ", ".join(a.label for a in s.answers[:-1]) + " of " + s.answers[-1].label
-    stop = "" if labels.endswith(".") else "."
+    labels = dutch_list([a.label for a in book.set.answers])
     return {
         "validate": "list",
         "source": f"={L.NAME_ANSWER_LIST}",
         "input_title": f"Antwoord {L.slot_label(slot)}",
-        "input_message": f"Kies {labels}{stop} Laat leeg als u het nog niet weet (de fase is dan voorlopig)."[:255],
+        "input_message": f"Kies {sentence(labels)} Laat leeg als u het nog niet weet (de fase is dan voorlopig)."[:255],
         "error_title": "Geen geldig antwoord",
         "error_message": f"Kies {labels} uit de lijst."[:255],
     }
@@ -204,11 +204,5 @@ def _print_one_measurement(book: Book, ws) -> None:
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.6)
-    legend = f"Oranje: nodig voor de volgende fase van de pijler (nog niet 'ja' in {L.slot_label(slot)})"
-    ws.set_header(f"&L&9{_header_text(legend)}", {"margin": 0.3})
-    ws.set_footer("&L&8Vertrouwelijk · &A&C&8Pagina &P van &N&R&8Afgedrukt op &D", {"margin": 0.25})
-
-
-def _header_text(text: str) -> str:
-    """Text for a page header: ``&`` doubled (a single one starts a code)."""
-    return text.replace("&", "&&")
+    legend = f"Oranje: nodig voor de volgende fase van de pijler (nog niet 'ja' in {L.slot_label(slot)})."
+    print_footer(ws, header=legend)
