@@ -15,6 +15,7 @@ from . import layout as L
 from . import palette as P
 from ._csv import excel_csv
 from ._text import measurement, plural
+from .sheets.book import print_footer, row_height
 from .progress import GemeenteProgress, RegionProgress
 from .reader import MeasurementReading
 
@@ -252,7 +253,7 @@ class _Formats:
         self.cell = add({**base, "border": 1})
         self.wrap = add({**base, "border": 1, "text_wrap": True})
         self.num = add({**base, "border": 1, "align": "center"})
-        self.small = add({**base, "font_size": 8, "font_color": P.GREY_TEXT})
+        self.small = add({**base, "font_size": 9, "font_color": P.GREY_TEXT})
         self.bold = add({**base, "bold": True})
         self.phases = [add({"bg_color": P.phase_fill(n), "font_color": P.phase_text(n)}) for n in range(top + 1)]
         self.down = add({"bg_color": P.DOWN[0], "font_color": P.DOWN[1], "bold": True})
@@ -287,9 +288,12 @@ def overview_bytes(p: RegionProgress) -> bytes:
 
 
 def _landscape(ws) -> None:
+    """A4 landscape, one page wide, the footer of every printed sheet."""
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    print_footer(ws)
 
 
 def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> None:
@@ -320,11 +324,14 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
             rule = {"type": "text", "criteria": "begins with", "value": sign, "format": fmt}
             ws.conditional_format(hr + 1, dcol, last, dcol + len(codes), rule)
         ws.autofilter(hr, 0, last, len(headers) - 1)
-    for first, end, width in ((0, 0, 24), (1, 1, 16), (2, 3, 12), (4, dcol + len(codes), 7)):
-        ws.set_column(first, end, width)
-    ws.set_column(dcol + len(codes) + 1, dcol + len(codes) + 1, 22)
-    ws.set_column(dcol + len(codes) + 2, dcol + len(codes) + 2, 12)
-    ws.set_column(dcol + len(codes) + 3, dcol + len(codes) + 3, 30)
+    else:
+        ws.write_string(hr + 1, 0, "Geen gemeente: geen van de bestanden kon gebruikt worden.", f.small)
+    end = dcol + len(codes)
+    for first, last_col, width in ((0, 0, 22), (1, 1, 14), (2, 2, 11), (3, 3, 10), (4, end, 5.5)):
+        ws.set_column(first, last_col, width)
+    for col, width in ((end + 1, 18), (end + 2, 9), (end + 3, 24)):
+        ws.set_column(col, col, width)
+    ws.set_row(hr, 40)
     ws.freeze_panes(hr + 1, 1)
     _landscape(ws)
     ws.repeat_rows(hr)
@@ -379,6 +386,8 @@ def _distribution_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress)
     _landscape(ws)
     if years:
         _distribution_charts(wb, ws, f, blocks)
+    else:
+        ws.write_string(2, 0, "Nog geen meting met vaste fasen en een datum: er is nog niets te verdelen.", f.bold)
 
 
 def _distribution_block(ws, f: _Formats, row: int, code: str, years: list[str], dist: dict) -> None:
@@ -403,9 +412,12 @@ def _distribution_block(ws, f: _Formats, row: int, code: str, years: list[str], 
             ws.write_string(row + 2 + i, 2 + top, "", f.num)
 
 
+CHART_TOP, CHART_ROWS = 3, 12  # the first chart's row; rows per chart (220 px in rows of 20 px, and a gap)
+
+
 def _distribution_charts(wb: xlsxwriter.Workbook, ws, f: _Formats, blocks: dict[str, tuple[int, int]]) -> None:
     top = f.top
-    chart_row = 3
+    chart_row = CHART_TOP
     for code, (head, lastrow) in blocks.items():
         chart = wb.add_chart({"type": "column", "subtype": "stacked"})
         for ph in range(top + 1):
@@ -422,8 +434,8 @@ def _distribution_charts(wb: xlsxwriter.Workbook, ws, f: _Formats, blocks: dict[
         chart.set_y_axis({"name": "Gemeenten", "major_gridlines": {"visible": True}})
         chart.set_legend({"position": "right", "font": {"size": 8}})
         chart.set_size({"width": 420, "height": 220})
-        ws.insert_chart(chart_row, 4 + top, chart)
-        chart_row += 12
+        ws.insert_chart(chart_row, 4 + top, chart, {"object_position": 3})
+        chart_row += CHART_ROWS
     # Overall progress: the average phase per pillar per year.
     line = wb.add_chart({"type": "line"})
     for i, (code, (head, lastrow)) in enumerate(blocks.items()):
@@ -439,8 +451,10 @@ def _distribution_charts(wb: xlsxwriter.Workbook, ws, f: _Formats, blocks: dict[
         )
     line.set_title({"name": "Voortgang: gemiddelde fase per jaar", "name_font": {"size": 10}})
     line.set_y_axis({"min": 0, "max": top, "major_unit": 1, "name": "Fase"})
-    line.set_size({"width": 420, "height": 260})
-    ws.insert_chart(chart_row, 4 + top, line)
+    line.set_size({"width": 420, "height": 220})
+    ws.insert_chart(chart_row, 4 + top, line, {"object_position": 3})
+    # Two charts to a page: a page edge never runs through a chart.
+    ws.set_h_pagebreaks([CHART_TOP + k * 2 * CHART_ROWS for k in range(1, len(blocks) // 2 + 2)])
 
 
 def _gemeente_sheet(ws, f: _Formats, g: GemeenteProgress) -> None:
@@ -454,27 +468,35 @@ def _gemeente_sheet(ws, f: _Formats, g: GemeenteProgress) -> None:
     for c, h in enumerate(header):
         ws.write_string(row, c, h, f.head)
     for i, m in enumerate(g.measurements, start=row + 1):
-        ws.write_string(i, 0, m.label, f.cell)
-        ws.write_string(i, 1, m.date.strftime("%d-%m-%Y") if m.date else "", f.cell)
-        for c, code in enumerate(s.pillar_codes, start=2):
-            if m.settled:
-                ws.write_number(i, c, m.pillars[code].phase, f.num)
-            else:  # a running measurement: the range its phase can still take, as text
-                ws.write_string(i, c, _phase_text(m, code).replace("-", "–"), f.num)
-        if m.settled:
-            ws.write_number(i, 2 + len(s.pillar_codes), m.phase, f.num)
-        else:
-            top = min(p.phase_max for p in m.pillars.values())
-            ws.write_string(i, 2 + len(s.pillar_codes), f"{m.phase}–{top}", f.num)
-        ws.write_string(i, 3 + len(s.pillar_codes), f"{m.answered}/{m.total}", f.num)
+        _measurement_row(ws, f, i, m, s.pillar_codes)
+    if not g.measurements:
+        ws.write_string(row + 1, 0, "Nog geen meting met antwoorden.", f.small)
     f.colour_phases(ws, row + 1, 2, row + len(g.measurements), 2 + len(s.pillar_codes))
-    row = _gemeente_changes(ws, f, g, row + len(g.measurements) + 2)
+    row = _gemeente_changes(ws, f, g, row + max(1, len(g.measurements)) + 2)
     _gemeente_blocking(ws, f, g, row + 1)
-    ws.set_column(0, 0, 12)
-    ws.set_column(1, 2, 10)
-    ws.set_column(3, 4, 55)
-    ws.set_column(5, 5 + len(s.pillar_codes), 10)
+    last = len(header) - 1
+    for first, end, width in ((0, 0, 12), (1, 1, 11), (2, last - 1, 8), (last, last, 11)):
+        ws.set_column(first, end, width)
+    ws.set_column(last + 1, last + 1, HANDVAT_WIDTH)
+    ws.set_column(last + 2, last + 2, 11)
     _landscape(ws)
+
+
+def _measurement_row(ws, f: _Formats, i: int, m: MeasurementReading, codes) -> None:
+    """One measurement: its phases, or while it runs the range they can still take (as text, not coloured)."""
+    ws.write_string(i, 0, m.label, f.cell)
+    ws.write_string(i, 1, m.date.strftime("%d-%m-%Y") if m.date else "", f.cell)
+    for c, code in enumerate(codes, start=2):
+        if m.settled:
+            ws.write_number(i, c, m.pillars[code].phase, f.num)
+        else:
+            ws.write_string(i, c, _phase_text(m, code).replace("-", "–"), f.num)
+    if m.settled:
+        ws.write_number(i, 2 + len(codes), m.phase, f.num)
+    else:
+        top = min(p.phase_max for p in m.pillars.values())
+        ws.write_string(i, 2 + len(codes), f"{m.phase}–{top}", f.num)
+    ws.write_string(i, 3 + len(codes), f"{m.answered}/{m.total}", f.num)
 
 
 def _gemeente_changes(ws, f: _Formats, g: GemeenteProgress, row: int) -> int:
@@ -507,24 +529,40 @@ def _gemeente_changes(ws, f: _Formats, g: GemeenteProgress, row: int) -> int:
     return row
 
 
+HANDVAT_WIDTH = 45
+
+
 def _gemeente_blocking(ws, f: _Formats, g: GemeenteProgress, row: int) -> None:
+    """What blocks the next phase: pillar, phase, id, the statement (over the measurement table's columns),
+    the handvat and the answer now; or a sentence that says why there is nothing."""
     s = g.indicator_set
-    ws.write_string(row, 0, "Wat houdt de volgende fase tegen (laatste meting)", f.title)
+    last = 3 + len(s.pillar_codes)  # the measurement table's last column
+    text_width = 8 * (last - 3) + 11
+    ws.write_string(row, 0, "Wat houdt de volgende fase tegen (laatste vaste meting)", f.title)
     row += 1
-    for c, h in enumerate(["Pijler", "Naar fase", "ID", "Indicator", "Handvat", "Antwoord nu"]):
+    for c, h in ((0, "Pijler"), (1, "Naar fase"), (2, "ID"), (last + 1, "Handvat"), (last + 2, "Antwoord nu")):
         ws.write_string(row, c, h, f.head)
-    row += 1
+    ws.merge_range(row, 3, row, last, "Indicator", f.head)
     latest = g.latest
+    if not any(g.blocking.values()):
+        ws.write_string(row + 1, 0, _nothing_blocks(g), f.small)
     for code, ids in g.blocking.items():
         for ident in ids:
+            row += 1
             ind = s.by_id[ident]
             ws.write_string(row, 0, code, f.cell)
             ws.write_number(row, 1, ind.phase, f.num)
             ws.write_string(row, 2, ident, f.cell)
-            ws.write_string(row, 3, ind.text, f.wrap)
-            ws.write_string(row, 4, ind.handvat, f.wrap)
-            ws.write_string(row, 5, (latest.answers.get(ident) if latest else None) or "(leeg)", f.num)
-            row += 1
+            ws.merge_range(row, 3, row, last, ind.text, f.wrap)
+            ws.write_string(row, last + 1, ind.handvat, f.wrap)
+            ws.write_string(row, last + 2, (latest.answers.get(ident) if latest else None) or "(leeg)", f.num)
+            ws.set_row(row, row_height(ind.text, text_width, ind.handvat, HANDVAT_WIDTH))
+
+
+def _nothing_blocks(g: GemeenteProgress) -> str:
+    if g.latest is None:
+        return "Nog geen meting met vaste fasen: dit volgt zodra een meting vaststaat."
+    return "Niets: elke pijler heeft de hoogste fase."
 
 
 def _errors_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> None:
@@ -535,8 +573,10 @@ def _errors_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> No
     for r, e in enumerate(p.errors, start=3):
         ws.write_string(r, 0, e.file, f.cell)
         ws.write_string(r, 1, e.message, f.wrap)
+        ws.set_row(r, row_height(e.message, 90))
     ws.set_column(0, 0, 50)
     ws.set_column(1, 1, 90)
+    _landscape(ws)
 
 
 __all__ = ["csv_bytes", "format_text", "overview_bytes"]
