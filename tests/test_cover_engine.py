@@ -174,3 +174,92 @@ def test_the_cover_prints_on_one_landscape_page_for_1_and_20_slots(situations, t
     assert "Meting 19" in text or "M19" in text
     assert "Vragenlijst Piramide" not in text
     assert float(first.mediabox.width) > float(first.mediabox.height)
+
+
+# --- print ------------------------------------------------------------------------------------
+
+
+def _pages(pdf: Path) -> list[str]:
+    import pypdf
+
+    return [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
+
+
+def _sheet_of(page: str) -> str | None:
+    """The sheet a printed page belongs to, from its footer `Vertrouwelijk · <sheet>`."""
+    import re
+
+    found = re.search(r"Vertrouwelijk · (\S+)", page)
+    return found.group(1) if found else None
+
+
+def _dark_in_right_margin(pdf: Path, page: int, mm: float = 4) -> int:
+    """Dark pixels in the right ``mm`` of a page: text cut at the page edge leaves some."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (poppler-utils) is needed to look at the printed pages")
+    dpi = 50
+    data = subprocess.run(
+        ["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    _magic, size, _maxval, pixels = data.split(b"\n", 3)  # binary PGM
+    width, height = map(int, size.split())
+    strip = int(mm / 25.4 * dpi)
+    return sum(1 for y in range(height) for x in range(width - strip, width) if pixels[y * width + x] < 128)
+
+
+@pytest.fixture(scope="module")
+def printed(situations, tmp_path_factory, profile) -> dict[str, Path]:
+    files, _ = situations
+    pdfs = convert(files, tmp_path_factory.mktemp("pdf"), profile, "pdf")
+    return {f.stem: pdf for f, pdf in zip(files, pdfs, strict=True)}
+
+
+def test_a_blank_dashboard_prints_in_at_most_15_pages_and_hidden_sheets_never(printed):
+    """Blank, 5 slots: every sheet together at most 15 pages; the Voorblad one, the Instructie at most two;
+    Berekening, Lijsten and Metadata print nothing."""
+    pages = _pages(printed["blank"])
+    sheets = [_sheet_of(p) for p in pages]
+    assert len(pages) <= 15
+    assert sheets.count(L.COVER) == 1 and sheets[0] == L.COVER
+    assert 1 <= sheets.count(L.INSTRUCTIONS) <= 2
+    assert set(sheets) == {L.COVER, L.QUESTIONS, L.INSTRUCTIONS}
+    assert not any("layout_version" in p or "Berekening van de fasen" in p for p in pages)
+
+
+def test_every_page_has_the_confidential_footer_with_the_print_date(printed):
+    """Every printed page, of every situation, says Vertrouwelijk and the print date."""
+    for name, pdf in printed.items():
+        for page in _pages(pdf):
+            assert "Vertrouwelijk" in page and "Afgedrukt op" in page, name
+
+
+def test_instructie_prints_every_line_whole(printed, situations):
+    """Every line of the Instructie appears in the printed text, and nothing runs into the right margin."""
+    files, _ = situations
+    ws = openpyxl.load_workbook(files[0])[L.INSTRUCTIONS]
+    lines = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    pages = _pages(printed["blank"])
+    # Compared without white space: a printed line may break after a hyphen.
+    text = "".join("".join(p.split()) for p, s in zip(pages, map(_sheet_of, pages)) if s == L.INSTRUCTIONS)
+    for line in lines:
+        assert "".join(line.split()) in text, line
+    for number, page in enumerate(pages, start=1):
+        assert _dark_in_right_margin(printed["blank"], number) == 0, (number, _sheet_of(page))
+
+
+def test_vragenlijst_prints_one_measurement_one_page_wide_whatever_the_slots(printed):
+    """The Vragenlijst prints the same number of pages with 5 slots and with 20: one measurement beside the
+    statements, never bands of slot columns; each page has the statements and an answer column."""
+    def questionnaire(name: str) -> list[str]:
+        return [p for p in _pages(printed[name]) if _sheet_of(p) == L.QUESTIONS]
+
+    five, twenty = questionnaire("filled"), questionnaire("slots20")
+    assert len(five) == len(twenty) <= 8
+    for page in (" ".join(p.split()) for p in five):  # a header may wrap: compare with single spaces
+        assert "Indicator" in page and "Antwoord Meting 2" in page and "Toelichting Meting 2" in page
+        assert "Antwoord 0-meting" not in page and "Handvat" not in page
+    assert all("Oranje: nodig voor de volgende fase" in p for p in five)
