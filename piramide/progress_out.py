@@ -88,6 +88,11 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
     if p.errors:
         lines += ["", f"Not used ({len(p.errors)}):"]
         lines += [f"  {e.file}: {e.message}" for e in p.errors]
+    for c in p.set_conflicts:
+        name = f"{c['set']['id']} {c['set']['version']}"
+        lines += ["", f"Set conflict: {len(c['files'])} different sets claim to be {name} (none of them is preferred):"]
+        for fingerprint, files in c["files"].items():
+            lines += [f"  {fingerprint[:19]}...: {', '.join(files)}"]
     return "\n".join(lines)
 
 
