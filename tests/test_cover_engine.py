@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from engine import convert, lo_fill, make_profile, need_soffice, need_uno, recalc
+from engine import _missing, convert, lo_fill, make_profile, need_soffice, need_uno, recalc
 from piramide import layout as L
 from piramide.reader import read_workbook
 from piramide.scoring import cover_slot, score_measurement
@@ -199,7 +199,7 @@ def _dark_in_right_margin(pdf: Path, page: int, mm: float = 4) -> int:
     import subprocess
 
     if not shutil.which("pdftoppm"):
-        pytest.skip("pdftoppm (poppler-utils) is needed to look at the printed pages")
+        _missing("pdftoppm (poppler-utils) is needed to look at the printed pages")
     dpi = 50
     data = subprocess.run(
         ["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)],

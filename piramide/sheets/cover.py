@@ -175,12 +175,22 @@ class _Refs:
     def label(slot: str) -> str:
         return f'IF({slot}=0,"0-meting","Meting "&{slot})'
 
+    @staticmethod
+    def label_in_text(slot: str) -> str:
+        """As :func:`_in_text`: ``de 0-meting``, ``Meting 2``."""
+        return f'IF({slot}=0,"de 0-meting","Meting "&{slot})'
+
     def name(self, phase: str) -> str:
         """The name of phase ``phase`` (0 = Startfase)."""
         out = '"Startfase"'
         for p in reversed(self.book.set.phases):
             out = f"IF({phase}={p.number},{text_literal(p.name)},{out})"
         return out
+
+
+def _in_text(slot: int) -> str:
+    """A measurement inside a sentence: ``de 0-meting``, ``Meting 2``."""
+    return "de 0-meting" if slot == 0 else L.slot_label(slot)
 
 
 def _name(book: Book, phase: int) -> str:
@@ -265,7 +275,7 @@ def _h_state(book: Book, r: _Refs) -> tuple[str, str]:
     waiting = "De fasen staan vast zodra de open vragen ze niet meer kunnen veranderen."
     formula = (
         f'=IF({r.mv}<0,IF({r.latest}<0,"{empty}","{waiting}"),'
-        f'"Stand na "&{r.label(r.mv)}&{when}&". De totale fase is die van de laagste pijler: "'
+        f'"Stand na "&{r.label_in_text(r.mv)}&{when}&". De totale fase is die van de laagste pijler: "'
         f'&LEFT({lowest},LEN({lowest})-2)&".")'
     )
     if book.cover < 0:
@@ -274,7 +284,7 @@ def _h_state(book: Book, r: _Refs) -> tuple[str, str]:
     low = ", ".join(p for p in s.pillar_codes if phases[p] == min(phases.values()))
     d = book.contents[book.cover].date
     when_text = f" van {d.day}-{d.month}-{d.year}" if d else ""
-    return formula, f"Stand na {L.slot_label(book.cover)}{when_text}. De totale fase is die van de laagste pijler: {low}."
+    return formula, f"Stand na {_in_text(book.cover)}{when_text}. De totale fase is die van de laagste pijler: {low}."
 
 
 def _h_change(book: Book, r: _Refs) -> tuple[str, str]:
@@ -284,7 +294,7 @@ def _h_change(book: Book, r: _Refs) -> tuple[str, str]:
     total = f'IF({r.cp[None]}>{r.bp[None]},"+","")&({r.cp[None]}-{r.bp[None]})'
     formula = (
         f'=IF({r.mv}<0,"",IF({r.base_slot}={r.mv},"{first}",'
-        f'"Sinds de "&{r.label(r.base_slot)}&": "&{parts}&" · totaal "&{total}))'
+        f'"Sinds "&{r.label_in_text(r.base_slot)}&": "&{parts}&" · totaal "&{total}))'
     )
     if book.cover < 0:
         return formula, ""
@@ -293,7 +303,7 @@ def _h_change(book: Book, r: _Refs) -> tuple[str, str]:
     now, then = book.phases(book.cover), book.phases(book.base)
     text = " · ".join(f"{p} {_signed(now[p] - then[p])}" for p in s.pillar_codes)
     total_change = _signed(min(now.values()) - min(then.values()))
-    return formula, f"Sinds de {L.slot_label(book.base)}: {text} · totaal {total_change}"
+    return formula, f"Sinds {_in_text(book.base)}: {text} · totaal {total_change}"
 
 
 def _h_regressions(book: Book, r: _Refs) -> tuple[str, str]:
@@ -301,7 +311,7 @@ def _h_regressions(book: Book, r: _Refs) -> tuple[str, str]:
     items = "&".join(
         f'IF({r.cp[p]}<{r.pp[p]},"{p} terug van "&{r.pp[p]}&" naar "&{r.cp[p]}&"; ","")' for p in s.pillar_codes
     )
-    since = r.label(r.prev_slot)
+    since = r.label_in_text(r.prev_slot)
     formula = (
         f'=IF(OR({r.mv}<0,{r.prev_slot}<0),"",IF({items}="","Geen terugval sinds "&{since}&".",'
         f'"Terugval sinds "&{since}&": "&LEFT({items},LEN({items})-2)&"."))'
@@ -310,7 +320,7 @@ def _h_regressions(book: Book, r: _Refs) -> tuple[str, str]:
         return formula, ""
     now, then = book.phases(book.cover), book.phases(book.prev)
     regs = [f"{p} terug van {then[p]} naar {now[p]}" for p in s.pillar_codes if now[p] < then[p]]
-    label = L.slot_label(book.prev)
+    label = _in_text(book.prev)
     return formula, f"Terugval sinds {label}: {'; '.join(regs)}." if regs else f"Geen terugval sinds {label}."
 
 
@@ -319,12 +329,12 @@ def _h_running(book: Book, r: _Refs) -> tuple[str, str]:
     rest = "De fasen zijn voorlopig en tellen mee zodra ze vaststaan"
     formula = (
         f'=IF({r.latest}>{r.mv},{r.label(r.latest)}&" loopt: "&{answered}&" van "&{total}&" beantwoord. {rest}"'
-        f'&IF({r.mv}<0,".","; tot dan toont dit Voorblad "&{r.label(r.mv)}&"."),"")'
+        f'&IF({r.mv}<0,".","; tot dan toont dit Voorblad "&{r.label_in_text(r.mv)}&"."),"")'
     )
     if book.latest <= book.cover:
         return formula, ""
     res = book.results[book.latest]
-    tail = "." if book.cover < 0 else f"; tot dan toont dit Voorblad {L.slot_label(book.cover)}."
+    tail = "." if book.cover < 0 else f"; tot dan toont dit Voorblad {_in_text(book.cover)}."
     return formula, f"{L.slot_label(book.latest)} loopt: {res.answered} van {res.total} beantwoord. {rest}{tail}"
 
 

@@ -38,8 +38,7 @@ def write_instructions(book: Book) -> None:
 
 
 def _intro(book: Book) -> _Lines:
-    s, spec, f = book.set, book.spec, book.f
-    labels = dutch_list([a.label for a in s.answers])
+    spec, f = book.spec, book.f
     return [
         ("Instructie Piramide Fitte Gemeenten", f.title),
         (f"Gemeente: {spec.gemeente}" + (f" – regio {spec.regio}" if spec.regio else ""), f.label),
@@ -52,6 +51,15 @@ def _intro(book: Book) -> _Lines:
             f.wrap,
         ),
         ("", None),
+        *_steps(book),
+    ]
+
+
+def _steps(book: Book) -> _Lines:
+    """How to fill it in, numbered."""
+    f = book.f
+    labels = dutch_list([a.label for a in book.set.answers])
+    return [
         ("Hoe vult u het in?", f.subtitle),
         ("1. Ga naar het blad Vragenlijst. Vul boven de kolom van de meting de datum en uw naam in.", f.wrap),
         (

@@ -9,7 +9,7 @@ from .._text import dutch_list, sentence
 from ..model import IndicatorSet
 from .book import Book, print_footer, row_height, text_literal
 
-TEXT_WIDTH, HANDVAT_WIDTH, ANSWER_WIDTH, NOTE_WIDTH = 52, 50, 12, 30
+TEXT_WIDTH, HANDVAT_WIDTH, ANSWER_WIDTH, NOTE_WIDTH = 56, 50, 12, 28
 
 
 def next_phase_rule(
