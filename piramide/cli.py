@@ -90,7 +90,12 @@ def _warning(message: str) -> None:
     click.echo(f"piramide: warning: {message}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Exit codes (every command): 0 done, warnings allowed; 1 the input has errors (listed), or the work "
+    "was refused (an output exists, answers would be dropped); 2 bad usage, or an input that cannot be used at "
+    "all; 3 an internal error (a bug: please report it).",
+)
 @click.version_option(__version__, "-V", "--version", prog_name="piramide", message="%(prog)s %(version)s")
 def cli() -> None:
     """Indicator sets, dashboards and progress for the Piramide Fitte Gemeenten."""

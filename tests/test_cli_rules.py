@@ -162,6 +162,21 @@ def test_exit_codes_follow_one_rule(cli, inputs, args, code):
         assert "piramide: error: " in result.err or "[refused]" in result.out or result.err.startswith("Usage:")
 
 
+def test_help_and_readme_state_the_same_exit_code_rule(cli):
+    """`piramide --help` ends with the rule; the README's table has the same four codes and meanings."""
+    text = " ".join(cli("--help").out.split())
+    assert "Exit codes (every command): 0 done, warnings allowed; 1 the input has errors" in text
+    assert "2 bad usage, or an input that cannot be used at all; 3 an internal error" in text
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = re.findall(r"^\| (\d) \| ([^|]+) \|", readme, flags=re.M)
+    assert [(code, meaning.split(",")[0].split(" (")[0]) for code, meaning in table] == [
+        ("0", "done"),
+        ("1", "the input has errors"),
+        ("2", "bad usage"),
+        ("3", "an internal error"),
+    ]
+
+
 def test_every_command_of_the_cli_is_in_the_exit_code_table():
     """The table above runs every command of the command line at least once, and each with its exits."""
     seen = {" ".join(a[:2]) if a[0] == "sets" else a[0] for a, _ in EXITS}
