@@ -98,10 +98,11 @@ def _scores(book: Book, ws, slot: int, pres: PillarResult, r: int, col_of, blank
 
 def _phase_formula(score_refs: list[str]) -> str:
     """The number of levels reached from the bottom up; a level with nothing applicable ("") counts as reached."""
+    # Each level appears once, so the formula grows linearly with the number of phases.
     phase = str(len(score_refs))
     for n in range(len(score_refs) - 1, -1, -1):
         ref = score_refs[n]
-        phase = f'IF({ref}="",{phase},IF({ref}>={L.NAME_THRESHOLD},{phase},{n}))'
+        phase = f'IF(OR({ref}="",{ref}>={L.NAME_THRESHOLD}),{phase},{n})'
     return "=" + phase
 
 
