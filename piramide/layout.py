@@ -217,13 +217,10 @@ class CalcLayout:
     def next_score_col(self) -> int:
         return 4 + len(self.levels)
 
-    def max_score_col(self, level: int) -> int:
-        """The score of a level with every blank counted as the full-points answer."""
-        return 5 + len(self.levels) + self.levels.index(level)
-
     @property
     def phase_max_col(self) -> int:
-        return 5 + 2 * len(self.levels)
+        """The phase with every blank counted as the full-points answer (``ja``)."""
+        return 5 + len(self.levels)
 
     def pillar_headers(self) -> list[str]:
         return [
@@ -233,7 +230,6 @@ class CalcLayout:
             "Fase",
             "Voorlopig",
             "Score volgende fase",
-            *(f"Max score fase {lv}" for lv in self.levels),
             "Fase max",
         ]
 
@@ -249,8 +245,8 @@ class CalcLayout:
         return self.block_header_row + 1 + index
 
 
-C_BLOCK_HEADERS = ("ID", "Pijler", "Houdt tegen", "Sleutel", "Indicator")
-C_BLOCK_COL_ID, C_BLOCK_COL_PILLAR, C_BLOCK_COL_FLAG, C_BLOCK_COL_KEY, C_BLOCK_COL_TEXT = range(5)
+C_BLOCK_HEADERS = ("Houdt tegen", "Sleutel")  # row n here is row n of Vragenlijst's indicator block
+C_BLOCK_COL_FLAG, C_BLOCK_COL_KEY = range(2)
 
 # --- Lijsten ------------------------------------------------------------------------
 L_HEADERS = ("Antwoord", "Punten", "Toepasbaar", "Toelichting")

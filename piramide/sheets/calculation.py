@@ -7,8 +7,6 @@ OR), and carry the engine's values as cached results.
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from .. import layout as L
 from ..scoring import PillarResult
 from .book import Book, excel_date, number, text_literal
@@ -44,7 +42,6 @@ def write_calculation(book: Book) -> None:
     _block_table(book, ws)
     for first, last, width in ((0, 0, 16), (1, 1, 12), (2, 2, 18), (3, 4 + 2 * len(s.phase_numbers), 11)):
         ws.set_column(first, last, width)
-    ws.set_column(L.C_BLOCK_COL_TEXT, L.C_BLOCK_COL_TEXT, 11)
 
 
 def _pillar_row(book: Book, ws, slot: int, pillar: str) -> None:
@@ -58,11 +55,9 @@ def _pillar_row(book: Book, ws, slot: int, pillar: str) -> None:
     x = r + 1  # 1-based row in formulas
     ws.write_string(r, 0, L.slot_label(slot), f.cell)
     ws.write_string(r, 1, pillar, f.cell_center)
-    top = Fraction(max(a.points for a in s.answers if a.applicable))
-    score_refs = _scores(book, ws, slot, pres, r, c.score_col, blank_points=Fraction(0))
+    score_refs = _scores(book, ws, slot, pres, r)
     ws.write_formula(r, c.phase_col, _phase_formula(score_refs), f.phase, pres.phase)
-    max_refs = _scores(book, ws, slot, pres, r, c.max_score_col, blank_points=top)
-    ws.write_formula(r, c.phase_max_col, _phase_formula(max_refs), f.phase, pres.phase_max)
+    ws.write_formula(r, c.phase_max_col, _phase_max_formula(book, slot, x), f.phase, pres.phase_max)
     blanks = f'SUMPRODUCT(({L.NAME_PILLARS}=$B${x})*({L.NAME_PHASES}<>"")*({ans}=""))'
     cached = "voorlopig" if pres.provisional else ""
     ws.write_formula(r, c.provisional_col, f'=IF({blanks}>0,"voorlopig","")', f.cell_center, cached)
@@ -77,23 +72,42 @@ def _pillar_row(book: Book, ws, slot: int, pillar: str) -> None:
     )
 
 
-def _scores(book: Book, ws, slot: int, pres: PillarResult, r: int, col_of, blank_points: Fraction) -> list[str]:
-    """The score per level of row ``r``'s pillar in ``slot``, a blank counting ``blank_points``; their references."""
-    s, f = book.set, book.f
-    ans = L.name_answers(slot)
+def _answer_terms(book: Book, slot: int) -> tuple[str, str]:
+    """Per answer cell of ``slot``: 1 when it is not applicable, and its points (formula terms)."""
+    s, ans = book.set, L.name_answers(slot)
     na = "+".join(f"({ans}={text_literal(a.label)})" for a in s.answers if not a.applicable) or "0"
     pts = "+".join(f"({ans}={text_literal(a.label)})*{number(a.points)}" for a in s.answers if a.applicable)
-    if blank_points:
-        pts += f'+({ans}="")*{number(blank_points)}'
+    return na, pts
+
+
+def _scores(book: Book, ws, slot: int, pres: PillarResult, r: int) -> list[str]:
+    """The score per level of row ``r``'s pillar in ``slot``; their references."""
+    s, c, f = book.set, book.calc, book.f
+    na, pts = _answer_terms(book, slot)
     refs = []
     for level, lv in zip(s.phase_numbers, pres.levels, strict=True):
         match = f"({L.NAME_PILLARS}=$B${r + 1})*({L.NAME_PHASES}={level})"
         applicable = f"SUMPRODUCT({match}*(1-({na})))"
         formula = f'=IF({applicable}=0,"",SUMPRODUCT({match}*({pts}))/{applicable})'
-        cached = "" if lv.applicable == 0 else number((lv.points + lv.blank * blank_points) / lv.applicable)
-        ws.write_formula(r, col_of(level), formula, f.score, cached)
-        refs.append(L.cell(r, col_of(level)))
+        ws.write_formula(r, c.score_col(level), formula, f.score, "" if lv.score is None else number(lv.score))
+        refs.append(L.cell(r, c.score_col(level)))
     return refs
+
+
+def _phase_max_formula(book: Book, slot: int, x: int) -> str:
+    """The phase with every blank counted as the full-points answer, in one formula (levels from the top
+    down, each once): a level is reached when its points reach `drempel` times its applicable count."""
+    s = book.set
+    na, pts = _answer_terms(book, slot)
+    top = number(max(a.points for a in s.answers if a.applicable))
+    blank = f'({L.name_answers(slot)}="")*{top}'
+    phase = str(len(s.phase_numbers))
+    for n in range(len(s.phase_numbers) - 1, -1, -1):
+        match = f"({L.NAME_PILLARS}=$B${x})*({L.NAME_PHASES}={s.phase_numbers[n]})"
+        points = f"SUMPRODUCT({match}*({pts}+{blank}))"
+        applicable = f"SUMPRODUCT({match}*(1-({na})))"
+        phase = f"IF({points}>={L.NAME_THRESHOLD}*{applicable},{phase},{n})"
+    return "=" + phase
 
 
 def _phase_formula(score_refs: list[str]) -> str:
@@ -223,25 +237,19 @@ def _cover_next_scores(book: Book, ws) -> None:
 
 
 def _block_table(book: Book, ws) -> None:
-    """Table 3: per Vragenlijst row, whether it blocks the next phase in `meting_voorblad`, and its rank."""
+    """Table 3: per Vragenlijst row, 1 when it blocks the next phase in `meting_voorblad`, and `<pillar>|<n>`
+    for the n-th such row of its pillar (the cover looks up the first three)."""
     c, f = book.calc, book.f
     hr = c.block_header_row
     for col, header in enumerate(L.C_BLOCK_HEADERS):
         ws.write_string(hr, col, header, f.header)
     blocks = {i for ids in book.blocking().values() for i in ids}
-    names = {p.code: p.name for p in book.set.pillars}
     rank: dict[str, int] = {}
-    first = c.block_row(0) + 1
+    first, q_first = c.block_row(0) + 1, L.Q_FIRST_ROW + 1  # 1-based rows here and on Vragenlijst
+    p, fl = L.col_letter(L.Q_COL_PILLAR), L.col_letter(L.C_BLOCK_COL_FLAG)
     for index, (pillar, ind) in enumerate(book.rows):
         r = c.block_row(index)
-        x, q = r + 1, L.Q_FIRST_ROW + index + 1  # 1-based rows here and on Vragenlijst
-        for col, qcol, value in (
-            (L.C_BLOCK_COL_ID, L.Q_COL_ID, ind.id if ind else ""),
-            (L.C_BLOCK_COL_PILLAR, L.Q_COL_PILLAR, pillar),
-            (L.C_BLOCK_COL_TEXT, L.Q_COL_TEXT, ind.text if ind else f"{pillar} - {names[pillar]}"),
-        ):
-            ref = L.sheet_ref(L.QUESTIONS, f"${L.col_letter(qcol)}${q}")
-            ws.write_formula(r, col, f'=IF({ref}="","",{ref})', f.cell, value)
+        x, q = r + 1, q_first + index
         rule = next_phase_rule(book.set, book.spec.slots, q, sheet=L.QUESTIONS)
         flag = 1 if ind and ind.id in blocks else 0
         ws.write_formula(r, L.C_BLOCK_COL_FLAG, f"=IFERROR(IF({rule},1,0),0)", f.num, flag)
@@ -249,6 +257,6 @@ def _block_table(book: Book, ws) -> None:
         if flag:
             rank[pillar] = rank.get(pillar, 0) + 1
             key = f"{pillar}|{rank[pillar]}"
-        b, fl = L.col_letter(L.C_BLOCK_COL_PILLAR), L.col_letter(L.C_BLOCK_COL_FLAG)
-        count = f"SUMPRODUCT((${b}${first}:{b}{x}={b}{x})*(${fl}${first}:{fl}{x}))"
-        ws.write_formula(r, L.C_BLOCK_COL_KEY, f'=IF({fl}{x}=1,{b}{x}&"|"&{count},"")', f.cell, key)
+        own, above = L.sheet_ref(L.QUESTIONS, f"${p}{q}"), L.sheet_ref(L.QUESTIONS, f"${p}${q_first}:${p}{q}")
+        count = f"SUMPRODUCT(({above}={own})*(${fl}${first}:{fl}{x}))"
+        ws.write_formula(r, L.C_BLOCK_COL_KEY, f'=IF({fl}{x}=1,{own}&"|"&{count},"")', f.cell, key)

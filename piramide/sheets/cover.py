@@ -243,10 +243,8 @@ def _heading(book: Book, ws, grid: Grid, f: _Formats) -> None:
 def _headline(book: Book, ws, grid: Grid, f: _Formats, r: _Refs) -> None:
     """Five lines on a band: phase, measurement, change since the 0-meting, regressions, a running measurement."""
     top = grid.HEAD
-    for row in range(top, top + 5):
-        for col in range(1, grid.total_cols):
-            ws.write_blank(row, col, None, f.band)
-    ws.set_row(top, 26)
+    for row in range(top, top + 5):  # the band is the rows' format: no cell is written for it
+        ws.set_row(row, 26 if row == top else None, f.band)
     lines = (_h_phase, _h_state, _h_change, _h_regressions, _h_running)
     for i, line in enumerate(lines):
         formula, cached = line(book, r)
@@ -348,7 +346,7 @@ def _pyramids(book: Book, ws, grid: Grid, f: _Formats, r: _Refs) -> None:
     for level in s.phase_numbers:
         row = grid.level_row(level)
         ws.set_row(row, 20)
-        span(ws, row, 0, LEGEND_COLS - 1, f"{level} {s.phases[level - 1].name}", f.legend)
+        ws.write_string(row, LEGEND_COLS - 2, f"{level} {s.phases[level - 1].name}", f.legend)  # overflows left
         for i, pillar in enumerate(s.pillar_codes):
             _layer(book, ws, grid, f, r, i, pillar, level)
         first, last = grid.block_col(0), grid.total_cols - 1
@@ -389,7 +387,7 @@ def _layer(book: Book, ws, grid: Grid, f: _Formats, r: _Refs, i: int, pillar: st
 
 
 def _pillar_foot(book: Book, ws, grid: Grid, f: _Formats, r: _Refs, i: int, pillar: str) -> None:
-    s, col, width = book.set, grid.block_col(i), grid.base
+    s, col, width = book.set, grid.block_col(i) + grid.base // 2, 1  # centred text overflows both ways
     n = len(s.phase_numbers)
     pct = f"{dutch_number(book.set.threshold * 100)}%"
     cp, ns, bp = r.cp[pillar], r.ns[pillar], r.bp[pillar]
@@ -431,9 +429,11 @@ def _blockers(book: Book, ws, grid: Grid, f: _Formats, r: _Refs) -> None:
     def col(which: int) -> str:
         return f"{book.calc_ref(rows[0], which)}:{book.calc_ref(rows[1], which)}"
 
-    ids, keys, texts, pillars, flags = (
-        col(x) for x in (L.C_BLOCK_COL_ID, L.C_BLOCK_COL_KEY, L.C_BLOCK_COL_TEXT, L.C_BLOCK_COL_PILLAR, L.C_BLOCK_COL_FLAG)
-    )
+    keys, flags = col(L.C_BLOCK_COL_KEY), col(L.C_BLOCK_COL_FLAG)
+    # Table 3's rows are Vragenlijst's rows: its n-th key belongs to the n-th id, pillar and statement there.
+    ids, pillars = L.NAME_IDS, L.NAME_PILLARS
+    t = L.col_letter(L.Q_COL_TEXT)
+    texts = L.sheet_ref(L.QUESTIONS, f"${t}${L.Q_FIRST_ROW + 1}:${t}${book.last_row + 1}")
     for i, pillar in enumerate(s.pillar_codes):
         bc, cp = grid.block_col(i), r.cp[pillar]
         head = f'=IF({cp}<0,"",IF({cp}>={n},"Hoogste fase bereikt","Nodig voor "&{r.name(f"({cp}+1)")}&":"))'
@@ -481,7 +481,7 @@ def _charts(book: Book, ws, grid: Grid, f: _Formats) -> None:
     span(ws, top, 0, LEGEND_COLS - 1, "Fase per meting", f.legend_top)
     for k, phase in enumerate(range(n, -1, -1)):
         ws.set_row_pixels(top + 1 + k, round(band))
-        span(ws, top + 1 + k, 0, LEGEND_COLS - 1, f"{phase} {_name(book, phase)}", f.legend)
+        ws.write_string(top + 1 + k, LEGEND_COLS - 2, f"{phase} {_name(book, phase)}", f.legend)
     ws.set_row_pixels(top + n + 2, round(CHART_PX - CHART_TOP * CHART_PX - CHART_PLOT * CHART_PX - band / 2))
     first, last = c.slot_row(0), c.slot_row(slots - 1)
     cats = [L.CALCULATION, first, c.chart_label_col, last, c.chart_label_col]
