@@ -23,7 +23,7 @@ from ._escape import CONTROL, printable
 from ._files import write_atomic
 from .errors import ArgumentError, PiramideError
 from .model import IndicatorSet
-from .sets import reference_set
+from .sets import reference_set, workbook_problem
 from .sheets.book import Book, SlotContent, WorkbookSpec
 from .sheets.calculation import write_calculation
 from .sheets.cover import write_cover
@@ -77,13 +77,20 @@ def build_workbook(
 
 def workbook_bytes(spec: WorkbookSpec) -> bytes:
     """The ``.xlsx`` file for ``spec``, as bytes."""
-    _check_spec(spec)
+    return written_book(spec)[0]
+
+
+def written_book(spec: WorkbookSpec) -> tuple[bytes, Book]:
+    """The ``.xlsx`` file for ``spec`` and the closed :class:`Book` it came from (for :mod:`piramide.blank`)."""
+    check_spec(spec)
     buffer = io.BytesIO()
-    _write(Book(spec, buffer))
-    return buffer.getvalue()
+    book = Book(spec, buffer)
+    _write(book)
+    return buffer.getvalue(), book
 
 
-def _check_spec(spec: WorkbookSpec) -> None:
+def check_spec(spec: WorkbookSpec) -> None:
+    """Refuse a spec the writer cannot make a dashboard of (the errors of :func:`build_workbook`)."""
     if not spec.gemeente or not spec.gemeente.strip():
         raise ArgumentError("gemeente", spec.gemeente, "the name of the gemeente is empty")
     if not 1 <= spec.slots <= L.MAX_SLOTS:
@@ -91,6 +98,8 @@ def _check_spec(spec: WorkbookSpec) -> None:
     if len(spec.content) > spec.slots:
         raise PiramideError(f"{len(spec.content)} measurements do not fit in {spec.slots} slots")
     check_password(spec.password)
+    if problem := workbook_problem(spec.indicator_set):
+        raise PiramideError(f"the indicator set {spec.indicator_set.id} cannot be written to a workbook: {problem}")
     for name in (spec.gemeente, spec.regio or "", spec.code or ""):
         if len(name) > 255:
             raise PiramideError(f"{name[:40]!r}...: too long (at most 255 characters)")
