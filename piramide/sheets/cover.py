@@ -107,8 +107,7 @@ class _Formats:
         band = {**base, "bg_color": P.BAND, "font_color": P.NAVY}
         small = {**base, "font_size": 8}
         self.band_big = add({**band, "bold": True, "font_size": 16})
-        self.title_wrap = add({**base, "bold": True, "font_size": 16, "font_color": P.NAVY, "text_wrap": True,
-                               "valign": "top"})  # fmt: skip
+        self.title_fit = add({**base, "bold": True, "font_size": 16, "font_color": P.NAVY, "shrink": True})
         self.band = add({**band, "font_size": 11})
         self.band_bold = add({**band, "font_size": 11, "bold": True})
         self.pillar_head = add({**base, "bold": True, "align": "center", "text_wrap": True, "font_color": P.NAVY})
@@ -232,9 +231,10 @@ def _heading(book: Book, ws, grid: Grid, f: _Formats) -> None:
     s, spec = book.set, book.spec
     ws.write_string(0, 0, "Piramide Fitte Gemeenten", book.f.subtitle)
     ws.write_string(0, grid.total_cols - 1, f"Indicatorset {s.name} (versie {s.version})", f.right_note)
-    # A long name wraps over two lines instead of running off the page.
-    span(ws, 1, 0, grid.total_cols, spec.gemeente, f.title_wrap)
-    ws.set_row(1, 22 if len(spec.gemeente) <= 60 else 42)
+    # A long name shrinks to the page's width instead of running off it (the row's height never depends on
+    # the name: piramide.blank fills names into one layout).
+    span(ws, 1, 0, grid.total_cols, spec.gemeente, f.title_fit)
+    ws.set_row(1, 22)
     if spec.regio:
         ws.write_string(2, 0, "Regio", f.note_bold)
         ws.write_string(2, 3, spec.regio, book.f.line)

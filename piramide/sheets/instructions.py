@@ -135,11 +135,11 @@ def _closing(book: Book) -> _Lines:
     lines: _Lines = [("Pijlers", f.subtitle)]
     for p in s.pillars:
         lines.append((f"{p.code} {p.name}: {p.description}", f.wrap))
-    contact = f"Vragen over de piramide of de indicatoren? Neem contact op met {riec(spec.regio)}."
     lines += [
         ("", None),
         ("Contact", f.subtitle),
-        (contact, f.wrap),
+        # One line, not wrapped: its row height must not depend on the regio (piramide.blank fills it in).
+        (f"Vragen over de piramide of de indicatoren? Neem contact op met {riec(spec.regio)}.", f.text),
         ("", None),
         (f"Indicatorset: {s.name}, versie {s.version} ({s.id}).", f.small),
         *([(f"Herkomst: {s.provenance}", f.small)] if s.provenance else []),
