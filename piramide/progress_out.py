@@ -289,8 +289,10 @@ class _Formats:
     def colour_phases(self, ws, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
         if last_row < first_row:
             return
+        top_left = L.cell(first_row, first_col)  # relative: the rule moves with each cell
         for phase, fmt in enumerate(self.phases):
-            rule = {"type": "cell", "criteria": "==", "value": phase, "format": fmt}
+            # An empty cell (no measurement) equals 0 to a plain "== 0" rule: it must not look like fase 0.
+            rule = {"type": "formula", "criteria": f'=AND({top_left}<>"",{top_left}={phase})', "format": fmt}
             ws.conditional_format(first_row, first_col, last_row, last_col, rule)
 
 
@@ -356,13 +358,13 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
         ws.autofilter(hr, 0, last, len(headers) - 1)
     else:
         ws.write_string(hr + 1, 0, "Geen gemeente: geen van de bestanden kon gebruikt worden.", f.small)
-    end = dcol + len(codes)
-    widths = ((0, 0, 22), (1, 1, 9), (2, 2, 14), (3, 3, 11), (4, 4, 10), (_FIRST_PHASE_COL, end, 5.5))
-    for first, last_col, width in widths:
-        ws.set_column(first, last_col, width)
-    for col, width in ((end + 1, 18), (end + 2, 9), (end + 3, 24)):
-        ws.set_column(col, col, width)
-    ws.set_row(hr, 40)
+    end, w = dcol + len(codes), _OVERVIEW_WIDTHS
+    for col, key in enumerate(("gemeente", "code", "regio", "label", "datum")):
+        ws.set_column(col, col, w[key])
+    ws.set_column(_FIRST_PHASE_COL, end, w["phase"])
+    for col, key in ((end + 1, "terugval"), (end + 2, "overdue"), (end + 3, "running")):
+        ws.set_column(col, col, w[key])
+    ws.set_row(hr, 54)  # the headers wrap in the narrow columns
     ws.freeze_panes(hr + 1, 1)
     _landscape(ws)
     ws.repeat_rows(hr)
@@ -371,11 +373,21 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
 _FIRST_PHASE_COL = 5  # Gemeente, Code, Regio, Laatste meting, Datum, then the phases
 
 
+# Overzicht's text columns are narrow and wrap, so the sheet prints one page wide at a readable size.
+_OVERVIEW_WIDTHS = {"gemeente": 16, "code": 8, "regio": 11, "label": 9, "datum": 9, "phase": 4, "terugval": 11,
+                    "overdue": 7, "running": 15}  # fmt: skip
+
+
 def _overview_row(ws, f: _Formats, r: int, g: GemeenteProgress, codes: list[str], overdue: bool) -> None:
     m = g.latest
-    ws.write_string(r, 0, g.gemeente, f.cell)
+    w = _OVERVIEW_WIDTHS
+    regressions = "; ".join(f"{x.pillar} {x.from_phase}→{x.to_phase}" for x in g.regressions)
+    running = running_dutch(g.running) if g.running else ""
+    texts = (g.gemeente, w["gemeente"], g.regio or "", w["regio"], regressions, w["terugval"], running, w["running"])
+    ws.set_row(r, row_height(*texts))
+    ws.write_string(r, 0, g.gemeente, f.wrap)
     ws.write_string(r, 1, g.code or "", f.cell)
-    ws.write_string(r, 2, g.regio or "", f.cell)
+    ws.write_string(r, 2, g.regio or "", f.wrap)
     ws.write_string(r, 3, m.label if m else "geen", f.cell)
     _write_date(ws, r, 4, m.date if m else None, f.date)
     col = _FIRST_PHASE_COL
@@ -395,9 +407,9 @@ def _overview_row(ws, f: _Formats, r: int, g: GemeenteProgress, codes: list[str]
         else:
             ws.write_number(r, col, delta, f.delta)
         col += 1
-    ws.write_string(r, col, "; ".join(f"{x.pillar} {x.from_phase}→{x.to_phase}" for x in g.regressions), f.cell)
+    ws.write_string(r, col, regressions, f.wrap)
     ws.write_string(r, col + 1, "ja" if overdue else "", f.num)
-    ws.write_string(r, col + 2, running_dutch(g.running) if g.running else "", f.cell)
+    ws.write_string(r, col + 2, running, f.wrap)
 
 
 def _distribution_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> None:

@@ -105,6 +105,8 @@ def row_height(*text_and_width) -> float:
                 count, current = count + 1, len(word)
             else:
                 current += (1 if current else 0) + len(word)
+            while current > per_line:  # a word longer than the line breaks inside it
+                count, current = count + 1, current - per_line
         lines = max(lines, count)
     return round(13.5 * lines + 2, 1)
 

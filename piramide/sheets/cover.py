@@ -107,7 +107,8 @@ class _Formats:
         band = {**base, "bg_color": P.BAND, "font_color": P.NAVY}
         small = {**base, "font_size": 8}
         self.band_big = add({**band, "bold": True, "font_size": 16})
-        self.title_fit = add({**base, "bold": True, "font_size": 16, "font_color": P.NAVY, "shrink": True})
+        # 14 pt: a name of 100 characters fits the page's width on one line, also in a wide fallback font.
+        self.title_fit = add({**base, "bold": True, "font_size": 14, "font_color": P.NAVY})
         self.band = add({**band, "font_size": 11})
         self.band_bold = add({**band, "font_size": 11, "bold": True})
         self.pillar_head = add({**base, "bold": True, "align": "center", "text_wrap": True, "font_color": P.NAVY})
@@ -231,8 +232,7 @@ def _heading(book: Book, ws, grid: Grid, f: _Formats) -> None:
     s, spec = book.set, book.spec
     ws.write_string(0, 0, "Piramide Fitte Gemeenten", book.f.subtitle)
     ws.write_string(0, grid.total_cols - 1, f"Indicatorset {s.name} (versie {s.version})", f.right_note)
-    # A long name shrinks to the page's width instead of running off it (the row's height never depends on
-    # the name: piramide.blank fills names into one layout).
+    # One line whatever the name (the row's height never depends on it: piramide.blank fills names in).
     span(ws, 1, 0, grid.total_cols, spec.gemeente, f.title_fit)
     ws.set_row(1, 22)
     if spec.regio:
