@@ -25,6 +25,7 @@ from ._pool import worker_pool
 from ._text import has_errors
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
+from .plan import plan_progress
 from .reader import MeasurementReading, WorkbookReading, read_workbook
 from .scoring import blocking
 from .sets import KnownSets
@@ -77,6 +78,14 @@ class GemeenteProgress:
     blocking: dict[str, list[str]]
     set_changes: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    plan: dict[str, list[str]] = field(default_factory=dict)
+    """The action plan's state (:func:`piramide.plan.plan_progress`): ids per key."""
+
+    @property
+    def blocking_with_owner(self) -> tuple[int, int]:
+        """(blocking indicators that have an owner in the plan, blocking indicators)."""
+        total = sum(len(ids) for ids in self.blocking.values())
+        return total - len(self.plan.get("blocking_without_owner", [])), total
     conflicts: list[dict] = field(default_factory=list)
     """Other files of this municipality with the same latest date but different answers."""
     unusable: list[dict] = field(default_factory=list)
@@ -148,6 +157,7 @@ class GemeenteProgress:
                 for c in self.changes
             ],
             "blocking": self.blocking,
+            "plan": self.plan,
             "set_changes": self.set_changes,
             "notes": self.notes,
             "conflicts": self.conflicts,
@@ -238,6 +248,14 @@ class RegionProgress:
         limit = self.today - dt.timedelta(days=STALE_AFTER_DAYS)
         return [g for g in self.gemeenten if g.latest_date is None or g.latest_date < limit]
 
+    def plan_owner_share(self) -> float | None:
+        """The share of the region's blocking indicators that have an owner in the plan; ``None`` when none blocks."""
+        owned = total = 0
+        for g in self.gemeenten:
+            o, t = g.blocking_with_owner
+            owned, total = owned + o, total + t
+        return round(owned / total, 4) if total else None
+
     def names(self) -> list[str]:
         """Per municipality a unique name: the name, with the code (else the file) where two share it."""
         counts = Counter(g.gemeente.strip().casefold() for g in self.gemeenten)
@@ -274,6 +292,7 @@ class RegionProgress:
                     }
                     for g in self.overdue()
                 ],
+                "plan_owner_share": self.plan_owner_share(),
             },
         }
 
@@ -281,12 +300,13 @@ class RegionProgress:
 # --- per municipality -------------------------------------------------------------------
 
 
-def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
-    """History, changes, regressions and blocking indicators of one read workbook.
+def gemeente_progress(reading: WorkbookReading, today: dt.date | None = None) -> GemeenteProgress:
+    """History, changes, regressions, blocking indicators and the action plan's state of one read workbook.
 
-    Phases are compared between settled measurements only: a running one
-    (see :attr:`GemeenteProgress.running`) has no phases yet, only a range.
-    Changed answers are listed between all consecutive measurements.
+    ``today`` (default: today) is the date actions are overdue against. Phases
+    are compared between settled measurements only: a running one (see
+    :attr:`GemeenteProgress.running`) has no phases yet, only a range. Changed
+    answers are listed between all consecutive measurements.
     """
     s = reading.indicator_set
     ms = [m for m in reading.measurements if m.settled]
@@ -326,7 +346,9 @@ def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
                     "pillars": set_differences(reading.history, a, b),
                 }
             )
+    blocked = blocking_indicators(s, ms[-1]) if ms else {}
     return GemeenteProgress(
+        plan=plan_progress(reading.plan, blocked, today or dt.date.today()),
         set_changes=set_changes,
         gemeente=reading.gemeente,
         regio=reading.regio,
@@ -338,7 +360,7 @@ def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
         change_since_previous=change_prev,
         regressions=regressions,
         changes=changes,
-        blocking=blocking_indicators(s, ms[-1]) if ms else {},
+        blocking=blocked,
     )
 
 
@@ -511,7 +533,7 @@ def region_progress(
         if not readings:
             continue  # only files with errors: listed under errors
         chosen = max(readings, key=recency)
-        g = gemeente_progress(chosen)
+        g = gemeente_progress(chosen, today)
         g.today = today
         for other in sorted(readings, key=lambda r: r.file):  # notes in a fixed order, whatever the input order
             if other is not chosen:

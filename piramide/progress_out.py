@@ -181,6 +181,12 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
                 answer = g.latest.answers.get(ident) or "blank"
                 out.append(f"      {ident} ({answer}): {ind.text}")
                 out.append(f"        handvat: {ind.handvat}")
+    owned, total = g.blocking_with_owner
+    if total or g.reading.plan:
+        out.append(
+            f"  Actieplan: {owned} of {plural(total, 'blocking indicator')} with an owner"
+            + "".join(f"; {label}: {', '.join(g.plan[key])}" for key, label in _PLAN_KEYS if g.plan.get(key))
+        )
     return out
 
 
@@ -199,6 +205,9 @@ def running_text(m: MeasurementReading) -> str:
 def running_dutch(m: MeasurementReading) -> str:
     """``Meting 3 loopt: 15 van 105 beantwoord``."""
     return f"{m.label} loopt: {m.answered} van {m.total} beantwoord"
+
+
+_PLAN_KEYS = (("blocking_without_owner", "no owner"), ("overdue", "overdue"), ("done", "gereed"))
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -240,6 +249,56 @@ def csv_bytes(p: RegionProgress) -> bytes:
     rows = (row for g in p.gemeenten for m in g.measurements for row in measurement_rows(g, m))
     # The code comes last, so that the columns before it keep their places.
     return excel_csv([*CSV_COLUMNS_FIXED, *(f"score_{n}" for n in range(1, levels + 1)), "code"], rows)
+
+
+def plan_csv_bytes(p: RegionProgress) -> bytes:
+    """The action plans in long format: one row per gemeente and indicator that blocks or has a plan row.
+
+    Same dialect as :func:`csv_bytes`. ``houdt_tegen`` is ``ja`` for an
+    indicator that blocks its pillar's next phase in the latest measurement;
+    ``verlopen`` is ``ja`` for an action past its deadline (against the
+    report's date) that is not ``gereed`` or ``vervallen``.
+    """
+
+    def rows(g: GemeenteProgress):
+        s, plan = g.indicator_set, {r.indicator: r for r in g.reading.plan}
+        blocking = {i for ids in g.blocking.values() for i in ids}
+        for ind in s.indicators:
+            row = plan.get(ind.id)
+            if row is None and ind.id not in blocking:
+                continue
+            yield [
+                g.gemeente,
+                g.regio or "",
+                ind.id,
+                ind.pillar,
+                ind.phase,
+                "ja" if ind.id in blocking else "",
+                *(
+                    [row.actie or "", row.eigenaar or "", row.deadline.isoformat() if row.deadline else "",
+                     row.status or "", "ja" if row.overdue(p.today) else "", row.toelichting or ""]
+                    if row is not None
+                    else [""] * 6
+                ),
+            ]  # fmt: skip
+
+    return excel_csv(PLAN_CSV_COLUMNS, (r for g in p.gemeenten for r in rows(g)))
+
+
+PLAN_CSV_COLUMNS = (
+    "gemeente",
+    "regio",
+    "indicator",
+    "pijler",
+    "fase",
+    "houdt_tegen",
+    "actie",
+    "eigenaar",
+    "deadline",
+    "status",
+    "verlopen",
+    "toelichting",
+)
 
 
 # --- workbook ---------------------------------------------------------------------------
@@ -341,7 +400,7 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
         f.small,
     )
     headers = ["Gemeente", "Code", "Regio", "Laatste meting", "Datum", *codes, "Totaal", *(f"Δ {c}" for c in codes)]
-    headers += ["Δ Totaal", "Terugval", "Geen meting in 15 mnd", "Lopende meting"]
+    headers += ["Δ Totaal", "Terugval", "Geen meting in 15 mnd", *PLAN_OVERVIEW_HEADERS, "Lopende meting"]
     hr = 3
     for c, h in enumerate(headers):
         ws.write_string(hr, c, h, f.head)
@@ -362,8 +421,11 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
     for col, key in enumerate(("gemeente", "code", "regio", "label", "datum")):
         ws.set_column(col, col, w[key])
     ws.set_column(_FIRST_PHASE_COL, end, w["phase"])
-    for col, key in ((end + 1, "terugval"), (end + 2, "overdue"), (end + 3, "running")):
+    for col, key in ((end + 1, "terugval"), (end + 2, "overdue")):
         ws.set_column(col, col, w[key])
+    plan_last = end + 2 + len(PLAN_OVERVIEW_HEADERS)
+    ws.set_column(end + 3, plan_last, w["plan"])
+    ws.set_column(plan_last + 1, plan_last + 1, w["running"])
     ws.set_row(hr, 54)  # the headers wrap in the narrow columns
     ws.freeze_panes(hr + 1, 1)
     _landscape(ws)
@@ -375,7 +437,7 @@ _FIRST_PHASE_COL = 5  # Gemeente, Code, Regio, Laatste meting, Datum, then the p
 
 # Overzicht's text columns are narrow and wrap, so the sheet prints one page wide at a readable size.
 _OVERVIEW_WIDTHS = {"gemeente": 16, "code": 8, "regio": 11, "label": 9, "datum": 9, "phase": 4, "terugval": 11,
-                    "overdue": 7, "running": 15}  # fmt: skip
+                    "overdue": 7, "plan": 9, "running": 15}  # fmt: skip
 
 
 def _overview_row(ws, f: _Formats, r: int, g: GemeenteProgress, codes: list[str], overdue: bool) -> None:
@@ -409,7 +471,14 @@ def _overview_row(ws, f: _Formats, r: int, g: GemeenteProgress, codes: list[str]
         col += 1
     ws.write_string(r, col, regressions, f.wrap)
     ws.write_string(r, col + 1, "ja" if overdue else "", f.num)
-    ws.write_string(r, col + 2, running, f.wrap)
+    owned, total = g.blocking_with_owner
+    ws.write_string(r, col + 2, f"{owned}/{total}", f.num)
+    ws.write_number(r, col + 3, len(g.plan.get("overdue", [])), f.num)
+    ws.write_number(r, col + 4, len(g.plan.get("done", [])), f.num)
+    ws.write_string(r, col + 5, running, f.wrap)
+
+
+PLAN_OVERVIEW_HEADERS = ("Tegenhouders met eigenaar", "Acties verlopen", "Acties gereed")
 
 
 def _distribution_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> None:
@@ -527,9 +596,10 @@ def _gemeente_sheet(ws, f: _Formats, g: GemeenteProgress) -> None:
         ws.write_string(row + 1, 0, "Nog geen meting met antwoorden.", f.small)
     f.colour_phases(ws, row + 1, 2, row + len(g.measurements), 2 + len(s.pillar_codes))
     row = _gemeente_changes(ws, f, g, row + max(1, len(g.measurements)) + 2)
-    _gemeente_blocking(ws, f, g, row + 1)
+    row = _gemeente_blocking(ws, f, g, row + 1)
+    _gemeente_plan(ws, f, g, row + 2)
     last = len(header) - 1
-    for first, end, width in ((0, 0, 12), (1, 1, 11), (2, last - 1, 8), (last, last, 11)):
+    for first, end, width in ((0, 0, 12), (1, 1, 11), (2, 2, 10), (3, last - 1, 8), (last, last, 11)):
         ws.set_column(first, end, width)
     ws.set_column(last + 1, last + 1, HANDVAT_WIDTH)
     ws.set_column(last + 2, last + 2, 11)
@@ -586,9 +656,9 @@ def _gemeente_changes(ws, f: _Formats, g: GemeenteProgress, row: int) -> int:
 HANDVAT_WIDTH = 45
 
 
-def _gemeente_blocking(ws, f: _Formats, g: GemeenteProgress, row: int) -> None:
+def _gemeente_blocking(ws, f: _Formats, g: GemeenteProgress, row: int) -> int:
     """What blocks the next phase: pillar, phase, id, the statement (over the measurement table's columns),
-    the handvat and the answer now; or a sentence that says why there is nothing."""
+    the handvat and the answer now; or a sentence that says why there is nothing. Returns the next free row."""
     s = g.indicator_set
     last = 3 + len(s.pillar_codes)  # the measurement table's last column
     text_width = 8 * (last - 3) + 11
@@ -611,12 +681,35 @@ def _gemeente_blocking(ws, f: _Formats, g: GemeenteProgress, row: int) -> None:
             ws.write_string(row, last + 1, ind.handvat, f.wrap)
             ws.write_string(row, last + 2, (latest.answers.get(ident) if latest else None) or "(leeg)", f.num)
             ws.set_row(row, row_height(ind.text, text_width, ind.handvat, HANDVAT_WIDTH))
+    return row + 2 if not any(g.blocking.values()) else row + 1
 
 
 def _nothing_blocks(g: GemeenteProgress) -> str:
     if g.latest is None:
         return "Nog geen meting met vaste fasen: dit volgt zodra een meting vaststaat."
     return "Niets: elke pijler heeft de hoogste fase."
+
+
+def _gemeente_plan(ws, f: _Formats, g: GemeenteProgress, row: int) -> None:
+    """The action plan: every row with input, and whether it is overdue (the actie over the statement's columns)."""
+    last = 3 + len(g.indicator_set.pillar_codes)  # as in the table of what blocks
+    owned, total = g.blocking_with_owner
+    ws.write_string(row, 0, f"Actieplan: {owned} van {total} tegenhouders met eigenaar", f.title)
+    row += 1
+    overdue = set(g.plan.get("overdue", []))
+    for c, h in ((0, "ID"), (1, "Status"), (2, "Deadline"), (last + 1, "Eigenaar"), (last + 2, "Verlopen")):
+        ws.write_string(row, c, h, f.head)
+    ws.merge_range(row, 3, row, last, "Actie", f.head)
+    if not g.reading.plan:
+        ws.write_string(row + 1, 0, "Nog niets ingevuld op het blad Actieplan.", f.small)
+    for r, plan in enumerate(g.reading.plan, start=row + 1):
+        ws.write_string(r, 0, plan.indicator, f.cell)
+        ws.write_string(r, 1, plan.status or "", f.cell)
+        _write_date(ws, r, 2, plan.deadline, f.date)
+        ws.merge_range(r, 3, r, last, plan.actie or "", f.wrap)
+        ws.write_string(r, last + 1, plan.eigenaar or "", f.wrap)
+        ws.write_string(r, last + 2, "verlopen" if plan.indicator in overdue else "", f.num)
+        ws.set_row(r, row_height(plan.actie or "", 8 * (last - 3) + 11, plan.eigenaar or "", HANDVAT_WIDTH))
 
 
 def _errors_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> None:
@@ -641,4 +734,4 @@ def _write_date(ws, row: int, col: int, date, fmt) -> None:
         ws.write_datetime(row, col, dt.datetime.combine(date, dt.time()), fmt)
 
 
-__all__ = ["csv_bytes", "format_text", "overview_bytes"]
+__all__ = ["csv_bytes", "format_text", "overview_bytes", "plan_csv_bytes"]

@@ -356,3 +356,9 @@ def set_cell_xml(parts: dict[str, bytes], sheet: str, ref: str, text: str | None
         escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         new = f'<c r="{ref}"{s_attr} t="inlineStr"><is><t xml:space="preserve">{escaped}</t></is></c>'
     parts[part] = (xml[: match.start()] + new + xml[match.end() :]).encode("utf-8")
+
+
+def plan_rows(s: IndicatorSet) -> dict[str, int]:
+    """Indicator id -> its 0-based row in the Actieplan (one row per indicator, grouped by pillar as written)."""
+    order = [ind.id for p in s.pillars for ind in s.indicators_of(p.code)]
+    return {ident: L.A_FIRST_ROW + n for n, ident in enumerate(order)}

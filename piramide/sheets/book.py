@@ -15,6 +15,7 @@ from .. import palette as P
 from .._escape import xml_safe
 from .._version import __version__
 from ..model import IndicatorSet
+from ..plan import PlanRow
 from ..scoring import MeasurementResult, blocking, cover_slot, score_measurement
 
 
@@ -44,6 +45,8 @@ class WorkbookSpec:
     """Per filled slot, the set (``"<id> <version>"``) it was measured on, when not this set (upgrades)."""
     history: tuple[dict, ...] = ()
     """Earlier upgrades of this workbook (see :mod:`piramide.upgrade`), oldest first."""
+    plan: tuple[PlanRow, ...] = ()
+    """The rows of the action plan that hold input (see :mod:`piramide.plan`)."""
 
 
 class Sheet(Worksheet):
@@ -151,6 +154,7 @@ class Formats:
         self.answer_col = add({**base, "align": "center", "locked": False, "num_format": "@"})
         self.input_cf = add({"bg_color": P.INPUT, "border": 1, "border_color": P.BORDER_GREY})
         self.input_date = add({**inp, "num_format": "d-m-yyyy", "align": "left"})
+        self.date_col = add({**base, "locked": False, "num_format": "d-m-yyyy", "align": "left"})
         self.input_text = add({**inp, "num_format": "@", "align": "left"})
         self.date = add({**base, "border": 1, "num_format": "d-m-yyyy", "align": "center"})
         self.score = add({**base, "border": 1, "num_format": "0%", "align": "center"})
@@ -161,6 +165,7 @@ class Formats:
         self.small = add({**base, "font_size": 8, "font_color": P.GREY_TEXT, "text_wrap": True})
         self.line = add({**base, "font_size": 8, "font_color": P.GREY_TEXT})  # one line, overflowing to the right
         self.next = add({"bg_color": P.HIGHLIGHT[0], "font_color": P.HIGHLIGHT[1]})
+        self.overdue = add({"bg_color": P.DOWN[0], "font_color": P.DOWN[1], "bold": True})
         self.small_next = add({**base, "font_size": 8, "bg_color": P.HIGHLIGHT[0], "text_wrap": True})
         self.ok, self.mid, self.bad, self.na = (
             add({"bg_color": fill, "font_color": text})
@@ -196,6 +201,7 @@ class Book:
         settled = [k for k, r in enumerate(self.results) if r.answered and r.settled]
         self.base = settled[0] if settled else -1
         self.prev = max((k for k in settled if k < self.cover), default=-1)
+        self.plan = {row.indicator: row for row in spec.plan}
         # Vragenlijst's indicator block in sheet order: (pillar, indicator), None on a pillar's heading row.
         self.rows = [(p.code, ind) for p in self.set.pillars for ind in (None, *self.set.indicators_of(p.code))]
         self.n_rows = len(self.rows)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from .. import layout as L
 from .. import palette as P
 from .._text import dutch_number
+from .actieplan import plan_summary
 from .book import Book, excel_date, print_footer, text_literal
 
 LEGEND_COLS = 7
@@ -75,7 +76,7 @@ class Grid:
 
     @property
     def charts(self) -> int:
-        return self.blockers + BLOCKERS + 3
+        return self.blockers + BLOCKERS + 4  # the list, `en nog ...`, the Actieplan line, a gap
 
     @property
     def table(self) -> int:
@@ -424,6 +425,7 @@ def _blockers(book: Book, ws, grid: Grid, f: _Formats, r: _Refs) -> None:
     span(ws, top, 0, LEGEND_COLS - 1, "Wat houdt de volgende fase tegen", f.legend_top)
     ws.set_row(top, 24)
     blocks = book.blocking()
+    plans = plan_summary(book)
     rows = (c.block_row(0), c.block_row(book.n_rows - 1))
 
     def col(which: int) -> str:
@@ -454,6 +456,8 @@ def _blockers(book: Book, ws, grid: Grid, f: _Formats, r: _Refs) -> None:
         extra = len(listed) - BLOCKERS
         span(ws, top + BLOCKERS + 1, bc, grid.base, None, f.more, more,
              f"en nog {extra} (oranje op de Vragenlijst)" if extra > 0 else "")  # fmt: skip
+        formula, cached = plans[i]  # `BO: 2 van 3 met eigenaar, 1 gereed`, counted on Actieplan
+        span(ws, top + BLOCKERS + 2, bc, grid.base, None, f.more, '="Actieplan "&' + formula[1:], f"Actieplan {cached}")
     for k in range(1, BLOCKERS + 1):
         ws.set_row(top + k, 23)
 

@@ -95,6 +95,11 @@ def _steps(book: Book) -> _Lines:
             "ander afdrukbereik (de kolommen Antwoord en Toelichting van die meting).",
             f.wrap,
         ),
+        (
+            "7. Leg op het blad Actieplan per indicator vast wie wat doet en wanneer: Actie, Eigenaar, Deadline en "
+            "Status. Het Voorblad telt per pijler hoeveel tegenhoudende indicatoren een eigenaar hebben.",
+            f.wrap,
+        ),
         ("", None),
     ]
 

@@ -12,39 +12,44 @@ from .book import Book, print_footer, row_height, text_literal
 TEXT_WIDTH, HANDVAT_WIDTH, ANSWER_WIDTH, NOTE_WIDTH = 56, 50, 12, 28
 
 
-def next_phase_rule(
-    s: IndicatorSet,
-    slots: int,
-    row: int,
-    slot: str = L.NAME_COVER,
-    phases: str = L.NAME_COVER_PHASES,
-    sheet: str | None = None,
-) -> str:
-    """The condition (without ``=``) that marks row ``row`` (1-based) of Vragenlijst.
+#: The measurement the next-phase rule looks at (a defined name: its slot), and its phase per pillar: the
+#: one the cover shows, the latest settled measurement (issue 10).
+RULE_SLOT, RULE_PHASES = L.NAME_COVER, L.NAME_COVER_PHASES
 
-    True when the row's indicator belongs to the phase just above its
-    pillar's phase in measurement ``slot`` (a defined name; by default the
-    one the cover shows), and its answer there is not the full-points answer
-    (``ja``) nor not applicable. ``phases`` names the phase per pillar in
-    that measurement; ``sheet`` prefixes the references to Vragenlijst (for
-    use on another sheet).
+
+def blocks_condition(s: IndicatorSet, phase: str, pillar: str, answer: str) -> str:
+    """The condition (without ``=``) that an indicator holds its pillar back from the next phase.
+
+    ``phase``, ``pillar`` and ``answer`` are references to the indicator's
+    phase, pillar code and answer in the measurement :data:`RULE_SLOT`. True
+    when the indicator belongs to the phase just above its pillar's phase in
+    that measurement, and its answer there is not the full-points answer
+    (``ja``) nor not applicable. The orange highlight of Vragenlijst, the
+    column ``Houdt volgende fase tegen`` of Actieplan and the cover's list of
+    what blocks are this one rule.
     """
+    top = max(a.points for a in s.answers if a.applicable)
+    ok = [a.label for a in s.answers if (a.applicable and a.points == top) or not a.applicable]
+    return (
+        f'AND({RULE_SLOT}>=0,{phase}<>"",'
+        f"{phase}=INDEX({RULE_PHASES},1,MATCH({pillar},{L.NAME_PILLAR_CODES},0))+1,"
+        + ",".join(f"{answer}<>{text_literal(label)}" for label in ok)
+        + ")"
+    )
+
+
+def next_phase_rule(s: IndicatorSet, slots: int, row: int, sheet: str | None = None) -> str:
+    """The condition (without ``=``) that marks row ``row`` (1-based) of Vragenlijst (:func:`blocks_condition`);
+    ``sheet`` prefixes the references to Vragenlijst (for use on another sheet)."""
 
     def ref(text: str) -> str:
         return L.sheet_ref(sheet, text) if sheet else text
 
     first, last = L.col_letter(L.answer_col(0)), L.col_letter(L.note_col(slots - 1))
-    answer = f"INDEX({ref(f'${first}{row}:${last}{row}')},1,2*{slot}+1)"
-    top = max(a.points for a in s.answers if a.applicable)
-    ok = [a.label for a in s.answers if (a.applicable and a.points == top) or not a.applicable]
+    answer = f"INDEX({ref(f'${first}{row}:${last}{row}')},1,2*{RULE_SLOT}+1)"
     phase = ref(f"${L.col_letter(L.Q_COL_PHASE)}{row}")
     pillar = ref(f"${L.col_letter(L.Q_COL_PILLAR)}{row}")
-    return (
-        f'AND({slot}>=0,{phase}<>"",'
-        f"{phase}=INDEX({phases},1,MATCH({pillar},{L.NAME_PILLAR_CODES},0))+1,"
-        + ",".join(f"{answer}<>{text_literal(label)}" for label in ok)
-        + ")"
-    )
+    return blocks_condition(s, phase, pillar, answer)
 
 
 def write_questionnaire(book: Book) -> None:
