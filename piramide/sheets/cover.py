@@ -457,7 +457,7 @@ def _blockers(book: Book, ws, grid: Grid, f: _Formats, r: _Refs) -> None:
         span(ws, top + BLOCKERS + 1, bc, grid.base, None, f.more, more,
              f"en nog {extra} (oranje op de Vragenlijst)" if extra > 0 else "")  # fmt: skip
         formula, cached = plans[i]  # `BO: 2 van 3 met eigenaar, 1 gereed`, counted on Actieplan
-        span(ws, top + BLOCKERS + 2, bc, grid.base, None, f.more, '="Actieplan "&' + formula[1:], f"Actieplan {cached}")
+        span(ws, top + BLOCKERS + 2, bc, grid.base, None, f.more, formula, cached)
     for k in range(1, BLOCKERS + 1):
         ws.set_row(top + k, 23)
 
