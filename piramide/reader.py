@@ -46,6 +46,7 @@ class SetRef(BaseModel):
 class PillarReading(BaseModel):
     phase: int
     provisional: bool
+    phase_max: int
     scores: dict[str, float | None]
 
 
@@ -59,6 +60,7 @@ class MeasurementReading(BaseModel):
     answers: dict[str, str]
     pillars: dict[str, PillarReading]
     phase: int
+    settled: bool
 
     _notes: dict[str, str] = PrivateAttr(default_factory=dict)
     _result: MeasurementResult | None = PrivateAttr(default=None)
@@ -550,10 +552,13 @@ class _Reader:
                 total=result.total,
                 answers={i.id: answers[i.id] for i in s.indicators if i.id in answers},
                 pillars={
-                    code: PillarReading.model_construct(phase=p.phase, provisional=p.provisional, scores=p.scores())
+                    code: PillarReading.model_construct(
+                        phase=p.phase, provisional=p.provisional, phase_max=p.phase_max, scores=p.scores()
+                    )
                     for code, p in result.pillars.items()
                 },
                 phase=result.phase,
+                settled=result.settled,
             )
             m._notes, m._result = notes[slot], result
             measurements.append(m)

@@ -3,31 +3,45 @@
 from __future__ import annotations
 
 from .. import layout as L
+from .._text import dutch_list, dutch_number, points, riec, sentence
 from .._version import __version__
-from .book import Book, number
+from .book import Book, print_footer, row_height
+from .questionnaire import print_slot
+
+WIDTH = 72  # one column narrower than A4 portrait also with a wide fallback font (LibreOffice prints a single
+# column that is too wide cut off, it does not scale it down)
 
 _Lines = list[tuple[str, object]]
 
 
 def write_instructions(book: Book) -> None:
-    ws = book.sheets[L.INSTRUCTIONS]
+    ws, f = book.sheets[L.INSTRUCTIONS], book.f
     lines = _intro(book) + _scale(book) + _closing(book)
-    ws.set_column(0, 0, 110)
+    ws.set_column(0, 0, WIDTH)
+    sizes = {f.title: 16, f.subtitle: 12, f.small: 8}
     for r, (text, fmt) in enumerate(lines):
-        if text:
-            ws.write_string(r, 0, text, fmt)
+        if not text:
+            continue
+        ws.write_string(r, 0, text, fmt)
+        if fmt in (f.wrap, f.small):
+            # LibreOffice does not fit row heights: set them, or wrapped lines print over each other.
+            size = sizes.get(fmt, 10)
+            ws.set_row(r, row_height(text, WIDTH * 10 / size) * size / 10)
+        elif fmt in sizes:
+            ws.set_row(r, sizes[fmt] * 1.6)
     ws.set_portrait()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.6, right=0.6, top=0.6, bottom=0.7)
+    print_footer(ws, margin=0.3)
     ws.hide_gridlines(2)
 
 
 def _intro(book: Book) -> _Lines:
-    s, spec, f = book.set, book.spec, book.f
-    labels = ", ".join(a.label for a in s.answers)
+    spec, f = book.spec, book.f
     return [
         ("Instructie Piramide Fitte Gemeenten", f.title),
-        (f"Gemeente: {spec.gemeente}" + (f" - regio {spec.regio}" if spec.regio else ""), f.label),
+        (f"Gemeente: {spec.gemeente}" + (f" – regio {spec.regio}" if spec.regio else ""), f.label),
         ("", None),
         ("Wat is dit?", f.subtitle),
         (
@@ -37,11 +51,20 @@ def _intro(book: Book) -> _Lines:
             f.wrap,
         ),
         ("", None),
+        *_steps(book),
+    ]
+
+
+def _steps(book: Book) -> _Lines:
+    """How to fill it in, numbered."""
+    f = book.f
+    labels = dutch_list([a.label for a in book.set.answers])
+    return [
         ("Hoe vult u het in?", f.subtitle),
         ("1. Ga naar het blad Vragenlijst. Vul boven de kolom van de meting de datum en uw naam in.", f.wrap),
         (
-            f"2. Kies per indicator een antwoord uit de lijst: {labels}. Licht uw antwoord toe in de kolom Toelichting "
-            "(waar staat het bewijs: besluit, document, registratie).",
+            f"2. Kies per indicator een antwoord uit de lijst: {sentence(labels)} Licht uw antwoord toe in de kolom "
+            "Toelichting (waar staat het bewijs: besluit, document, registratie).",
             f.wrap,
         ),
         (
@@ -50,8 +73,10 @@ def _intro(book: Book) -> _Lines:
             f.wrap,
         ),
         (
-            "4. Het Voorblad toont direct de fase per pijler en de piramide. Print het Voorblad voor de burgemeester "
-            "(1 pagina A4 liggend).",
+            "4. Het Voorblad toont de stand van de laatste meting waarvan de fasen vaststaan: de fase per pijler, de "
+            "piramide, wat de volgende fase tegenhoudt en het verloop. Een meting die nog loopt (open vragen die een "
+            "fase nog kunnen veranderen) staat er apart bij. Print het Voorblad voor de burgemeester (1 pagina A4 "
+            "liggend).",
             f.wrap,
         ),
         (
@@ -61,7 +86,13 @@ def _intro(book: Book) -> _Lines:
         ),
         (
             "6. Oranje gemarkeerde indicatoren houden een pijler tegen om de volgende fase te bereiken: ze hebben "
-            "in de laatste meting nog geen 'ja'. De kolom Handvat zegt wat de gemeente kan doen.",
+            "in de meting op het Voorblad nog geen 'ja'. De kolom Handvat zegt wat de gemeente kan doen.",
+            f.wrap,
+        ),
+        (
+            "7. Afdrukken: de Vragenlijst drukt op A4 staand per indicator het antwoord en de toelichting van één "
+            f"meting af ({L.slot_label(print_slot(book))}). Voor een andere meting kiest u bij Pagina-indeling een "
+            "ander afdrukbereik (de kolommen Antwoord en Toelichting van die meting).",
             f.wrap,
         ),
         (
@@ -78,12 +109,12 @@ def _scale(book: Book) -> _Lines:
     s, f = book.set, book.f
     lines: _Lines = [("De antwoorden", f.subtitle)]
     for a in s.answers:
-        pts = f"{number(a.points)} punt" if a.applicable else "telt niet mee"
+        pts = points(a.points) if a.applicable else "telt niet mee"
         lines.append((f"{a.label} ({pts}): {a.description}", f.wrap))
     lines += [("", None), ("De fasen", f.subtitle), ("0 Startfase: nog geen fase bereikt.", f.wrap)]
     for p in s.phases:
         lines.append((f"{p.number} {p.name}: {p.description}", f.wrap))
-    pct = number(s.threshold * 100)
+    pct = dutch_number(s.threshold * 100)
     lines += [
         ("", None),
         ("De rekenregel", f.subtitle),
@@ -109,16 +140,14 @@ def _closing(book: Book) -> _Lines:
     lines: _Lines = [("Pijlers", f.subtitle)]
     for p in s.pillars:
         lines.append((f"{p.code} {p.name}: {p.description}", f.wrap))
-    contact = "Vragen over de piramide of de indicatoren? Neem contact op met het RIEC" + (
-        f" {spec.regio}." if spec.regio else " in uw regio."
-    )
     lines += [
         ("", None),
         ("Contact", f.subtitle),
-        (contact, f.wrap),
+        # One line, not wrapped: its row height must not depend on the regio (piramide.blank fills it in).
+        (f"Vragen over de piramide of de indicatoren? Neem contact op met {riec(spec.regio)}.", f.text),
         ("", None),
         (f"Indicatorset: {s.name}, versie {s.version} ({s.id}).", f.small),
-        (s.provenance, f.small),
+        *([(f"Herkomst: {s.provenance}", f.small)] if s.provenance else []),
         (
             f"Gemaakt met piramide {__version__}. Dit bestand bevat gevoelige informatie: deel het alleen "
             "met wie het nodig heeft.",
