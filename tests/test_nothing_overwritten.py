@@ -381,6 +381,7 @@ def _sleep(seconds: float) -> float:
     return seconds
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to see processes")
 def test_a_pool_left_by_an_interrupt_ends_its_workers_at_once():
     """The pool of `progress` and `new --gemeenten`: leaving it by Ctrl-C ends the workers, queued work dropped."""
     from piramide._pool import worker_pool
@@ -392,5 +393,13 @@ def test_a_pool_left_by_an_interrupt_ends_its_workers_at_once():
         time.sleep(0.5)
         raise KeyboardInterrupt
     assert time.monotonic() - started < 15  # not 30 s of sleeping, let alone 90
-    assert workers and not any(w.is_alive() for w in workers)
-    assert sum(f.cancelled() for f in futures) >= 2  # the queued work was dropped, not run
+    # Asked of the system, not of Process.is_alive(): the pool's own manager thread may reap a worker
+    # concurrently, and then is_alive() can report a process that is gone as running.
+    assert workers and not any(_alive(w.pid) for w in workers)
+    # The queued work was dropped, not run: each future ends cancelled or failed (the pool may see its
+    # ended workers before it cancels), never with the worker's result.
+    from concurrent.futures import wait
+
+    wait(futures, timeout=10)
+    assert all(f.done() for f in futures)
+    assert not [f for f in futures if not f.cancelled() and f.exception() is None]
