@@ -28,13 +28,14 @@ import click
 
 from . import __version__
 from . import layout as L
-from ._files import safe_file_stem, write_atomic
+from ._files import safe_file_stem, unique_paths, write_atomic
 from ._text import issue_counts, plural
 from .batch import BatchOutcome, build_batch, duplicate_rows, read_gemeenten_csv
 from .errors import (
     ArgumentError,
     InputError,
     OutputExistsError,
+    PartsRefused,
     PiramideError,
     RefusedError,
     SetError,
@@ -43,6 +44,7 @@ from .errors import (
     UpgradeVerificationError,
 )
 from .model import IndicatorSet
+from .parts import MergeReport, SplitReport, merge_parts, split_workbook
 from .progress import region_progress
 from .progress_out import csv_bytes, format_text, overview_bytes
 from .reader import WorkbookReading, read_workbook
@@ -67,7 +69,7 @@ class _Options(Spelling):
     """The core's arguments as this command line's options: ``force=True`` -> ``--force``, ``slots=3`` -> ``--slots 3``."""
 
     #: Arguments whose option is not the argument's name with dashes.
-    RENAMED = {"new_set": "--set", "indicator_set": "--set"}
+    RENAMED = {"new_set": "--set", "indicator_set": "--set", "respondents": "--respondenten"}
 
     def argument(self, name: str, value: object) -> str:
         flag = self.RENAMED.get(name, "--" + name.replace("_", "-"))
@@ -421,6 +423,127 @@ def upgrade(file: Path, set_path: Path | None, out: Path, slots, allow_drop: boo
     return EXIT_OK
 
 
+@cli.command("split")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--out-dir", metavar="DIR", type=click.Path(path_type=Path), required=True, help="Folder for the parts."
+)
+@click.option(
+    "--slot",
+    metavar="N",
+    type=click.IntRange(0, L.MAX_SLOTS - 1),
+    help="The measurement slot to fill in (0 = the 0-meting); default: the next measurement.",
+)
+@click.option(
+    "--respondenten",
+    "respondents",
+    metavar="CSV",
+    type=click.Path(path_type=Path),
+    help="CSV with the columns indicator;respondent (an indicator id or a pillar code); default: one per pillar.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing parts.")
+def split(file: Path, out_dir: Path, slot, respondents, force: bool) -> int:
+    """Split one measurement of a dashboard into deelvragenlijsten: one workbook per respondent.
+
+    Each part holds only its respondent's indicators, with the dashboard's
+    statements, handvatten, dropdowns and protection; for a herhaalmeting
+    also the previous answers, read-only. Parts are bound to the dashboard
+    (its workbook id, set and slot); `piramide merge` puts them back.
+    """
+    try:
+        report = split_workbook(file, out_dir, slot=slot, respondents=respondents, force=force)
+    except PartsRefused as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        raise
+    click.echo(_format_split(report))
+    return EXIT_OK
+
+
+def _format_split(r: SplitReport) -> str:
+    lines = [
+        f"{r.input}: {L.slot_label(r.slot)} of {r.gemeente} split into "
+        f"{plural(len(r.parts), 'deelvragenlijst', 'deelvragenlijsten')}"
+        + (f" (with the answers of {L.slot_label(r.previous_slot)} to see, read-only)" if r.previous_slot is not None else "")
+    ]
+    width = max(len(p.respondent) for p in r.parts)
+    for p in r.parts:
+        lines.append(f"  {p.respondent:<{width}}  {plural(len(p.indicators), 'indicator'):>14}  {p.path}")
+    if not r.workbook_id_stored:
+        lines.append(
+            "  note: the dashboard has no stored workbook id (made by an older piramide); the parts carry one "
+            "derived from its metadata, and the file that piramide merge writes stores it"
+        )
+    return "\n".join(lines)
+
+
+@cli.command("merge")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("parts", nargs=-1, required=True, metavar="PARTS...", type=click.Path(path_type=Path))
+@click.option(
+    "--out", metavar="NEWFILE", type=click.Path(path_type=Path), required=True, help="The new workbook (never an input)."
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing output.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--prefer",
+    metavar="parts|file",
+    type=click.Choice(["parts", "file"]),
+    help="Which wins when a part's answer differs from the dashboard's (default: refuse and list them).",
+)
+def merge(file: Path, parts, out: Path, force: bool, as_json: bool, prefer) -> int:
+    """Merge filled-in deelvragenlijsten (files or folders) into their dashboard, as a new file.
+
+    Answers and notes go into the measurement the parts were made for;
+    each note is prefixed with its respondent. A part of another dashboard,
+    slot or set is refused. Conflicting answers are listed and nothing is
+    written (exit 1), unless --prefer says which wins. The new file is read
+    back and compared before it is put in place; the inputs are never
+    modified.
+    """
+    files = find_workbooks(parts)
+    if not files:
+        _error("no .xlsx files found in " + ", ".join(map(str, parts)))
+        return EXIT_UNUSABLE
+    try:
+        report = merge_parts(file, files, out, prefer=prefer, force=force)
+    except PartsRefused as exc:
+        if as_json and exc.report is not None:
+            click.echo(_json(exc.report.to_json()))
+        elif exc.report is not None:
+            click.echo(_format_merge(exc.report))
+        else:
+            for problem in exc.problems:
+                click.echo(problem, err=True)
+        _error(exc)
+        return EXIT_INVALID
+    click.echo(_json(report.to_json()) if as_json else _format_merge(report))
+    return EXIT_OK
+
+
+def _format_merge(r: MergeReport) -> str:
+    lines = [f"{r.input} + {plural(len(r.parts) + len(r.refused), 'deelvragenlijst', 'deelvragenlijsten')} -> "
+             + (r.output if r.verified else "(not written)")]
+    if r.slot is not None:
+        lines.append(f"  measurement  {L.slot_label(r.slot)}" + (f" ({r.date.isoformat()})" if r.date else ""))
+    for f, why in r.refused:
+        lines.append(f"  refused: {f}: {why}")
+    if r.refused:
+        return "\n".join(lines)
+    for p in r.parts:
+        lines.append(f"  {p.respondent}: {p.answered} of {plural(len(p.indicators), 'answer')} ({p.file})")
+    if r.parts:
+        lines.append(f"  merged: {plural(len(r.merged), 'answer')}")
+    for c in r.conflicts:
+        lines.append(f"  {'conflict' if c.resolved_by is None else 'resolved'}: {c}")
+    lines.extend(f"  {b}" for b in r.still_blank if b.open)
+    if r.ingevuld_door:
+        lines.append(f"  ingevuld door: {r.ingevuld_door}")
+    if r.verified:
+        lines.append("  verified: the new workbook was read back and holds every answer, note, date and name")
+    return "\n".join(lines)
+
+
 def _format_upgrade(p) -> str:
     old, new = p.old_set, p.new_set
     lines = [
@@ -464,7 +587,22 @@ def _format_reading(r: WorkbookReading) -> str:
         f"  {r.file}",
         "",
     ]
-    if r.measurements:
+    if r.part is not None:
+        p = r.part
+        answered = set(p.answers)
+        per_pillar: dict[str, list[str]] = {}
+        for ident in p.indicators:
+            per_pillar.setdefault(s.by_id[ident].pillar, []).append(ident)
+        lines += [
+            f"  Deelvragenlijst for {p.label}, respondent {p.respondent}",
+            f"  Datum {p.date.isoformat() if p.date else '-'}, ingevuld door {p.ingevuld_door or '-'}",
+            f"  Beantwoord {p.answered}/{p.total}: "
+            + ", ".join(
+                f"{code} {sum(i in answered for i in ids)}/{len(ids)}" for code, ids in per_pillar.items()
+            ),
+            "  (the phases are computed once the parts are merged into the dashboard: piramide merge)",
+        ]
+    elif r.measurements:
         codes = list(s.pillar_codes)
         header = ["Meting", "Datum", "Ingevuld door", "Beantwoord", *codes, "Totaal"]
         rows = []
@@ -502,7 +640,6 @@ def find_workbooks(paths) -> list[Path]:
     Office lock files (``~$name.xlsx``, ``.~lock.name.xlsx#``) are skipped.
     """
     found: list[Path] = []
-    seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
             found.extend(
@@ -512,13 +649,7 @@ def find_workbooks(paths) -> list[Path]:
             )
         else:
             found.append(path)
-    unique = []
-    for path in found:
-        key = path.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(path)
-    return unique
+    return unique_paths(found)
 
 
 def _format_set(s: IndicatorSet) -> str:

@@ -13,6 +13,7 @@ GREY_TEXT = "#595959"
 BORDER_GREY = "#BFBFBF"
 INPUT = "#FFF2CC"
 PILLAR_ROW = "#D9E1F2"
+EARLIER = "#F2F2F2"  # read-only cells with an earlier measurement (a deelvragenlijst)
 REACHED = "#2F5597"
 
 # Answers in the questionnaire: (fill, text).

@@ -133,12 +133,18 @@ class FileError:
         return {"file": self.file, "message": self.message}
 
 
+@dataclass(frozen=True)
+class Skipped(FileError):
+    """A file that is not a municipality's dashboard, skipped with a note (a deelvragenlijst)."""
+
+
 @dataclass
 class RegionProgress:
     gemeenten: list[GemeenteProgress]
     errors: list[FileError]
     today: dt.date
     files: int
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def pillar_codes(self) -> list[str]:
@@ -181,6 +187,7 @@ class RegionProgress:
         return {
             "gemeenten": [g.to_json() for g in self.gemeenten],
             "errors": [e.to_json() for e in self.errors],
+            "skipped": [e.to_json() for e in self.skipped],
             "region": {
                 "today": self.today.isoformat(),
                 "files": self.files,
@@ -328,12 +335,19 @@ def blocking_indicators(s: IndicatorSet, m: MeasurementReading) -> dict[str, lis
 
 
 def _read_one(path: Path) -> WorkbookReading | FileError:
+    """A file's reading, or why it is not used (:class:`FileError`) or skipped (:class:`Skipped`)."""
     try:
         reading = read_workbook(path)
     except InputError as exc:
         return FileError(str(path), str(exc).removeprefix(f"{path}: "))
     except PiramideError as exc:
         return FileError(str(path), str(exc))
+    if reading.part is not None:
+        return Skipped(
+            str(path),
+            f"is a deelvragenlijst ({reading.part.respondent}, {reading.part.label}) of {reading.gemeente}, not a "
+            "dashboard; merge it into its dashboard with piramide merge",
+        )
     errors = reading.errors
     if errors:
         first = errors[0]
@@ -417,7 +431,8 @@ def region_progress(
     """
     files = list(files)
     results = read_all(files, workers, on_done)
-    errors = [r for r in results if isinstance(r, FileError)]
+    errors = [r for r in results if isinstance(r, FileError) and not isinstance(r, Skipped)]
+    skipped = [r for r in results if isinstance(r, Skipped)]
     gemeenten = []
     for readings in _same_municipality([r for r in results if isinstance(r, WorkbookReading)]):
         chosen = max(readings, key=_recency)
@@ -432,7 +447,7 @@ def region_progress(
             g.notes.append(f"{other.file} holds {other.gemeente} too; {why}")
         gemeenten.append(g)
     gemeenten.sort(key=lambda g: (g.gemeente.casefold(), g.file))
-    return RegionProgress(gemeenten, errors, today or dt.date.today(), len(files))
+    return RegionProgress(gemeenten, errors, today or dt.date.today(), len(files), skipped)
 
 
 def _recency(reading: WorkbookReading) -> tuple:

@@ -35,7 +35,7 @@ from ._files import write_atomic
 from ._text import plural
 from .errors import ArgumentError, OutputExistsError, Remedy, UpgradeRefused, UpgradeVerificationError
 from .model import IndicatorSet, answer_key
-from .reader import WorkbookReading, read_workbook
+from .reader import WorkbookReading, read_dashboard, read_workbook
 from .writer import SlotContent, WorkbookSpec, workbook_bytes
 
 
@@ -312,7 +312,7 @@ def upgrade_workbook(
     path, out = Path(path), Path(out)
     if out.resolve() == path.resolve():
         raise ArgumentError("out", str(out), "is the input; the output must be a new file (the input is never modified)")
-    reading = read_workbook(path)
+    reading = read_dashboard(path)
     if reading.errors:
         first = reading.errors[0]
         raise UpgradeRefused(
@@ -337,7 +337,23 @@ def upgrade_workbook(
     for target in (out, csv_path if plan.dropped_answers else None):
         if target is not None and target.exists() and not force:
             raise OutputExistsError(target)
-    spec = WorkbookSpec(
+    data = workbook_bytes(carried_spec(reading, plan))
+    write_atomic(out, data, force=force, verify=lambda tmp: verify_written(tmp, plan, reading, "upgraded"))
+    plan.verified = True
+    if plan.dropped_answers:
+        write_atomic(csv_path, dropped_csv_bytes(plan, reading), force=force)
+        plan.dropped_csv = str(csv_path)
+    return plan
+
+
+def carried_spec(reading: WorkbookReading, plan: Plan) -> WorkbookSpec:
+    """The new dashboard of a plan: the workbook's identity and history, the plan's set, slots and contents.
+
+    Used by upgrade and by merge (:mod:`piramide.parts`): what a dashboard
+    carries from one file to the next is decided here, once. A dashboard
+    made before workbook ids gets its (derived) id stored.
+    """
+    return WorkbookSpec(
         indicator_set=plan.new_set,
         gemeente=reading.gemeente,
         regio=reading.regio,
@@ -348,20 +364,16 @@ def upgrade_workbook(
         history=(*reading.history, plan.history_record())
         if plan.new_set.fingerprint != plan.old_set.fingerprint
         else tuple(reading.history),
+        workbook_id=reading.workbook_id,
     )
-    data = workbook_bytes(spec)
-    write_atomic(out, data, force=force, verify=lambda tmp: _verify(tmp, plan, reading))
-    plan.verified = True
-    if plan.dropped_answers:
-        write_atomic(csv_path, dropped_csv_bytes(plan, reading), force=force)
-        plan.dropped_csv = str(csv_path)
-    return plan
 
 
-def _verify(tmp: Path, plan: Plan, before: WorkbookReading) -> None:
+def verify_written(tmp: Path, plan: Plan, before: WorkbookReading, what: str) -> None:
     """Read the written file back and compare it with the plan; raise if anything differs."""
     after = read_workbook(tmp)
     problems = []
+    if after.kind != before.kind or after.workbook_id != before.workbook_id:
+        problems.append("its kind or workbook id differ")
     if after.errors:
         problems.append(f"it has errors: {after.errors[0]}")
     if after.set.fingerprint != plan.new_set.fingerprint:
@@ -395,6 +407,6 @@ def _verify(tmp: Path, plan: Plan, before: WorkbookReading) -> None:
             problems.append(f"slot {slot} date or 'ingevuld door' differ")
     if problems:
         raise UpgradeVerificationError(
-            "the upgraded workbook did not read back as planned (" + "; ".join(problems) + "); it was not written. "
+            f"the {what} workbook did not read back as planned (" + "; ".join(problems) + "); it was not written. "
             "This is a bug: please report it"
         )

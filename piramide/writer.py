@@ -23,7 +23,7 @@ from ._files import write_atomic
 from .errors import ArgumentError, PiramideError
 from .model import IndicatorSet
 from .sets import reference_set
-from .sheets.book import Book, SlotContent, WorkbookSpec
+from .sheets.book import Book, PartSpec, SlotContent, WorkbookSpec
 from .sheets.calculation import write_calculation
 from .sheets.cover import write_cover
 from .sheets.instructions import write_instructions
@@ -90,22 +90,34 @@ def _check_spec(spec: WorkbookSpec) -> None:
     for name in (spec.gemeente, spec.regio or "", spec.code or ""):
         if len(name) > 255:
             raise PiramideError(f"{name[:40]!r}...: too long (at most 255 characters)")
+    if spec.part is not None:
+        part = spec.part
+        if not 0 <= part.slot < spec.slots:
+            raise ArgumentError("slot", part.slot, f"must be from 0 to {spec.slots - 1}")
+        unknown = [i for i in part.indicators if i not in spec.indicator_set.by_id]
+        if unknown or not part.indicators:
+            raise PiramideError(f"a deelvragenlijst needs indicators of the set (unknown: {', '.join(unknown)})")
 
 
 
 
 def _write(book: Book) -> None:
     """Every sheet, in an order where each finds the names it uses; then hide, protect, close."""
-    for write in (write_lists, write_questionnaire, write_calculation, write_cover, write_instructions, write_metadata):
+    if book.part is None:
+        writers = (write_lists, write_questionnaire, write_calculation, write_cover, write_instructions, write_metadata)
+        first = L.COVER
+    else:  # a part (deelvragenlijst): the questions, how to fill them in, and what binds it to its dashboard
+        writers = (write_lists, write_questionnaire, write_instructions, write_metadata)
+        first = L.QUESTIONS
+    for write in writers:
         write(book)
     for name in L.HIDDEN_SHEETS:
         book.sheets[name].hide()
-    cover = book.sheets[L.COVER]
-    cover.activate()
-    cover.set_first_sheet()
+    book.sheets[first].activate()
+    book.sheets[first].set_first_sheet()
     for ws in book.sheets.values():
         ws.protect(book.spec.password or "", _PROTECTION)
     book.wb.close()
 
 
-__all__ = ["SlotContent", "WorkbookSpec", "build_workbook", "next_phase_rule", "workbook_bytes"]
+__all__ = ["PartSpec", "SlotContent", "WorkbookSpec", "build_workbook", "next_phase_rule", "workbook_bytes"]

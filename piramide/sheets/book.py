@@ -28,6 +28,21 @@ class SlotContent:
 
 
 @dataclass(frozen=True)
+class PartSpec:
+    """What makes a workbook a part (*deelvragenlijst*): one respondent's indicators for one slot.
+
+    ``previous`` is the content of the earlier measurement ``previous_slot``,
+    shown read-only beside each indicator (a herhaalmeting).
+    """
+
+    slot: int
+    respondent: str
+    indicators: tuple[str, ...]
+    previous_slot: int | None = None
+    previous: SlotContent | None = None
+
+
+@dataclass(frozen=True)
 class WorkbookSpec:
     """Everything a dashboard is made from."""
 
@@ -43,6 +58,10 @@ class WorkbookSpec:
     """Per filled slot, the set (``"<id> <version>"``) it was measured on, when not this set (upgrades)."""
     history: tuple[dict, ...] = ()
     """Earlier upgrades of this workbook (see :mod:`piramide.upgrade`), oldest first."""
+    workbook_id: str | None = None
+    """The dashboard's stable id (a part: the id of its dashboard); ``None``: a new one is made."""
+    part: PartSpec | None = None
+    """Set for a part (deelvragenlijst) of the dashboard described by the rest of the spec."""
 
 
 class Sheet(Worksheet):
@@ -126,6 +145,10 @@ class Formats:
         self.input_date = add({**inp, "num_format": "d-m-yyyy", "align": "left"})
         self.input_text = add({**inp, "num_format": "@", "align": "left"})
         self.date = add({**base, "border": 1, "num_format": "d-m-yyyy", "align": "center"})
+        earlier = {**base, "border": 1, "bg_color": P.EARLIER, "font_color": P.GREY_TEXT, "num_format": "@"}
+        self.earlier = add({**earlier, "align": "center"})
+        self.earlier_note = add({**earlier, "text_wrap": True})
+        self.earlier_date = add({**earlier, "num_format": "d-m-yyyy", "align": "left"})
         self.score = add({**base, "border": 1, "num_format": "0%", "align": "center"})
         self.num = add({**base, "border": 1, "align": "center"})
         self.phase = add({**base, "border": 1, "align": "center", "bold": True})
@@ -155,7 +178,8 @@ class Book:
         )
         self.wb.set_properties(
             {
-                "title": f"Piramide Fitte Gemeenten - {spec.gemeente}",
+                "title": f"Piramide Fitte Gemeenten - {spec.gemeente}"
+                + (f" - deelvragenlijst {spec.part.respondent}" if spec.part else ""),
                 "subject": "Piramide Fitte Gemeenten",
                 "author": "",
                 "company": "",
@@ -166,10 +190,23 @@ class Book:
         self.contents = list(spec.content) + [SlotContent() for _ in range(spec.slots - len(spec.content))]
         self.results: list[MeasurementResult] = [score_measurement(self.set, c.answers) for c in self.contents]
         self.latest = max((s for s, r in enumerate(self.results) if r.answered), default=-1)
-        self.n_rows = len(self.set.indicators) + len(self.set.pillars)
+        self.part = spec.part
+        if self.part is None:
+            self.columns = L.dashboard_columns(spec.slots)
+            self.pillars = list(self.set.pillars)
+            self.indicators = list(self.set.indicators)
+            sheet_names = L.SHEET_ORDER
+        else:
+            self.columns = L.part_columns(self.part.slot, self.part.previous_slot)
+            wanted = set(self.part.indicators)
+            self.indicators = [i for i in self.set.indicators if i.id in wanted]
+            codes = {i.pillar for i in self.indicators}
+            self.pillars = [p for p in self.set.pillars if p.code in codes]
+            sheet_names = L.PART_SHEET_ORDER
+        self.n_rows = len(self.indicators) + len(self.pillars)
         self.last_row = L.Q_FIRST_ROW + self.n_rows - 1
         self.f = Formats(self.wb)
-        self.sheets = {name: self.wb.add_worksheet(name, worksheet_class=Sheet) for name in L.SHEET_ORDER}
+        self.sheets = {name: self.wb.add_worksheet(name, worksheet_class=Sheet) for name in sheet_names}
 
     def name(self, name: str, sheet: str, ref: str) -> None:
         """Define a workbook-wide name for ``ref`` on ``sheet``."""
