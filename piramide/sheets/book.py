@@ -133,7 +133,9 @@ class Formats:
         self.header = add(
             {**base, "bold": True, "text_wrap": True, "bg_color": P.NAVY, "font_color": P.WHITE, "border": 1}
         )
-        self.pillar_row = add({**base, "bold": True, "bg_color": P.PILLAR_ROW, "border": 1, "num_format": "@"})
+        pillar_row = {**base, "bold": True, "bg_color": P.PILLAR_ROW, "border": 1, "num_format": "@"}
+        self.pillar_row = add(pillar_row)
+        self.pillar_wrap = add({**pillar_row, "text_wrap": True})
         self.cell = add({**base, "border": 1, "text_wrap": True, "num_format": "@"})
         self.cell_center = add({**base, "border": 1, "align": "center", "num_format": "@"})
         self.cell_num = add({**base, "border": 1, "align": "center"})

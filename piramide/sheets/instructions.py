@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from .. import layout as L
 from .._version import __version__
-from .book import Book, number
+from .book import Book, number, row_height
 
 _Lines = list[tuple[str, object]]
+WIDTH = 110
 
 
 def write_instructions(book: Book) -> None:
     ws = book.sheets[L.INSTRUCTIONS]
     intro = _intro(book) if book.part is None else _part_intro(book)
     lines = intro + _scale(book) + _closing(book)
-    ws.set_column(0, 0, 110)
+    ws.set_column(0, 0, WIDTH)
     for r, (text, fmt) in enumerate(lines):
         if text:
             ws.write_string(r, 0, text, fmt)
+            if fmt in (book.f.wrap, book.f.small) and len(text) > WIDTH:
+                ws.set_row(r, row_height(text, WIDTH))  # LibreOffice does not fit row heights itself
     ws.set_portrait()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)

@@ -106,7 +106,11 @@ def _indicator_rows(book: Book, ws) -> None:
         for col, text in ((L.Q_COL_ID, ""), (L.Q_COL_PILLAR, pillar.code), (L.Q_COL_PHASE, "")):
             ws.write_string(row, col, text, f.pillar_row)
         ws.write_string(row, L.Q_COL_TEXT, f"{pillar.code} - {pillar.name}", f.pillar_row)
-        ws.write_string(row, L.Q_COL_HANDVAT, pillar.description, f.pillar_row)
+        if book.part is None:
+            ws.write_string(row, L.Q_COL_HANDVAT, pillar.description, f.pillar_row)
+        else:  # wrapped: a part's answer columns are close by
+            ws.write_string(row, L.Q_COL_HANDVAT, pillar.description, f.pillar_wrap)
+            ws.set_row(row, row_height(pillar.description, HANDVAT_WIDTH))
         for c in range(L.Q_FIRST_SLOT_COL, cols.last_col + 1):
             ws.write_blank(row, c, None, f.pillar_row)
         row += 1
@@ -211,9 +215,13 @@ def _columns_and_print(book: Book, ws) -> None:
     ws.freeze_panes(L.Q_FIRST_ROW, L.Q_COL_TEXT + 1)
     ws.autofilter(L.Q_ROW_HEADER, 0, book.last_row, cols.last_col)
     ws.repeat_rows(L.Q_ROW_HEADER)
-    ws.repeat_columns(0, L.Q_COL_TEXT)  # every printed page shows which indicator a row is
     ws.set_landscape()
     ws.set_paper(9)
-    ws.set_print_scale(70)
+    if book.part is None:
+        ws.repeat_columns(0, L.Q_COL_TEXT)  # every printed page shows which indicator a row is
+        ws.set_print_scale(70)
+    else:  # a part has few columns: one page wide (the pillar description may overflow; not printed)
+        ws.print_area(0, 0, book.last_row, cols.last_col)
+        ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     ws.set_footer("&L&F&RPagina &P van &N")
