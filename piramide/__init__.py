@@ -9,7 +9,7 @@ from .errors import AnswerError, InputError, PiramideError, SetError, SetProblem
 from .model import AnswerOption, Indicator, IndicatorSet, Phase, Pillar
 from .reader import Issue, MeasurementReading, WorkbookReading, read_workbook
 from .scoring import LevelScore, MeasurementResult, PillarResult, normalise_answers, score_measurement
-from .sets import load_set, reference_path, reference_set
+from .sets import KnownSets, bundled_set, bundled_sets, load_set, reference_path, reference_set
 from .writer import SlotContent, build_workbook
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "IndicatorSet",
     "InputError",
     "Issue",
+    "KnownSets",
     "LevelScore",
     "MeasurementReading",
     "MeasurementResult",
@@ -33,6 +34,8 @@ __all__ = [
     "WorkbookRefused",
     "__version__",
     "build_workbook",
+    "bundled_set",
+    "bundled_sets",
     "load_set",
     "normalise_answers",
     "read_workbook",

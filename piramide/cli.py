@@ -48,7 +48,7 @@ from .parts import MergeReport, SplitReport, merge_parts, split_workbook
 from .progress import region_progress
 from .progress_out import csv_bytes, format_text, overview_bytes
 from .reader import WorkbookReading, read_workbook
-from .sets import load_set
+from .sets import KnownSets, bundled_sets, load_set
 from .upgrade import upgrade_workbook
 from .writer import build_workbook
 
@@ -92,7 +92,12 @@ def _warning(message: str) -> None:
     click.echo(f"piramide: warning: {message}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Exit codes (every command): 0 done, warnings allowed; 1 the input has errors (listed), or the work "
+    "was refused (an output exists, answers would be dropped); 2 bad usage, or an input that cannot be used at "
+    "all; 3 an internal error (a bug: please report it).",
+)
 @click.version_option(__version__, "-V", "--version", prog_name="piramide", message="%(prog)s %(version)s")
 def cli() -> None:
     """Indicator sets, dashboards and progress for the Piramide Fitte Gemeenten."""
@@ -103,18 +108,55 @@ def sets() -> None:
     """Validate and show indicator sets (YAML)."""
 
 
+@sets.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def sets_list(as_json: bool) -> int:
+    """List the sets bundled with piramide: id, version, fingerprint, indicators.
+
+    Any command that takes a set (--set, or 'extend:' in a variant file)
+    accepts a bundled set by name: its id for the newest version
+    (nl-referentie), or id@version (nl-referentie@2026.1).
+    """
+    rows = []
+    newest = {b.id: b for b in bundled_sets()}  # sorted oldest first: the last one of an id wins
+    for b in bundled_sets():
+        s = b.load()
+        rows.append(
+            {
+                "id": s.id,
+                "version": s.version,
+                "name": b.name,
+                "newest": newest[b.id] is b,
+                "fingerprint": s.fingerprint,
+                "indicators": len(s.indicators),
+            }
+        )
+    if as_json:
+        click.echo(_json(rows))
+        return EXIT_OK
+    header = ("id", "version", "fingerprint", "indicators")
+    table = [header] + [
+        (r["id"], r["version"] + (" (newest)" if r["newest"] else ""), r["fingerprint"], str(r["indicators"]))
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
 @sets.command("validate")
 @click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path))
 def sets_validate(paths: tuple[Path, ...]) -> int:
     """Check indicator set files; list every problem as FILE:LINE: message.
 
-    With no PATH, checks the bundled reference set. Exit 0 when all are
-    valid, 1 when any has problems, 2 when a file cannot be read at all.
+    With no PATH, checks every bundled set. Exit 0 when all are valid, 1
+    when any has problems, 2 when a file cannot be read at all.
     """
-    targets: list[Path | None] = list(paths) or [None]
+    targets: list[Path] = list(paths) or [b.path for b in bundled_sets()]
     code = EXIT_OK
     for path in targets:
-        shown = str(path) if path is not None else "reference set"
+        shown = str(path) if paths else f"bundled {path.name}"
         try:
             result = load_set(path)
         except SetError as exc:
@@ -135,11 +177,11 @@ def sets_validate(paths: tuple[Path, ...]) -> int:
 
 
 @sets.command("show")
-@click.argument("path", required=False, metavar="[PATH]", type=click.Path(path_type=Path))
+@click.argument("set_ref", metavar="[SET]", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the resolved set as JSON.")
-def sets_show(path: Path | None, as_json: bool) -> int:
-    """Show the resolved set at PATH (default: the bundled reference set)."""
-    result = load_set(path)
+def sets_show(set_ref: str | None, as_json: bool) -> int:
+    """Show a resolved set: a YAML file or a bundled set's name (default: the newest reference set)."""
+    result = load_set(set_ref)
     if as_json:
         click.echo(_json(result.summary()))
     else:
@@ -161,9 +203,8 @@ def sets_show(path: Path | None, as_json: bool) -> int:
 @click.option(
     "--set",
     "set_path",
-    metavar="PATH",
-    type=click.Path(path_type=Path),
-    help="Indicator set (YAML); default: the reference set.",
+    metavar="SET",
+    help="Indicator set: a YAML file or a bundled set's name (see 'piramide sets list'); default: nl-referentie.",
 )
 @click.option(
     "--slots",
@@ -272,17 +313,28 @@ class _nullbar:
         pass
 
 
+_KNOWN_SET_HELP = (
+    "A published set the workbooks may be made from (a YAML file or a bundled set's name), besides the bundled "
+    "ones; may be repeated. A workbook whose stored set claims its id and version but differs is an error."
+)
+
+
+def _known_sets(refs: tuple[str, ...]) -> KnownSets:
+    return KnownSets(load_set(ref) for ref in refs)
+
+
 @cli.command("read")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the reading as JSON (the documented contract).")
-def read(file: Path, as_json: bool) -> int:
+@click.option("--set", "set_refs", multiple=True, metavar="SET", help=_KNOWN_SET_HELP)
+def read(file: Path, as_json: bool, set_refs: tuple[str, ...]) -> int:
     """Read a filled-in dashboard: per measurement the phases, then every issue.
 
     The phases are computed from the answers; the file's own formula results
     are never trusted. Exit 0 without errors (warnings allowed), 1 with
     errors, 2 when the file cannot be read as a Piramide dashboard.
     """
-    reading = read_workbook(file)
+    reading = read_workbook(file, _known_sets(set_refs))
     if as_json:
         click.echo(_json(reading.model_dump(mode="json")))
     else:
@@ -292,18 +344,20 @@ def read(file: Path, as_json: bool) -> int:
 
 @cli.command("check")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...", type=click.Path(path_type=Path))
-def check(paths: tuple[Path, ...]) -> int:
+@click.option("--set", "set_refs", multiple=True, metavar="SET", help=_KNOWN_SET_HELP)
+def check(paths: tuple[Path, ...], set_refs: tuple[str, ...]) -> int:
     """Validate dashboards (files, or folders searched for .xlsx): one line per issue.
 
     Exit 0 without errors (warnings allowed), 1 when a workbook has errors,
     2 when a file cannot be read as a Piramide dashboard.
     """
+    known = _known_sets(set_refs)
     files = list(find_workbooks(paths))
     code = EXIT_OK
     counts = {"ok": 0, "errors": 0, "refused": 0}
     for path in files:
         try:
-            reading = read_workbook(path)
+            reading = read_workbook(path, known)
         except InputError as exc:
             click.echo(f"{exc} [refused]")
             counts["refused"] += 1
@@ -347,13 +401,15 @@ def check(paths: tuple[Path, ...]) -> int:
     type=click.DateTime(["%Y-%m-%d"]),
     help="Reference date for '15 months' (default: today).",
 )
-def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
+@click.option("--set", "set_refs", multiple=True, metavar="SET", help=_KNOWN_SET_HELP)
+def progress(paths, as_json, xlsx_out, csv_out, force, today, set_refs) -> int:
     """Phases over the measurements, per municipality and for a region.
 
     PATH is a workbook or a folder (searched recursively for .xlsx). A file
     that cannot be read or has errors is listed with its reason and never
     stops the others. Exit 0 when all files were used, 1 when some were not.
     """
+    known = _known_sets(set_refs)
     files = find_workbooks(paths)
     if not files:
         _error("no .xlsx files found in " + ", ".join(map(str, paths)))
@@ -363,7 +419,9 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
             raise OutputExistsError(out)
     show_bar = sys.stderr.isatty() and len(files) >= 20
     with click.progressbar(length=len(files), label="Reading", file=sys.stderr) if show_bar else _nullbar() as bar:
-        result = region_progress(files, today=today.date() if today else None, on_done=lambda: bar.update(1))
+        result = region_progress(
+            files, today=today.date() if today else None, on_done=lambda: bar.update(1), known=known
+        )
     # Files first: a reader of stdout that stops early (| head) must not cost them.
     if csv_out is not None:
         write_atomic(csv_out, csv_bytes(result), force=force)
@@ -375,13 +433,16 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
         click.echo(_json(result.to_json()))
     else:
         click.echo(format_text(result))
-    return EXIT_INVALID if result.errors else EXIT_OK
+    return EXIT_INVALID if result.errors or result.set_conflicts else EXIT_OK
 
 
 @cli.command("upgrade")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
-    "--set", "set_path", metavar="NEW.yaml", type=click.Path(path_type=Path), help="The new indicator set (YAML)."
+    "--set",
+    "set_path",
+    metavar="SET",
+    help="The new indicator set: a YAML file or a bundled set's name (nl-referentie).",
 )
 @click.option(
     "--out", metavar="NEWFILE", type=click.Path(path_type=Path), required=True, help="The new workbook (never the input)."
@@ -395,7 +456,7 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today) -> int:
 @click.option("--allow-drop", is_flag=True, help="Drop answers that have no place in the new set (saved to a CSV).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output (and its .dropped.csv).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def upgrade(file: Path, set_path: Path | None, out: Path, slots, allow_drop: bool, force: bool, as_json: bool) -> int:
+def upgrade(file: Path, set_path: str | None, out: Path, slots, allow_drop: bool, force: bool, as_json: bool) -> int:
     """Carry a filled-in dashboard to a new indicator set and/or more slots.
 
     Every measurement, answer, note, date and "ingevuld door" is carried

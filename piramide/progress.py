@@ -12,6 +12,7 @@ contract of ``piramide progress --json``. CSV and workbook output live in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import os
 from collections import Counter, defaultdict
@@ -26,6 +27,7 @@ from .batch import _ignore_interrupts
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
 from .reader import MeasurementReading, WorkbookReading, read_workbook
+from .sets import KnownSets
 
 STALE_AFTER_DAYS = 456  # 15 months
 PARALLEL_FROM = 16  # files; below this, reading in one process is faster
@@ -144,6 +146,8 @@ class RegionProgress:
     errors: list[FileError]
     today: dt.date
     files: int
+    set_conflicts: list[dict] = field(default_factory=list)
+    """Sets claimed (same id and version) by used files with different content: see :func:`set_conflicts`."""
     skipped: list[Skipped] = field(default_factory=list)
 
     @property
@@ -187,6 +191,7 @@ class RegionProgress:
         return {
             "gemeenten": [g.to_json() for g in self.gemeenten],
             "errors": [e.to_json() for e in self.errors],
+            "set_conflicts": self.set_conflicts,
             "skipped": [e.to_json() for e in self.skipped],
             "region": {
                 "today": self.today.isoformat(),
@@ -334,10 +339,10 @@ def blocking_indicators(s: IndicatorSet, m: MeasurementReading) -> dict[str, lis
 # --- the region ---------------------------------------------------------------------------
 
 
-def _read_one(path: Path) -> WorkbookReading | FileError:
+def _read_one(path: Path, known: KnownSets | None = None) -> WorkbookReading | FileError:
     """A file's reading, or why it is not used (:class:`FileError`) or skipped (:class:`Skipped`)."""
     try:
-        reading = read_workbook(path)
+        reading = read_workbook(path, known)
     except InputError as exc:
         return FileError(str(path), str(exc).removeprefix(f"{path}: "))
     except PiramideError as exc:
@@ -362,7 +367,7 @@ def _read_one(path: Path) -> WorkbookReading | FileError:
 _SENT_SETS: set[str] = set()  # in a worker: fingerprints of the sets already sent to the parent
 
 
-def _read_in_worker(path: Path):
+def _read_in_worker(path: Path, known: KnownSets | None = None):
     """:func:`_read_one` for a worker process, with a lean result to send back.
 
     A reading's indicator set is most of its pickled size and would arrive in
@@ -370,7 +375,7 @@ def _read_in_worker(path: Path):
     canonical JSON), and the parent shares one object per set. The scoring
     engine's full results are not needed by progress and are left out.
     """
-    result = _read_one(path)
+    result = _read_one(path, known)
     if isinstance(result, FileError):
         return result, None
     s = result._indicator_set
@@ -385,20 +390,24 @@ def _read_in_worker(path: Path):
 
 
 def read_all(
-    files: Sequence[Path], workers: int | None = None, on_done: Callable[[], None] | None = None
+    files: Sequence[Path],
+    workers: int | None = None,
+    on_done: Callable[[], None] | None = None,
+    known: KnownSets | None = None,
 ) -> list[WorkbookReading | FileError]:
     """Read workbooks, in parallel over the cores when there are many; results in input order."""
     workers = workers or os.cpu_count() or 1
     out: list[WorkbookReading | FileError] = []
     if workers <= 1 or len(files) < PARALLEL_FROM:
         for f in files:
-            out.append(_read_one(f))
+            out.append(_read_one(f, known))
             if on_done:
                 on_done()
         return out
     sets: dict[str, IndicatorSet] = {}
     with ProcessPoolExecutor(max_workers=min(workers, len(files)), initializer=_ignore_interrupts) as pool:
-        for result, set_ref in pool.map(_read_in_worker, files, chunksize=max(1, len(files) // (workers * 8))):
+        read = functools.partial(_read_in_worker, known=known)
+        for result, set_ref in pool.map(read, files, chunksize=max(1, len(files) // (workers * 8))):
             if set_ref is not None:
                 fingerprint, text = set_ref
                 if text is not None and fingerprint not in sets:
@@ -421,16 +430,20 @@ def region_progress(
     today: dt.date | None = None,
     workers: int | None = None,
     on_done: Callable[[], None] | None = None,
+    known: KnownSets | None = None,
 ) -> RegionProgress:
     """Read every workbook and compute the progress per municipality and for the region.
 
     Files that cannot be read, or that have errors, are listed in
     ``errors`` and never stop the others. When two workbooks hold the same
     municipality (same code, or same name), the one with the latest
-    measurement is used and the other is noted.
+    measurement is used and the other is noted. Files that claim the same
+    set (id and version) with different content are reported in
+    ``set_conflicts``; none of them is preferred. ``known`` are the published
+    sets the files are checked against (default: the bundled sets).
     """
     files = list(files)
-    results = read_all(files, workers, on_done)
+    results = read_all(files, workers, on_done, known)
     errors = [r for r in results if isinstance(r, FileError) and not isinstance(r, Skipped)]
     skipped = [r for r in results if isinstance(r, Skipped)]
     gemeenten = []
@@ -447,7 +460,28 @@ def region_progress(
             g.notes.append(f"{other.file} holds {other.gemeente} too; {why}")
         gemeenten.append(g)
     gemeenten.sort(key=lambda g: (g.gemeente.casefold(), g.file))
-    return RegionProgress(gemeenten, errors, today or dt.date.today(), len(files), skipped)
+    used = [r for r in results if isinstance(r, WorkbookReading)]
+    return RegionProgress(
+        gemeenten, errors, today or dt.date.today(), len(files), set_conflicts(used), skipped=skipped
+    )
+
+
+def set_conflicts(readings: Iterable[WorkbookReading]) -> list[dict]:
+    """Sets that two or more workbooks claim (same id and version) with different content.
+
+    A published set (bundled, or given with ``--set``) cannot be among them:
+    a workbook that differs from it has the error ``set-altered`` and is not
+    used. Two workbooks on an unpublished set that disagree cannot both hold
+    that set, and which one does is not for progress to guess.
+    """
+    claims: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for r in readings:
+        claims[(r.set.id, r.set.version)][r.indicator_set.fingerprint].append(r.file)
+    return [
+        {"set": {"id": key[0], "version": key[1]}, "files": {fp: sorted(files) for fp, files in sorted(by_fp.items())}}
+        for key, by_fp in sorted(claims.items())
+        if len(by_fp) > 1
+    ]
 
 
 def _recency(reading: WorkbookReading) -> tuple:

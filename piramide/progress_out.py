@@ -87,6 +87,11 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
     if p.skipped:
         lines += ["", f"Skipped ({len(p.skipped)}):"]
         lines += [f"  {e.file}: {e.message}" for e in p.skipped]
+    for c in p.set_conflicts:
+        name = f"{c['set']['id']} {c['set']['version']}"
+        lines += ["", f"Set conflict: {len(c['files'])} different sets claim to be {name} (none of them is preferred):"]
+        for fingerprint, files in c["files"].items():
+            lines += [f"  {fingerprint[:19]}...: {', '.join(files)}"]
     return "\n".join(lines)
 
 

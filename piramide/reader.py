@@ -29,6 +29,7 @@ from .model import IndicatorSet
 from .errors import WorkbookRefused
 from .safety import Package, open_package
 from .scoring import MeasurementResult, score_measurement
+from .sets import KnownSets
 
 Severity = Literal["error", "warning"]
 
@@ -189,6 +190,8 @@ ISSUE_CODES: dict[str, tuple[Severity, str]] = {
     "row-changed": ("error", "an indicator's statement, pillar or phase differs from the set"),
     "id-changed": ("error", "a row's id was changed (its statement belongs to another id)"),
     "fingerprint-mismatch": ("error", "the stored fingerprint does not match the stored set"),
+    "set-altered": ("error", "the stored set has the id and version of a known set but other content"),
+    "set-unknown": ("warning", "the stored set is neither bundled nor given as a known set"),
     "sheet-missing": ("error", "a sheet of the dashboard is missing"),
     "column-missing": ("error", "a column of Vragenlijst is missing or renamed"),
     "date-invalid": ("error", "a measurement date that is not a date"),
@@ -236,20 +239,28 @@ class _Sheet:
         return f"{self.name}!{L.cell(row, col)}"
 
 
-def read_workbook(path: str | Path) -> WorkbookReading:
+_BUNDLED = KnownSets()
+
+
+def read_workbook(path: str | Path, known: KnownSets | None = None) -> WorkbookReading:
     """Read, validate and score a filled-in dashboard.
+
+    The set stored in the workbook is compared with the published sets in
+    ``known`` (default: the sets bundled with piramide): other content under
+    a known id and version is the error ``set-altered``, a set that is not
+    known the warning ``set-unknown``.
 
     Raises :class:`~piramide.errors.WorkbookRefused` (an
     :class:`~piramide.errors.InputError`) when the file cannot be read as a
     Piramide workbook; everything else is reported in ``issues``.
     """
     package = open_package(Path(path), sheets=(L.METADATA, L.QUESTIONS, L.CALCULATION))
-    return _Reader(package).read()
+    return _Reader(package, known or _BUNDLED).read()
 
 
-def read_dashboard(path: str | Path) -> WorkbookReading:
+def read_dashboard(path: str | Path, known: KnownSets | None = None) -> WorkbookReading:
     """:func:`read_workbook` for commands that need a dashboard: a part (deelvragenlijst) is refused."""
-    reading = read_workbook(path)
+    reading = read_workbook(path, known)
     if reading.kind == L.KIND_PART:
         part = reading.part
         what = f" ({part.respondent}, {part.label})" if part is not None else ""
@@ -269,8 +280,9 @@ def _text(value: Any) -> str:
 
 
 class _Reader:
-    def __init__(self, package: Package):
+    def __init__(self, package: Package, known: KnownSets):
         self.package = package
+        self.known = known
         self.file = str(package.path)
         self.issues: list[Issue] = []
         self.unanswered: dict[int, SlotRemains] = {}
@@ -399,6 +411,7 @@ class _Reader:
                 f"the stored fingerprint {stored[:19]}... does not match the stored set ({s.fingerprint[:19]}...); "
                 "the metadata was edited",
             )
+        self._check_published(s)
         return s
 
     def _workbook_id(self, meta: dict[str, str], s: IndicatorSet) -> tuple[str, bool]:
@@ -461,6 +474,26 @@ class _Reader:
         )
         part._notes = dict(source.notes) if source is not None else {}
         return part
+
+    def _check_published(self, s: IndicatorSet) -> None:
+        """Is the stored set the published set of its id and version?"""
+        where = f"{L.METADATA}!{L.cell(L.metadata_row('set_version'), 1)}"
+        published = self.known.published(s.id, s.version)
+        if published is None:
+            self.issue(
+                "set-unknown",
+                where,
+                f"the set {s.id} {s.version} is neither bundled with piramide nor given as a known set, "
+                "so it cannot be checked against its published version; give its file as a known set",
+            )
+        elif published.fingerprint != s.fingerprint:
+            self.issue(
+                "set-altered",
+                where,
+                f"the set stored in the dashboard claims to be {s.id} {s.version} but differs from the published "
+                f"set ({s.fingerprint[:19]}... instead of {published.fingerprint[:19]}...): its threshold, answer "
+                "scale or indicators were changed inside the file; ask for the dashboard as it was sent",
+            )
 
     def _slots(self, meta: dict[str, str]) -> int:
         try:

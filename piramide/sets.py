@@ -9,7 +9,9 @@ and raised at once as a :class:`~piramide.errors.SetError`, each with
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -22,12 +24,15 @@ from ._yaml import Document, YamlSyntaxError, load_document
 from .errors import InputError, SetError, SetProblem
 from .model import AnswerOption, Indicator, IndicatorSet, Phase, Pillar, answer_key
 
-REFERENCE_FILE = "reference.yaml"
+REFERENCE_ID = "nl-referentie"
+"""The id of the national reference set; ``nl-referentie`` names its newest bundled version."""
 MAX_EXTEND_DEPTH = 8
 
 PILLAR_CODE = re.compile(r"[A-Z][A-Z0-9]{0,9}")
 INDICATOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 SET_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+SET_NAME = re.compile(r"(?P<id>[a-z0-9][a-z0-9._-]{0,63})(?:@(?P<version>[A-Za-z0-9][A-Za-z0-9._+-]{0,63}))?")
+"""A bundled set's name: its id (the newest version) or ``id@version``."""
 
 BASE_KEYS = ("id", "name", "version", "provenance", "threshold", "answers", "phases", "pillars", "indicators")
 VARIANT_KEYS = (
@@ -46,23 +51,154 @@ VARIANT_KEYS = (
 )
 
 
+# --- bundled sets ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BundledSet:
+    """A set file shipped with the package, known by its id and version."""
+
+    id: str
+    version: str
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def load(self) -> IndicatorSet:
+        """The resolved set (loaded once per process)."""
+        return _load_bundled(self.path)
+
+
+_HEAD_KEY = re.compile(r"^(id|version):[ \t]*(?:\"([^\"\n]*)\"|'([^'\n]*)'|([^\s#]+))", re.MULTILINE)
+
+
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def _looks_like_name(text: str) -> bool:
+    """A reference that names no file and may have meant a bundled set: no folder, not a .yaml file."""
+    return not any(sep in text for sep in "/\\") and Path(text).suffix.lower() not in _YAML_SUFFIXES
+
+
+def version_key(version: str) -> tuple:
+    """Sort key of a version: numbers as numbers (``2026.2`` < ``2026.10``), the rest as text."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", version) if part)
+
+
+@functools.lru_cache(maxsize=1)
+def bundled_sets() -> tuple[BundledSet, ...]:
+    """Every set file bundled with the package, by id and then oldest version first.
+
+    The id and version are read from the top of each file (a test checks
+    them against the resolved sets), so listing them resolves nothing.
+    """
+    folder = resources.files("piramide.indicators")
+    found = []
+    for entry in folder.iterdir():
+        if not entry.name.endswith(".yaml"):
+            continue
+        text = entry.read_text("utf-8")
+        head = {m.group(1): next(g for g in m.groups()[1:] if g is not None) for m in _HEAD_KEY.finditer(text)}
+        found.append(BundledSet(head["id"], head["version"], Path(str(entry))))
+    return tuple(sorted(found, key=lambda b: (b.id, version_key(b.version))))
+
+
+def find_bundled(name: str) -> BundledSet | None:
+    """The bundled set named ``id`` (its newest version) or ``id@version``; ``None`` if there is none."""
+    match = SET_NAME.fullmatch(name.strip())
+    if match is None:
+        return None
+    candidates = [b for b in bundled_sets() if b.id == match["id"]]
+    if match["version"] is not None:
+        candidates = [b for b in candidates if b.version == match["version"]]
+    return candidates[-1] if candidates else None
+
+
+def bundled_set(name: str = REFERENCE_ID) -> IndicatorSet:
+    """A bundled set by name: ``nl-referentie`` (the newest version) or ``nl-referentie@2026.1``.
+
+    Raises :class:`~piramide.errors.InputError` naming the bundled sets when there is none of that name.
+    """
+    found = find_bundled(name)
+    if found is None:
+        raise InputError(f"{name}: {_no_bundled(name)}")
+    return found.load()
+
+
+def _no_bundled(name: str) -> str:
+    names = ", ".join(b.name for b in bundled_sets())
+    return f"no bundled set has this name; the bundled sets are {names} (an id alone names its newest version)"
+
+
+@functools.lru_cache(maxsize=None)
+def _load_bundled(path: Path) -> IndicatorSet:
+    return _Loader().load(path, ())
+
+
+class KnownSets:
+    """The published sets a workbook's embedded set is compared with: every bundled set, and any given.
+
+    A set is known by its id and version; the fingerprint says whether a
+    workbook's copy is the published one. Given sets (``--set``) may not claim
+    the id and version of a bundled set with other content.
+    """
+
+    def __init__(self, given: Iterable[IndicatorSet] = ()):
+        self.given: dict[tuple[str, str], IndicatorSet] = {}
+        for s in given:
+            key = (s.id, s.version)
+            other = self.given.get(key) or self._bundled(*key)
+            if other is not None and other.fingerprint != s.fingerprint:
+                raise InputError(
+                    f"two different sets claim to be {s.id} {s.version} ({other.fingerprint[:19]}... and "
+                    f"{s.fingerprint[:19]}...); give a changed set a version of its own"
+                )
+            self.given[key] = s
+
+    @staticmethod
+    def _bundled(set_id: str, version: str) -> IndicatorSet | None:
+        found = next((b for b in bundled_sets() if (b.id, b.version) == (set_id, version)), None)
+        return found.load() if found is not None else None
+
+    def published(self, set_id: str, version: str) -> IndicatorSet | None:
+        """The known set with this id and version, or ``None`` when there is none."""
+        return self.given.get((set_id, version)) or self._bundled(set_id, version)
+
+
 def reference_path() -> Path:
-    """Where the bundled reference set lies (inside the installed package)."""
-    return Path(str(resources.files("piramide.indicators").joinpath(REFERENCE_FILE)))
+    """Where the newest bundled reference set lies (inside the installed package)."""
+    found = find_bundled(REFERENCE_ID)
+    assert found is not None, "the package ships the reference set"
+    return found.path
 
 
-def load_set(path: str | Path | None = None) -> IndicatorSet:
-    """Load, validate and resolve an indicator set; ``None`` loads the bundled reference set.
+def load_set(source: str | Path | None = None) -> IndicatorSet:
+    """Load, validate and resolve an indicator set.
+
+    ``source`` is a YAML file, or the name of a bundled set (``nl-referentie``
+    for its newest version, ``nl-referentie@2026.1``) when no file of that
+    name exists; ``None`` loads the newest bundled reference set.
 
     Raises :class:`~piramide.errors.SetError` with every problem found, or
     :class:`~piramide.errors.InputError` when the file cannot be read at all.
     """
-    return _Loader().load(Path(path) if path is not None else reference_path(), ())
+    if source is None:
+        return bundled_set(REFERENCE_ID)
+    path = Path(source)
+    if not path.exists():
+        found = find_bundled(str(source))
+        if found is not None:
+            return found.load()
+        if _looks_like_name(str(source)):
+            raise InputError(f"{source}: no such YAML file, and {_no_bundled(str(source))}")
+    return _Loader().load(path, ())
 
 
 def reference_set() -> IndicatorSet:
-    """The bundled national reference set (105 indicators)."""
-    return load_set(None)
+    """The newest bundled national reference set (105 indicators)."""
+    return bundled_set(REFERENCE_ID)
 
 
 def _id_list(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
@@ -348,10 +484,20 @@ class _Loader:
         target = doc.data.get("extend")
         if not isinstance(target, str) or not target.strip():
             self.problem(
-                doc, ("extend",), "'extend' must be the path of the set file this one builds on, relative to this file"
+                doc,
+                ("extend",),
+                "'extend' must be the path of the set file this one builds on, relative to this file, "
+                f"or the name of a bundled set (such as {REFERENCE_ID} or {REFERENCE_ID}@2026.1)",
             )
             return None
         base_path = (path.parent / target.strip()).resolve()
+        bundled = None if base_path.exists() else find_bundled(target)
+        if bundled is not None:
+            base_path = bundled.path.resolve()
+        elif not base_path.exists() and _looks_like_name(target.strip()):
+            name = target.strip()
+            self.problem(doc, ("extend",), f"'extend: {name}': no such file next to this one, and {_no_bundled(name)}")
+            return None
         here = path.resolve()
         if base_path in (*chain, here):
             self.problem(doc, ("extend",), f"'extend' makes a cycle: {target} builds on this file again")

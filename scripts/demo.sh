@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set up and run the main job on the bundled reference set:
-#  1. validate and show the reference set;
+# Set up and run the main job on the bundled reference set (nl-referentie, newest: 2026.2):
+#  1. list the bundled sets, validate them and show the newest reference set;
 #  2. write a blank dashboard for an example municipality;
 #  3. simulate a small FICTIONAL region (12 gemeenten, 3 yearly measurements each);
 #  4. run `piramide progress` on it: the overview workbook and the CSV.
@@ -10,10 +10,11 @@ source "$(dirname "$0")/_venv.sh"
 cd "$ROOT"
 P="$VENV/bin/piramide"
 OUT=workbooks/demo
-echo "== The bundled reference set"
+echo "== The bundled sets (nl-referentie: the newest version, 2026.2)"
+"$P" sets list
 "$P" sets validate
-# The set without its 105 statements (those: piramide sets show).
-"$P" sets show | awk '/^Indicators \(/ { n = $2; gsub(/[():]/, "", n); print "(and " n " indicators: piramide sets show lists them)"; exit } { print }'
+# The newest reference set without its 105 statements (those: piramide sets show nl-referentie).
+"$P" sets show nl-referentie | awk '/^Indicators \(/ { n = $2; gsub(/[():]/, "", n); print "(and " n " indicators: piramide sets show lists them)"; exit } { print }'
 echo
 echo "== A blank dashboard, a fictional region and its progress"
 mkdir -p "$OUT"

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from piramide.cli import run
+from piramide.sets import find_bundled
+
+#: The reference set as released in 2026.1, frozen: tests that pin its ids and counts use it by name.
+REF_2026_1 = "nl-referentie@2026.1"
+REF_2026_1_PATH = find_bundled(REF_2026_1).path
 
 #: A small valid indicator set: 2 pillars (AA, BB), 2 phases, one indicator each.
 #: Tests change it with ``str.replace`` and find lines with :func:`line_of`.

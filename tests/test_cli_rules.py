@@ -104,6 +104,8 @@ EXITS = [
     (["new", "--gemeente", "   "], 2),
     (["new", "--gemeenten", "{csv}"], 2),
     (["progress", "{good}", "--today", "morgen"], 2),
+    (["read", "{good}", "--set", "nl-refrentie"], 2),
+    (["sets", "show", "nl-refrentie"], 2),
     (["upgrade", "{good}", "--out", "uit.xlsx"], 2),
     (["upgrade", "{good}", "--slots", "3", "--out", "uit.xlsx"], 2),
     (["upgrade", "{good}", "--slots", "31", "--out", "uit.xlsx"], 2),
@@ -149,6 +151,10 @@ EXITS = [
     (["merge", "{good}", "{good}", "--out", "uit.xlsx"], 1),
     (["merge", "{good}", "{parts}", "--out", "exists.xlsx"], 1),
     # fine: 0
+    (["sets", "list"], 0),
+    (["sets", "list", "--json"], 0),
+    (["sets", "show", "nl-referentie@2026.1"], 0),
+    (["check", "{good}", "--set", "{small}", "--set", "nl-referentie"], 0),
     (["sets", "validate"], 0),
     (["sets", "show", "{small}"], 0),
     (["new", "--gemeente", "X", "--set", "{small}", "--out", "x.xlsx"], 0),
@@ -173,6 +179,21 @@ def test_exit_codes_follow_one_rule(cli, inputs, args, code):
     assert "Traceback" not in result.err
     if code == 2:  # a message names the problem (check lists each refused file on its own line)
         assert "piramide: error: " in result.err or "[refused]" in result.out or result.err.startswith("Usage:")
+
+
+def test_help_and_readme_state_the_same_exit_code_rule(cli):
+    """`piramide --help` ends with the rule; the README's table has the same four codes and meanings."""
+    text = " ".join(cli("--help").out.split())
+    assert "Exit codes (every command): 0 done, warnings allowed; 1 the input has errors" in text
+    assert "2 bad usage, or an input that cannot be used at all; 3 an internal error" in text
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = re.findall(r"^\| (\d) \| ([^|]+) \|", readme, flags=re.M)
+    assert [(code, meaning.split(",")[0].split(" (")[0]) for code, meaning in table] == [
+        ("0", "done"),
+        ("1", "the input has errors"),
+        ("2", "bad usage"),
+        ("3", "an internal error"),
+    ]
 
 
 def test_every_command_of_the_cli_is_in_the_exit_code_table():

@@ -12,22 +12,31 @@ from pathlib import Path
 import pytest
 
 from helpers import SMALL_SET, edit, line_of
-from piramide import __version__, load_set
+from piramide import __version__, bundled_sets, load_set, reference_set
 
 EXAMPLE_VARIANT = Path(__file__).resolve().parents[1] / "indicators" / "regio-voorbeeld.yaml"
+
+
+@pytest.fixture(scope="module")
+def newest():
+    """The newest bundled reference set: what 'sets show' and new dashboards use by default."""
+    return reference_set()
 
 
 # --- sets validate -------------------------------------------------------------
 
 
-def test_validate_without_path_checks_the_reference_set(cli, reference):
-    """'sets validate' with no path checks the bundled reference set: exit 0."""
+def test_validate_without_path_checks_every_bundled_set(cli):
+    """'sets validate' with no path checks every bundled set, one line each: exit 0."""
     result = cli("sets", "validate")
     assert result.code == 0
-    assert result.out == (
-        f"reference set: valid: nl-referentie {reference.version}, 105 indicators, "
-        f"5 pillars, 4 phases, {reference.fingerprint}\n"
-    )
+    expected = [
+        f"bundled {b.path.name}: valid: {b.id} {b.version}, {len(s.indicators)} indicators, "
+        f"{len(s.pillars)} pillars, {len(s.phases)} phases, {s.fingerprint}"
+        for b in bundled_sets()
+        for s in [b.load()]
+    ]
+    assert result.out.splitlines() == expected and len(expected) == 3
     assert result.err == ""
 
 
@@ -80,19 +89,19 @@ def test_validate_the_example_variant(cli):
     """The bundled example variant is valid."""
     result = cli("sets", "validate", EXAMPLE_VARIANT)
     assert result.code == 0
-    assert "valid: riec-voorbeeld 2026.1-voorbeeld.1, 106 indicators" in result.out
+    assert "valid: riec-voorbeeld 2026.2-voorbeeld.1, 106 indicators" in result.out
 
 
 # --- sets show -------------------------------------------------------------------
 
 
-def test_show_text(cli, reference):
+def test_show_text(cli, newest):
     """'sets show' prints the name, id, version, fingerprint, threshold, scale, phases and pillars."""
     result = cli("sets", "show")
     assert result.code == 0
     lines = result.out.splitlines()
-    assert lines[0] == reference.name
-    assert f"  fingerprint  {reference.fingerprint}" in lines
+    assert lines[0] == newest.name
+    assert f"  fingerprint  {newest.fingerprint}" in lines
     assert "  threshold    0.75" in lines
     assert "  answers      ja (1), deels (0.5), nee (0), n.v.t. (not applicable)" in lines
     assert "  phases       1 Bewust, 2 Georganiseerd, 3 Fit, 4 Proactief" in lines
@@ -114,26 +123,26 @@ def test_show_json_keys(cli):
     assert {"id", "name", "version", "fingerprint", "threshold", "phases", "pillars", "indicators"} <= set(data)
 
 
-def test_show_json_values(cli, reference):
+def test_show_json_values(cli, newest):
     """'sets show --json' gives the id, fingerprint, threshold, phases and per-phase counts."""
     result = cli("sets", "show", "--json")
     assert result.code == 0
     data = json.loads(result.out)
-    assert (data["id"], data["version"], data["fingerprint"]) == ("nl-referentie", reference.version, reference.fingerprint)
+    assert (data["id"], data["version"], data["fingerprint"]) == ("nl-referentie", "2026.2", newest.fingerprint)
     assert data["threshold"] == 0.75
     assert [(p["number"], p["name"]) for p in data["phases"]] == [(1, "Bewust"), (2, "Georganiseerd"), (3, "Fit"), (4, "Proactief")]
     assert [p["code"] for p in data["pillars"]] == ["BO", "IP", "BH", "IV", "CO"]
     assert all(p["per_phase"] == {"1": 8, "2": 6, "3": 4, "4": 3} for p in data["pillars"])
 
 
-def test_show_json_indicators(cli, reference):
+def test_show_json_indicators(cli, newest):
     """Each indicator in the JSON has id, pillar, phase, text and handvat, in the set's order."""
     data = json.loads(cli("sets", "show", "--json").out)
-    assert [i["id"] for i in data["indicators"]] == [i.id for i in reference.indicators]
+    assert [i["id"] for i in data["indicators"]] == [i.id for i in newest.indicators]
     first = data["indicators"][0]
     assert {"id", "pillar", "phase", "text", "handvat"} <= set(first)
     assert (first["pillar"], first["phase"]) == ("BO", 1)
-    assert first["text"] == reference.indicators[0].text
+    assert first["text"] == newest.indicators[0].text
 
 
 def test_show_json_of_a_variant(cli):
@@ -220,3 +229,62 @@ def test_console_script(write_set):
     assert done.returncode == 2
     assert done.stdout.startswith(f"{good}: valid: klein 1")
     assert done.stderr == f"piramide: error: {good.parent / 'weg.yaml'}: no such YAML file\n"
+
+
+# --- bundled sets by name ---------------------------------------------------------------
+
+
+def test_list_prints_every_bundled_set(cli):
+    """'sets list': id, version (the newest marked), fingerprint and number of indicators, one line each."""
+    result = cli("sets", "list")
+    assert result.code == 0 and result.err == ""
+    header, *rows = result.out.splitlines()
+    assert header.split() == ["id", "version", "fingerprint", "indicators"]
+    assert [row.split() for row in rows] == [
+        [b.id, b.version, *(["(newest)"] if b.name in ("nl-referentie@2026.2", "riec-voorbeeld@2026.2-voorbeeld.1") else []),
+         b.load().fingerprint, str(len(b.load().indicators))]
+        for b in bundled_sets()
+    ]
+    assert [row.split()[:2] for row in rows][:2] == [["nl-referentie", "2026.1"], ["nl-referentie", "2026.2"]]
+
+
+def test_list_json(cli):
+    """'sets list --json': a list of objects with id, version, name, newest, fingerprint and indicators."""
+    data = json.loads(cli("sets", "list", "--json").out)
+    ref = [d for d in data if d["id"] == "nl-referentie"]
+    assert [(d["version"], d["name"], d["newest"], d["indicators"]) for d in ref] == [
+        ("2026.1", "nl-referentie@2026.1", False, 105),
+        ("2026.2", "nl-referentie@2026.2", True, 105),
+    ]
+    assert all(d["fingerprint"] == load_set(d["name"]).fingerprint for d in data)
+
+
+def test_show_by_name(cli):
+    """'sets show nl-referentie@2026.1' shows the released version; 'nl-referentie' the newest."""
+    old = cli("sets", "show", "nl-referentie@2026.1", "--json")
+    assert old.code == 0 and json.loads(old.out)["version"] == "2026.1"
+    assert json.loads(cli("sets", "show", "nl-referentie", "--json").out)["version"] == "2026.2"
+
+
+def test_new_with_a_bundled_name(cli, tmp_path):
+    """'new --set nl-referentie@2026.1' makes a dashboard on the released version; without --set, the newest."""
+    old = cli("new", "--gemeente", "Oudstad", "--set", "nl-referentie@2026.1", "--out", tmp_path / "oud.xlsx")
+    assert old.code == 0 and "(nl-referentie 2026.1, 5 slots)" in old.out
+    new = cli("new", "--gemeente", "Nieuwstad", "--out", tmp_path / "nieuw.xlsx")
+    assert new.code == 0 and "(nl-referentie 2026.2, 5 slots)" in new.out
+
+
+def test_upgrade_to_the_newest_by_name(cli, tmp_path):
+    """'upgrade FILE --set nl-referentie' carries a blank 2026.1 dashboard to 2026.2 (nothing to drop)."""
+    cli("new", "--gemeente", "Oudstad", "--set", "nl-referentie@2026.1", "--out", tmp_path / "oud.xlsx")
+    result = cli("upgrade", tmp_path / "oud.xlsx", "--set", "nl-referentie", "--out", tmp_path / "nieuw.xlsx")
+    assert result.code == 0, result.err
+    assert "set    nl-referentie 2026.1 -> nl-referentie 2026.2" in result.out
+
+
+def test_an_unknown_name_is_one_line_and_exit_2(cli):
+    """'sets show nl-refrentie' (a typo): exit 2, one line that lists the bundled sets."""
+    result = cli("sets", "show", "nl-refrentie")
+    assert result.code == 2
+    assert result.err.count("\n") == 1
+    assert "no bundled set has this name; the bundled sets are nl-referentie@2026.1, nl-referentie@2026.2" in result.err

@@ -397,7 +397,7 @@ def test_a_file_written_by_piramide_has_no_issues(tmp_path, reference):
         SlotContent(answers=random_grid(reference, seed=k), date=dt.date(2024 + k, 3, 1), ingevuld_door=f"Adviseur {k}")
         for k in range(3)
     ]
-    path = build_workbook(tmp_path / "written.xlsx", gemeente="Schoonstad", content=content)
+    path = build_workbook(tmp_path / "written.xlsx", gemeente="Schoonstad", content=content, indicator_set=reference)
     reading = read_workbook(path)
     assert reading.issues == []
     assert [m.ingevuld_door for m in reading.measurements] == ["Adviseur 0", "Adviseur 1", "Adviseur 2"]
@@ -626,7 +626,7 @@ def test_answers_without_a_date_are_a_warning(tmp_path):
 def _stale_workbook(folder: Path, reference) -> tuple[Path, str]:
     """A dashboard written with all 'ja' (cached phases 4), then BO's phase-1 answers set to 'nee' in the XML."""
     content = [SlotContent(answers=uniform_grid(reference, "ja"), date=dt.date(2025, 3, 1))]
-    written = build_workbook(folder / "written.xlsx", gemeente="Oudstad", content=content)
+    written = build_workbook(folder / "written.xlsx", gemeente="Oudstad", content=content, indicator_set=reference)
     parts = zip_parts(written)
     for ind in reference.indicators_of("BO", 1):
         set_cell_xml(parts, Q, answer_ref(reference, ind.id).split("!")[1], "nee")

@@ -91,11 +91,12 @@ def saved_by_libreoffice(tmp_path_factory, profile) -> dict[str, Filled]:
         | id      | 0-meting  | Meting 2 |
         | BO-1.01 | ja        | ja       |
         | BO-1.02 | misschien | nee      |
-        | IP-1.01 | deels     |          |
+        | IP-1.03 | deels     |          |
         | datum   | gisteren  | 1-3-2026 |
         """,
-        cells={f"{L.QUESTIONS}!D{indicator_rows(s)['IP-1.01']}": "Een andere stelling."},
+        cells={f"{L.QUESTIONS}!D{indicator_rows(s)['IP-1.03']}": "Een andere stelling."},
         name="mistakes.xlsx",
+        indicator_set=s,
     )
     sources = {"openpyxl": openpyxl_filled, "piramide": written, "mistakes": mistakes}
     outs = recalc(list(sources.values()), work / "saved", profile)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import SMALL_SET, edit, line_of
-from piramide import IndicatorSet, InputError, SetError, load_set, reference_path
+from piramide import IndicatorSet, InputError, SetError, load_set, reference_path, reference_set
 from piramide import _yaml
 
 EXAMPLE_VARIANT = Path(__file__).resolve().parents[1] / "indicators" / "regio-voorbeeld.yaml"
@@ -115,10 +115,11 @@ def test_reference_texts_and_handvatten_are_filled(reference):
         assert i.text.strip() and i.handvat.strip(), i.id
 
 
-def test_reference_path_is_the_bundled_file():
-    """reference_path() points at the bundled reference.yaml."""
-    assert reference_path().name == "reference.yaml"
+def test_reference_path_is_the_newest_bundled_reference_file():
+    """reference_path() points at the bundled file of the newest nl-referentie."""
+    assert reference_path().name == "nl-referentie-2026.2.yaml"
     assert reference_path().is_file()
+    assert load_set(reference_path()) == reference_set()
 
 
 # --- fingerprint and canonical JSON --------------------------------------------
@@ -551,11 +552,17 @@ def example():
     return load_set(EXAMPLE_VARIANT)
 
 
-def test_example_variant_has_its_own_identity(example, reference):
+@pytest.fixture(scope="module")
+def base():
+    """What the example variant extends: 'nl-referentie', by name, so the newest bundled version."""
+    return reference_set()
+
+
+def test_example_variant_has_its_own_identity(example, base):
     """The example variant has its own id, version and fingerprint."""
     assert example.id == "riec-voorbeeld"
-    assert example.version != reference.version
-    assert example.fingerprint != reference.fingerprint
+    assert example.version != base.version
+    assert example.fingerprint != base.fingerprint
     assert "fictional" in example.provenance.lower()
 
 
@@ -564,39 +571,39 @@ def test_example_variant_threshold(example):
     assert example.threshold == Decimal("0.7")
 
 
-def test_example_variant_renames_phase_4(example, reference):
+def test_example_variant_renames_phase_4(example, base):
     """The example variant renames phase 4 and keeps phases 1-3 as they are."""
     assert example.phases[3].name == "Voorlopend"
-    assert example.phases[3].description and example.phases[3].description != reference.phases[3].description
-    assert example.phases[:3] == reference.phases[:3]
+    assert example.phases[3].description and example.phases[3].description != base.phases[3].description
+    assert example.phases[:3] == base.phases[:3]
 
 
-def test_example_variant_keeps_pillars_and_answers(example, reference):
-    """The example variant keeps the reference pillars and answer scale."""
-    assert example.pillars == reference.pillars
-    assert example.answers == reference.answers
+def test_example_variant_keeps_pillars_and_answers(example, base):
+    """The example variant keeps the base pillars and answer scale."""
+    assert example.pillars == base.pillars
+    assert example.answers == base.answers
 
 
-def test_example_variant_removes(example, reference):
+def test_example_variant_removes(example, base):
     """The removed indicator is gone; the rest stays."""
-    removed = set(reference.by_id) - set(example.by_id)
+    removed = set(base.by_id) - set(example.by_id)
     assert removed == {"CO-1.08"}
 
 
-def test_example_variant_replaces_in_place(example, reference):
+def test_example_variant_replaces_in_place(example, base):
     """The replaced indicator has its new text and handvat, in the same pillar, phase and place."""
-    old, new = reference.by_id["BH-1.04"], example.by_id["BH-1.04"]
+    old, new = base.by_id["BH-1.04"], example.by_id["BH-1.04"]
     assert (new.text, new.handvat) != (old.text, old.handvat)
     assert "regionale model-APV" in new.text
     assert (new.pillar, new.phase, new.source) == (old.pillar, old.phase, old.source)
     ids = [i.id for i in example.indicators]
-    assert ids[ids.index("BH-1.04") - 1 : ids.index("BH-1.04") + 2] == ["BH-1.03", "BH-1.04", "BH-1.05"]
+    assert ids[ids.index("BH-1.04") - 1 : ids.index("BH-1.04") + 2] == ["BH-1.03", "BH-1.04", "BH-1.08"]
 
 
 def test_example_variant_adds_after_their_phase(example):
     """The added indicators sit at the end of their pillar and phase."""
     ids = [i.id for i in example.indicators]
-    assert ids[ids.index("BH-2.06") + 1] == "BH-2.07"
+    assert ids[ids.index("BH-2.08") + 1] == "BH-2.07"
     assert ids[ids.index("IP-3.04") + 1] == "IP-3.05"
     assert (example.by_id["BH-2.07"].pillar, example.by_id["BH-2.07"].phase) == ("BH", 2)
     assert "vakantiepark" in example.by_id["BH-2.07"].text
@@ -610,10 +617,10 @@ def test_example_variant_counts(example):
         assert all(n > 0 for n in example.per_phase(p.code).values()), p.code
 
 
-def test_example_variant_leaves_the_rest_unchanged(example, reference):
-    """Indicators that the variant does not touch are identical to the reference's."""
-    untouched = set(reference.by_id) - {"CO-1.08", "BH-1.04"}
-    assert all(example.by_id[i] == reference.by_id[i] for i in untouched)
+def test_example_variant_leaves_the_rest_unchanged(example, base):
+    """Indicators that the variant does not touch are identical to the base's."""
+    untouched = set(base.by_id) - {"CO-1.08", "BH-1.04"}
+    assert all(example.by_id[i] == base.by_id[i] for i in untouched)
 
 
 BASE_FILE = "base.yaml"

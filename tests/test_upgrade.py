@@ -27,12 +27,12 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 from engine import make_profile, need_soffice, recalc
-from helpers import edit, set_yaml, write_set
+from helpers import REF_2026_1_PATH, edit, set_yaml, write_set
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from wb import question_rows, random_grid
 
-from piramide import IndicatorSet, load_set, read_workbook, reference_path, score_measurement
+from piramide import IndicatorSet, load_set, read_workbook, score_measurement
 from piramide import layout as L
 from piramide import upgrade as U
 from piramide.cli import run
@@ -85,7 +85,7 @@ POINTS = {"ja": 1, "deels": 0.5, "nee": 0}
 
 
 def revised_yaml() -> str:
-    return REVISED.format(base=reference_path())
+    return REVISED.format(base=REF_2026_1_PATH)
 
 
 def expected_merge(answers) -> str | None:
@@ -449,7 +449,7 @@ def test_an_indicator_that_keeps_its_id_can_also_replace_another(tmp_path):
 def test_a_changed_statement_is_carried_and_reported(cli, tmp_path, source, reference):
     """Same id, new text: the answers are carried, and the id is listed under text_changed."""
     new_set = write_set(tmp_path, f"""\
-        extend: {reference_path()}
+        extend: {REF_2026_1_PATH}
         id: nl-referentie-tekst
         version: "2026.2"
         replace:
@@ -793,7 +793,7 @@ def test_progress_reports_the_set_change_per_pillar(cli, tmp_path, done):
 def test_progress_reports_a_changed_statement(cli, tmp_path, source, reference):
     """A statement changed under the same id shows up as text_changed of its pillar in progress."""
     new_set = write_set(tmp_path, f"""\
-        extend: {reference_path()}
+        extend: {REF_2026_1_PATH}
         id: nl-referentie-tekst
         version: "2026.2"
         replace:

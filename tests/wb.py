@@ -296,11 +296,11 @@ def filled_workbook(
     ``dates`` puts values of any type (a ``date``, a serial number, text) in
     the date cell of a slot; ``cells`` sets ``{"Sheet!A1": value}`` after the
     answers (``None`` empties a cell); ``edit(workbook, rows)`` does anything
-    else last (``rows``: id -> 1-based row as made). Default set: the reference set.
+    else last (``rows``: id -> 1-based row as made). Default set: the reference set 2026.1.
     """
-    from piramide import reference_set
+    from piramide import bundled_set
 
-    s = indicator_set or reference_set()
+    s = indicator_set or bundled_set("nl-referentie@2026.1")
     wb = openpyxl.load_workbook(io.BytesIO(blank_bytes(s, slots, gemeente, regio)))
     ws = wb[L.QUESTIONS]
     rows = indicator_rows(s)
