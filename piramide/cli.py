@@ -530,6 +530,11 @@ def _format_split(r: SplitReport) -> str:
     width = max(len(p.respondent) for p in r.parts)
     for p in r.parts:
         lines.append(f"  {p.respondent:<{width}}  {plural(len(p.indicators), 'indicator'):>14}  {p.path}")
+    for p in r.others:
+        lines.append(
+            f"  note: {p.path} is a deelvragenlijst of this measurement from an earlier split ({p.respondent}); "
+            "remove it, or it is merged with the folder too"
+        )
     if not r.workbook_id_stored:
         lines.append(
             "  note: the dashboard has no stored workbook id (made by an older piramide); the parts carry one "

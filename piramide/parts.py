@@ -160,6 +160,8 @@ class SplitReport:
     slot: int
     previous_slot: int | None
     parts: list[PartFile] = field(default_factory=list)
+    others: list[PartFile] = field(default_factory=list)
+    """Parts of the same measurement already in the folder from an earlier split (with other respondents)."""
 
     def to_json(self) -> dict:
         return {
@@ -171,6 +173,7 @@ class SplitReport:
             "label": L.slot_label(self.slot),
             "previous_slot": self.previous_slot,
             "parts": [p.to_json() for p in self.parts],
+            "others": [p.to_json() for p in self.others],
         }
 
 
@@ -259,7 +262,27 @@ def split_workbook(
             verify=lambda tmp, spec=spec, expected=expected: _verify_part(tmp, spec, expected),
         )
         report.parts.append(PartFile(respondent, target, ids))
+    report.others = _earlier_parts(out_dir, reading, slot, set(targets))
     return report
+
+
+def _earlier_parts(folder: Path, reading: WorkbookReading, slot: int, written: set[Path]) -> list[PartFile]:
+    """Parts of this dashboard and slot in ``folder`` that this split did not write (a split before, other names).
+
+    Merging the folder would merge both splits; the caller says so. Files that
+    cannot be read are not this function's business (``merge`` names them).
+    """
+    found = []
+    for f in sorted(folder.glob("*.xlsx")):
+        if f in written or f.name.startswith(("~$", ".~lock")):
+            continue
+        try:
+            r = read_workbook(f)
+        except InputError:
+            continue
+        if r.part is not None and r.workbook_id == reading.workbook_id and r.part.slot == slot:
+            found.append(PartFile(r.part.respondent, f, r.part.indicators))
+    return found
 
 
 def _split_slot(reading: WorkbookReading, slot: int | None) -> int:

@@ -466,3 +466,15 @@ def test_progress_skips_parts_with_a_note_and_never_counts_them(tmp_path, small,
     assert len(data["skipped"]) == 2 and "is a deelvragenlijst (AA Eerste pijler, Meting 1)" in data["skipped"][0]["message"]
     text = run_cli(capsys, "progress", tmp_path / "regio")
     assert "2 skipped, listed at the end" in text.out and "Skipped (2):" in text.out
+
+
+def test_a_second_split_into_the_same_folder_names_the_parts_of_the_first(tmp_path, small, capsys):
+    """Split per pillar, then with a CSV into the same folder: the earlier parts are named, not silently mixed."""
+    path = herhaal(tmp_path, small)
+    split_workbook(path, tmp_path / "delen")
+    csv = tmp_path / "resp.csv"
+    csv.write_text("indicator;respondent\nAA;Iedereen\nBB;Iedereen\n", encoding="utf-8")
+    result = run_cli(capsys, "split", path, "--out-dir", tmp_path / "delen", "--respondenten", csv)
+    assert result.code == 0
+    notes = [line for line in result.out.splitlines() if "from an earlier split" in line]
+    assert len(notes) == 2 and "(AA Eerste pijler)" in notes[0] and "(BB Tweede pijler)" in notes[1]
