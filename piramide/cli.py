@@ -567,7 +567,9 @@ def merge(file: Path, parts, out: Path, force: bool, as_json: bool, prefer) -> i
     back and compared before it is put in place; the inputs are never
     modified.
     """
-    files = find_workbooks(parts)
+    # A folder may hold the dashboard and the output too (`merge Utrecht.xlsx . --out ...`): not parts.
+    own = {p.resolve() for p in (file, out) if p.exists()}
+    files = [f for p in parts for f in find_workbooks([p]) if not (p.is_dir() and f.resolve() in own)]
     if not files:
         _error("no .xlsx files found in " + ", ".join(map(str, parts)))
         return EXIT_UNUSABLE

@@ -478,3 +478,13 @@ def test_a_second_split_into_the_same_folder_names_the_parts_of_the_first(tmp_pa
     assert result.code == 0
     notes = [line for line in result.out.splitlines() if "from an earlier split" in line]
     assert len(notes) == 2 and "(AA Eerste pijler)" in notes[0] and "(BB Tweede pijler)" in notes[1]
+
+
+def test_a_folder_of_parts_may_hold_the_dashboard_and_the_output(tmp_path, small, capsys):
+    """`merge dash.xlsx FOLDER --out FOLDER/uit.xlsx --force` with the dashboard in FOLDER: both are not parts."""
+    path = herhaal(tmp_path, small)
+    split_workbook(path, tmp_path)
+    assert run_cli(capsys, "merge", path, tmp_path, "--out", tmp_path / "uit.xlsx").code == 0
+    result = run_cli(capsys, "merge", path, tmp_path, "--out", tmp_path / "uit.xlsx", "--force")
+    assert result.code == 0, result
+    assert run_cli(capsys, "merge", path, path, "--out", tmp_path / "x.xlsx").code == 1  # named: refused
