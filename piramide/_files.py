@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import signal
 import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .errors import InputError, OutputExistsError
+from .errors import InputError, OutputError, OutputExistsError
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+_pending: set[Path] = set()
+"""Temporary files being written in this process; removed by :func:`remove_pending` on a fatal signal."""
+
+
+def remove_pending() -> None:
+    """Remove the temporary files this process is writing (called when it is told to stop)."""
+    for tmp in list(_pending):
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        _pending.discard(tmp)
+
+
+def make_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) for an output, with one line naming the user's path on failure."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
+        raise OutputError(f"{blocker}: is a file, not a folder") from None
+    except OSError as exc:
+        raise OutputError(_write_problem(folder, exc)) from None
+
+
+def _write_problem(path: Path, exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{path}: the folder is not writable"
+    if exc.errno == errno.ENOSPC:
+        return f"{path}: the disk is full"
+    return f"{path}: cannot be written ({exc.strerror or exc})"
 
 
 def safe_file_stem(name: str, fallback: str = "gemeente") -> str:
@@ -89,38 +126,80 @@ def write_atomic(path: Path, data: bytes, force: bool = False, verify: Callable[
 
     Without ``force`` an existing file is left untouched and
     :class:`OutputExistsError` is raised; the check and the final link are one
-    atomic step, so two writers cannot both win. ``verify`` is called with
-    the temporary file before it is moved into place; if it raises, nothing
-    is written.
+    atomic step, so two writers cannot both win. A file replaced with
+    ``force`` keeps its permission bits. ``verify`` is called with the
+    temporary file before it is moved into place; if it raises, nothing is
+    written. Failures name ``path``, never the hidden temporary file.
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not force and path.exists():
         raise OutputExistsError(path)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    tmp = Path(tmp_name)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder, not a file")
+    make_folder(folder)
+    tmp: Path | None = None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644 & ~_umask())
+        with _stop_signals_held():  # a stop signal never falls between making the file and knowing it
+            try:
+                fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+            except OSError as exc:
+                raise OutputError(_write_problem(path, exc)) from None
+            tmp = Path(tmp_name)
+            _pending.add(tmp)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, _mode_for(path))
+        except OSError as exc:
+            raise OutputError(_write_problem(path, exc)) from None
         if verify is not None:
             verify(tmp)
-        if force:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if path exists: no overwrite, atomically
-            except FileExistsError:
-                raise OutputExistsError(path) from None
-            except OSError:
-                if path.exists():
+        try:
+            if force:
+                os.replace(tmp, path)
+            else:
+                try:
+                    os.link(tmp, path)  # fails if path exists: no overwrite, atomically
+                except FileExistsError:
                     raise OutputExistsError(path) from None
-                os.replace(tmp, path)  # a file system without hard links
+                except OSError:
+                    if path.exists():
+                        raise OutputExistsError(path) from None
+                    os.replace(tmp, path)  # a file system without hard links
+        except OutputExistsError:
+            raise
+        except OSError as exc:
+            raise OutputError(_write_problem(path, exc)) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+            _pending.discard(tmp)
+
+
+@contextlib.contextmanager
+def _stop_signals_held():
+    """Hold Ctrl-C, SIGTERM and SIGHUP for the duration (POSIX); they are delivered when the block ends."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:
+        yield
+        return
+    held = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
+    previous = mask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits of a new output: those of the file it replaces, else 0644 less the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o644 & ~_umask()
 
 
 def _umask() -> int:

@@ -9,20 +9,21 @@ others; the caller gets one :class:`BatchOutcome` per row.
 from __future__ import annotations
 
 import os
-import signal
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from ._csv import read_csv_table
-from ._files import distinct_stems, safe_file_stem, write_atomic
+from ._escape import control_problem
+from ._files import distinct_stems, make_folder, safe_file_stem, write_atomic
 from ._gemeenten import same_municipality
+from ._outputs import refuse_overwriting_answers
+from ._pool import worker_pool
 from ._text import noun
-from .errors import InputError, PiramideError
+from .errors import ArgumentError, InputError, OutputExistsError, PiramideError
 from .model import IndicatorSet
-from .writer import WorkbookSpec, workbook_bytes
+from .writer import WorkbookSpec, check_password, workbook_bytes
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -52,10 +53,16 @@ class BatchOutcome:
     row: BatchRow
     path: Path
     error: PiramideError | None = None
+    kept: bool = False
+    """The file existed already and was kept (``skip_existing``)."""
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.kept
 
 
 def read_gemeenten_csv(path: Path) -> tuple[list[BatchRow], list[RowProblem]]:
@@ -94,6 +101,10 @@ def read_gemeenten_csv(path: Path) -> tuple[list[BatchRow], list[RowProblem]]:
         if too_long:
             problems.append(RowProblem(line, f"{too_long[0]} is longer than 255 characters"))
             continue
+        control = next(filter(None, (control_problem(k, v) for k, v in values.items())), None)
+        if control:
+            problems.append(RowProblem(line, control))
+            continue
         rows.append(BatchRow(line, values["gemeente"], values.get("regio") or None, values.get("code") or None))
     return rows, problems
 
@@ -128,28 +139,26 @@ def duplicate_rows(rows: list[BatchRow]) -> list[list[int]]:
 # -- parallel build ------------------------------------------------------------------
 
 _worker_state: dict = {}
+_KEPT = "kept"
 
 
-def _ignore_interrupts() -> None:
-    """In a worker: leave Ctrl-C to the parent, which stops the pool and reports it in one line."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _set_state(indicator_set: IndicatorSet, slots: int, password: str | None, force: bool, skip: bool) -> None:
+    _worker_state.update(set=indicator_set, slots=slots, password=password, force=force, skip=skip)
 
 
-def _init_worker(indicator_set: IndicatorSet, slots: int, password: str | None, force: bool) -> None:
-    _ignore_interrupts()
-    _set_state(indicator_set, slots, password, force)
-
-
-def _set_state(indicator_set: IndicatorSet, slots: int, password: str | None, force: bool) -> None:
-    _worker_state.update(set=indicator_set, slots=slots, password=password, force=force)
-
-
-def _build_one(job: tuple[BatchRow, Path]) -> PiramideError | None:
+def _build_one(job: tuple[BatchRow, Path]) -> PiramideError | str | None:
+    """Write one row's dashboard; the error, :data:`_KEPT`, or None when written."""
     row, path = job
     st = _worker_state
     try:
+        if st["skip"] and path.exists():
+            return _KEPT
+        if st["force"]:
+            refuse_overwriting_answers(path)
         spec = WorkbookSpec(st["set"], row.gemeente, row.regio, row.code, st["slots"], st["password"])
         write_atomic(path, workbook_bytes(spec), force=st["force"])
+    except OutputExistsError as exc:
+        return _KEPT if st["skip"] else exc
     except PiramideError as exc:
         return exc
     except OSError as exc:
@@ -165,18 +174,28 @@ def build_batch(
     slots: int,
     password: str | None = None,
     force: bool = False,
+    skip_existing: bool = False,
     workers: int | None = None,
     on_done: Callable[[BatchOutcome], None] | None = None,
 ) -> list[BatchOutcome]:
-    """Write one dashboard per row into ``out_dir``; returns an outcome per row, in order."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write one dashboard per row into ``out_dir``; returns an outcome per row, in order.
+
+    An existing file is an error unless ``force`` (then it is replaced, but
+    never a dashboard that holds answers: that row fails) or
+    ``skip_existing`` (then it is kept).
+    """
+    if force and skip_existing:
+        raise ArgumentError("skip_existing", True, "cannot go with force=True (keep existing files, or replace them)")
+    check_password(password)  # once, not once per row
+    make_folder(out_dir)
     jobs = [(row, out_dir / name) for row, name in zip(rows, plan_file_names(rows), strict=True)]
     workers = workers or min(len(jobs), os.cpu_count() or 1)
-    init = (indicator_set, slots, password, force)
+    init = (indicator_set, slots, password, force, skip_existing)
     outcomes: list[BatchOutcome] = []
 
-    def record(job, error):
-        outcome = BatchOutcome(job[0], job[1], error)
+    def record(job, result):
+        kept = result == _KEPT
+        outcome = BatchOutcome(job[0], job[1], None if kept else result, kept)
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)
@@ -186,7 +205,7 @@ def build_batch(
         for job in jobs:
             record(job, _build_one(job))
     else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
+        with worker_pool(workers, _set_state, init) as pool:
             for job, error in zip(jobs, pool.map(_build_one, jobs, chunksize=8), strict=True):
                 record(job, error)
     return outcomes

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -28,7 +29,10 @@ import click
 
 from . import __version__
 from . import layout as L
+from ._escape import control_problem, json_terminal_safe, printable
 from ._files import safe_file_stem, unique_paths, write_atomic
+from ._outputs import is_dashboard, is_piramide_output, refuse_overwriting_answers
+from ._pool import Stopped, stop_signals_interrupt
 from ._text import issue_counts, plural
 from .batch import BatchOutcome, build_batch, duplicate_rows, read_gemeenten_csv
 from .errors import (
@@ -61,8 +65,13 @@ _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 def _json(data) -> str:
     """JSON for stdout: indented for a person at a terminal, compact (and fast) for a program."""
     if sys.stdout.isatty():
-        return json.dumps(data, ensure_ascii=False, indent=2)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return json_terminal_safe(json.dumps(data, ensure_ascii=False, indent=2))
+    return json_terminal_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+def _say(text: str, err: bool = False) -> None:
+    """Print text that may hold names and notes from files: control characters are shown, never run."""
+    click.echo(printable(text), err=err)
 
 
 class _Options(Spelling):
@@ -85,11 +94,11 @@ _OPTIONS = _Options()
 def _error(message: str | PiramideError) -> None:
     if isinstance(message, PiramideError):
         message = message.describe(_OPTIONS)
-    click.echo(f"piramide: error: {message}", err=True)
+    _say(f"piramide: error: {message}", err=True)
 
 
 def _warning(message: str) -> None:
-    click.echo(f"piramide: warning: {message}", err=True)
+    _say(f"piramide: warning: {message}", err=True)
 
 
 @click.group(
@@ -161,15 +170,15 @@ def sets_validate(paths: tuple[Path, ...]) -> int:
             result = load_set(path)
         except SetError as exc:
             for problem in exc.problems:
-                click.echo(str(problem))
-            click.echo(f"{shown}: {plural(len(exc.problems), 'problem')}", err=True)
+                _say(str(problem))
+            _say(f"{shown}: {plural(len(exc.problems), 'problem')}", err=True)
             code = max(code, EXIT_INVALID)
             continue
         except InputError as exc:
             _error(str(exc))
             code = EXIT_UNUSABLE
             continue
-        click.echo(
+        _say(
             f"{shown}: valid: {result.id} {result.version}, {len(result.indicators)} indicators, "
             f"{len(result.pillars)} pillars, {len(result.phases)} phases, {result.fingerprint}"
         )
@@ -185,7 +194,7 @@ def sets_show(set_ref: str | None, as_json: bool) -> int:
     if as_json:
         click.echo(_json(result.summary()))
     else:
-        click.echo(_format_set(result))
+        _say(_format_set(result))
     return EXIT_OK
 
 
@@ -224,8 +233,11 @@ def sets_show(set_ref: str | None, as_json: bool) -> int:
 @click.option(
     "--password", metavar="PW", help="Password for the sheet protection (default: protected without a password)."
 )
-@click.option("--force", is_flag=True, help="Overwrite existing files.")
-def new(gemeente, regio, code, csv_path, set_path, slots, out, out_dir, password, force) -> int:
+@click.option("--force", is_flag=True, help="Overwrite existing files (never a dashboard that holds answers).")
+@click.option(
+    "--skip-existing", is_flag=True, help="With --gemeenten: keep files that exist already (to rerun a batch)."
+)
+def new(gemeente, regio, code, csv_path, set_path, slots, out, out_dir, password, force, skip_existing) -> int:
     """Make blank dashboards: one with --gemeente, or one per CSV row with --gemeenten.
 
     \b
@@ -239,11 +251,20 @@ def new(gemeente, regio, code, csv_path, set_path, slots, out, out_dir, password
             raise click.UsageError("--out, --regio and --code go with --gemeente; with --gemeenten use --out-dir")
         if not out_dir:
             raise click.UsageError("--gemeenten needs --out-dir DIR")
-        return _new_batch(csv_path, out_dir, set_path, slots, password, force)
+        if force and skip_existing:
+            raise click.UsageError("--force and --skip-existing exclude each other")
+        return _new_batch(csv_path, out_dir, set_path, slots, password, force, skip_existing)
+    if skip_existing:
+        raise click.UsageError("--skip-existing goes with --gemeenten")
     if out_dir:
         raise click.UsageError("--out-dir goes with --gemeenten; for one workbook use --out FILE")
+    for what, value in (("gemeente", gemeente), ("regio", regio), ("code", code)):
+        if problem := control_problem(what, value):
+            raise click.UsageError(problem)
     indicator_set = load_set(set_path)
     target = out or Path("workbooks") / f"{safe_file_stem(gemeente)}.xlsx"
+    if force:
+        refuse_overwriting_answers(target)  # --force never replaces a dashboard that holds answers
     build_workbook(
         target,
         gemeente=gemeente,
@@ -254,13 +275,13 @@ def new(gemeente, regio, code, csv_path, set_path, slots, out, out_dir, password
         password=password,
         force=force,
     )
-    click.echo(
+    _say(
         f"{target}: dashboard for {gemeente} ({indicator_set.id} {indicator_set.version}, {plural(slots, 'slot')})"
     )
     return EXIT_OK
 
 
-def _new_batch(csv_path: Path, out_dir: Path, set_path, slots, password, force) -> int:
+def _new_batch(csv_path: Path, out_dir: Path, set_path, slots, password, force, skip_existing) -> int:
     indicator_set = load_set(set_path)
     rows, problems = read_gemeenten_csv(csv_path)
     for p in problems:
@@ -278,20 +299,31 @@ def _new_batch(csv_path: Path, out_dir: Path, set_path, slots, password, force) 
                 failed.append(outcome)
             bar.update(1)
 
-        outcomes = build_batch(rows, out_dir, indicator_set, slots=slots, password=password, force=force, on_done=done)
+        outcomes = build_batch(
+            rows,
+            out_dir,
+            indicator_set,
+            slots=slots,
+            password=password,
+            force=force,
+            skip_existing=skip_existing,
+            on_done=done,
+        )
     for outcome in failed:
         _error(f"{csv_path}:{outcome.row.line}: {outcome.row.gemeente}: {outcome.error.describe(_OPTIONS)}")
     for group in duplicate_rows(rows):
         same = [outcomes[i] for i in group]
-        written_as = [o.path.name for o in same if o.ok]
+        written_as = [o.path.name for o in same if o.written]
         _warning(
             f"{csv_path}:{', '.join(str(o.row.line) for o in same)}: {same[0].row.gemeente!r} is on {len(same)} rows "
             "(the same gemeente; progress uses one workbook per gemeente)"
             + (f"; written as {_and(written_as)}" if written_as else "")
         )
-    written = sum(o.ok for o in outcomes)
-    click.echo(
+    written = sum(o.written for o in outcomes)
+    kept = sum(o.kept for o in outcomes)
+    _say(
         f"{written} of {plural(len(rows) + len(problems), 'dashboard')} written to {out_dir}"
+        + (f"; {kept} existed already and were kept" if kept else "")
         + (f"; {plural(len(failed) + len(problems), 'row')} failed (listed above)" if failed or problems else "")
     )
     return EXIT_INVALID if failed or problems else EXIT_OK
@@ -338,7 +370,7 @@ def read(file: Path, as_json: bool, set_refs: tuple[str, ...]) -> int:
     if as_json:
         click.echo(_json(reading.model_dump(mode="json")))
     else:
-        click.echo(_format_reading(reading))
+        _say(_format_reading(reading))
     return EXIT_INVALID if reading.errors else EXIT_OK
 
 
@@ -359,18 +391,18 @@ def check(paths: tuple[Path, ...], set_refs: tuple[str, ...]) -> int:
         try:
             reading = read_workbook(path, known)
         except InputError as exc:
-            click.echo(f"{exc} [refused]")
+            _say(f"{exc} [refused]")
             counts["refused"] += 1
             code = EXIT_UNUSABLE
             continue
         for issue in reading.issues:
-            click.echo(f"{path}: {issue}")
+            _say(f"{path}: {issue}")
         if reading.errors:
             counts["errors"] += 1
             code = max(code, EXIT_INVALID) if code != EXIT_UNUSABLE else code
         else:
             counts["ok"] += 1
-    click.echo(
+    _say(
         f"{plural(len(files), 'workbook')}: {counts['ok']} without errors, "
         f"{counts['errors']} with errors, {counts['refused']} refused",
         err=True,
@@ -414,8 +446,17 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today, set_refs) -> int:
     if not files:
         _error("no .xlsx files found in " + ", ".join(map(str, paths)))
         return EXIT_UNUSABLE
+    inputs = {f.resolve() for f in files}
     for out in (xlsx_out, csv_out):
-        if out is not None and out.exists() and not force:
+        if out is None:
+            continue
+        if out.resolve() in inputs:
+            _error(f"{out}: is one of the workbooks read; choose another file for the output")
+            return EXIT_INVALID
+        if out.is_file() and is_dashboard(out):
+            _error(f"{out}: is a Piramide dashboard; it is never overwritten by an output, choose another file")
+            return EXIT_INVALID
+        if out.exists() and not force:
             raise OutputExistsError(out)
     show_bar = sys.stderr.isatty() and len(files) >= 20
     with click.progressbar(length=len(files), label="Reading", file=sys.stderr) if show_bar else _nullbar() as bar:
@@ -425,14 +466,14 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today, set_refs) -> int:
     # Files first: a reader of stdout that stops early (| head) must not cost them.
     if csv_out is not None:
         write_atomic(csv_out, csv_bytes(result), force=force)
-        click.echo(f"{csv_out}: CSV written", err=True)
+        _say(f"{csv_out}: CSV written", err=True)
     if xlsx_out is not None:
         write_atomic(xlsx_out, overview_bytes(result), force=force)
-        click.echo(f"{xlsx_out}: overview workbook written", err=True)
+        _say(f"{xlsx_out}: overview workbook written", err=True)
     if as_json:
         click.echo(_json(result.to_json()))
     else:
-        click.echo(format_text(result))
+        _say(format_text(result))
     return EXIT_INVALID if result.errors or result.set_conflicts else EXIT_OK
 
 
@@ -468,19 +509,21 @@ def upgrade(file: Path, set_path: str | None, out: Path, slots, allow_drop: bool
     if set_path is None and slots is None:
         raise click.UsageError("give --set NEW.yaml, --slots N, or both")
     new_set = load_set(set_path) if set_path is not None else None
+    if force and Path(file).resolve() != Path(out).resolve():
+        refuse_overwriting_answers(out)  # a dashboard someone may have filled in since
     try:
         plan = upgrade_workbook(file, out, new_set=new_set, slots=slots, allow_drop=allow_drop, force=force)
     except UpgradeRefused as exc:
         if as_json and exc.plan is not None:
             click.echo(_json(exc.plan.to_json()))
         elif exc.plan is not None:
-            click.echo(_format_upgrade(exc.plan))
+            _say(_format_upgrade(exc.plan))
         _error(exc)
         return EXIT_INVALID
     if as_json:
         click.echo(_json(plan.to_json()))
     else:
-        click.echo(_format_upgrade(plan))
+        _say(_format_upgrade(plan))
     return EXIT_OK
 
 
@@ -641,6 +684,11 @@ def _format_upgrade(p) -> str:
         lines.append(f"  dropped: {d.indicator} ({d.reason}): {answers}{notes}")
     if p.new:
         lines.append(f"  new, unanswered: {', '.join(p.new)}")
+    for slot in p.emptied:
+        lines.append(
+            f"  {L.slot_label(slot)}: every answer was on a dropped indicator; it stays a measurement in its slot, "
+            "with its date and name, and no answers on the new set"
+        )
     if p.dropped_csv:
         lines.append(f"  dropped answers saved to {p.dropped_csv}")
     if p.verified:
@@ -705,7 +753,9 @@ def _format_reading(r: WorkbookReading) -> str:
 def find_workbooks(paths) -> list[Path]:
     """The .xlsx files among ``paths`` (folders searched recursively), in a stable order.
 
-    Office lock files (``~$name.xlsx``, ``.~lock.name.xlsx#``) are skipped.
+    In folders, Office lock files (``~$name.xlsx``, ``.~lock.name.xlsx#``)
+    and the overviews piramide itself wrote (``progress --xlsx``, known by
+    their metadata) are skipped.
     """
     found: list[Path] = []
     for path in paths:
@@ -713,7 +763,10 @@ def find_workbooks(paths) -> list[Path]:
             found.extend(
                 p
                 for p in sorted(path.rglob("*"))
-                if p.suffix.lower() == ".xlsx" and p.is_file() and not p.name.startswith(("~$", ".~lock"))
+                if p.suffix.lower() == ".xlsx"
+                and p.is_file()
+                and not p.name.startswith(("~$", ".~lock"))
+                and not is_piramide_output(p)
             )
         else:
             found.append(path)
@@ -775,12 +828,19 @@ def main(argv: list[str] | None = None) -> None:
 def run(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code (for tests and embedding)."""
     try:
-        result = cli.main(args=argv, prog_name="piramide", standalone_mode=False)
+        with stop_signals_interrupt():
+            result = cli.main(args=argv, prog_name="piramide", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, Stopped):  # SIGTERM or SIGHUP, handled like Ctrl-C
+            _error(f"stopped ({signal.Signals(exc.__cause__.signum).name})")
+            return 128 + exc.__cause__.signum
         _error("aborted")
         return 130
+    except Stopped as exc:
+        _error(f"stopped ({signal.Signals(exc.signum).name})")
+        return 128 + exc.signum
     except _NO_ARGS_IS_HELP as exc:  # `piramide sets` alone: the help text, as click shows it
         exc.show()
         return EXIT_UNUSABLE
@@ -795,7 +855,7 @@ def run(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except SetError as exc:
         for problem in exc.problems:
-            click.echo(str(problem), err=True)
+            _say(str(problem), err=True)
         return EXIT_INVALID
     except PiramideError as exc:
         _error(exc)

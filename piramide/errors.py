@@ -113,11 +113,22 @@ class OutputExistsError(PiramideError):
         self.path = Path(path)
 
 
+class OutputError(PiramideError):
+    """An output cannot be written (a folder that is a file, a folder that is not writable); exit code 2.
+
+    The message names the user's path, never the hidden temporary file.
+    """
+
+
 class RefusedError(PiramideError):
     """The work was refused because it would lose or hide something (answers, errors); nothing was written.
 
     The command line reports these with exit code 1.
     """
+
+
+class OutputHoldsAnswers(RefusedError):
+    """The output is a dashboard that holds answers: it is never replaced, not even with ``force`` (exit code 1)."""
 
 
 class UpgradeRefused(RefusedError):
@@ -174,7 +185,9 @@ __all__ = [
     "AnswerError",
     "ArgumentError",
     "InputError",
+    "OutputError",
     "OutputExistsError",
+    "OutputHoldsAnswers",
     "PartsRefused",
     "PiramideError",
     "RefusedError",

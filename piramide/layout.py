@@ -166,6 +166,16 @@ NAME_LATEST = "laatste_meting"  # slot index of the latest measurement with answ
 NAME_LATEST_PHASES = "laatste_fasen"  # per pillar, the phase in the latest measurement with answers
 NAME_PILLAR_CODES = "pijlers"  # the pillar codes, in the order of laatste_fasen
 
+
+def defined_names(pillars: tuple[str, ...] | list[str], slots: int = MAX_SLOTS) -> list[str]:
+    """Every defined name of a dashboard with these pillar codes and slots (Excel compares them ignoring case)."""
+    names = [NAME_ANSWER_LIST, NAME_THRESHOLD, NAME_IDS, NAME_PILLARS, NAME_PHASES, NAME_LATEST]
+    names += [NAME_LATEST_PHASES, NAME_PILLAR_CODES]
+    for slot in range(slots):
+        names += [name_date(slot), name_answers(slot), name_overall(slot)]
+        names += [name_phase(pillar, slot) for pillar in pillars]
+    return names
+
 # --- Berekening ---------------------------------------------------------------------
 # Two tables, one under the other: per slot (the phase grid, which carries the
 # fase_* names), then per slot and pillar (the score per level, the phase).

@@ -28,6 +28,7 @@ from typing import Literal
 from . import layout as L
 from ._csv import read_csv_table
 from ._files import distinct_stems, safe_file_stem, unique_paths, write_atomic
+from ._outputs import refuse_overwriting_answers
 from ._text import plural
 from .errors import ArgumentError, InputError, OutputExistsError, PartsRefused, Remedy, UpgradeVerificationError
 from .model import IndicatorSet
@@ -242,6 +243,8 @@ def split_workbook(
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         raise OutputExistsError(existing[0])
+    for target in existing:  # even with force: a part someone filled in is never replaced
+        refuse_overwriting_answers(target)
     report = SplitReport(str(path), reading.gemeente, reading.workbook_id, reading.workbook_id_stored, slot, previous)
     for (respondent, ids), target in zip(groups.items(), targets, strict=True):
         spec = WorkbookSpec(
@@ -460,6 +463,8 @@ def merge_parts(
         )
     if out.exists() and not force:
         raise OutputExistsError(out)
+    if force:
+        refuse_overwriting_answers(out)  # a dashboard someone may have filled in since
     report = MergeReport(str(path), str(out), reading.workbook_id)
     accepted = _bind(reading, files, report)
     if report.refused:
@@ -492,7 +497,7 @@ def merge_parts(
     _merge_notes_and_heads(accepted, target, report)
     _still_blank(reading.indicator_set, accepted, target, report)
     data = workbook_bytes(carried_spec(reading, plan))
-    write_atomic(out, data, force=force, verify=lambda tmp: verify_written(tmp, plan, reading, "merged"))
+    write_atomic(out, data, force=force, verify=lambda tmp: verify_written(tmp, plan, reading, "merged", slot))
     report.verified = True
     return report
 
@@ -551,9 +556,11 @@ def _refusal(dashboard: WorkbookReading, r: WorkbookReading) -> str | None:
     """Why the reading ``r`` cannot be merged into ``dashboard``, or ``None``."""
     if r.kind != L.KIND_PART or r.part is None:
         same = r.workbook_id == dashboard.workbook_id
-        return "is a dashboard" + (
-            " with this dashboard's id (a copy, or an altered deelvragenlijst)" if same else ""
-        ) + ", not a deelvragenlijst"
+        return (
+            "is a dashboard"
+            + (" with this dashboard's id (a copy, or an altered deelvragenlijst)" if same else "")
+            + ", not a deelvragenlijst"
+        )
     if r.workbook_id != dashboard.workbook_id:
         return (
             f"belongs to another dashboard ({r.gemeente}, workbook id {r.workbook_id[:8]}...); "

@@ -17,13 +17,12 @@ import itertools
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._gemeenten import same_municipality
+from ._pool import worker_pool
 from ._text import plural
-from .batch import _ignore_interrupts
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
 from .reader import MeasurementReading, WorkbookReading, read_workbook
@@ -77,6 +76,12 @@ class GemeenteProgress:
     blocking: dict[str, list[str]]
     set_changes: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+    """Other files of this municipality with the same latest date but different answers."""
+    unusable: list[dict] = field(default_factory=list)
+    """Other files of this municipality that could not be used (errors), with their latest date."""
+    today: dt.date | None = None
+    """Dates after this day are left out of :attr:`latest_date` (and of the region's years)."""
 
     @property
     def indicator_set(self) -> IndicatorSet:
@@ -88,12 +93,19 @@ class GemeenteProgress:
 
     @property
     def latest_date(self) -> dt.date | None:
-        dates = [m.date for m in self.measurements if m.date]
+        """The latest measurement date that is not after today."""
+        dates = [d for m in self.measurements if (d := usable_date(m, self.today))]
         return max(dates) if dates else None
+
+    @property
+    def warnings(self) -> list:
+        """The reader's warnings about the measurement dates (future, out of order), with their cells."""
+        return [i for i in self.reading.issues if i.code in DATE_WARNINGS]
 
     def to_json(self) -> dict:
         return {
             "gemeente": self.gemeente,
+            "code": self.code,
             "regio": self.regio,
             "file": self.file,
             "set": self.reading.set.model_dump(),
@@ -123,13 +135,28 @@ class GemeenteProgress:
             "blocking": self.blocking,
             "set_changes": self.set_changes,
             "notes": self.notes,
+            "conflicts": self.conflicts,
+            "unusable_files": self.unusable,
+            "warnings": [{"code": i.code, "location": i.location, "message": i.message} for i in self.warnings],
         }
+
+
+DATE_WARNINGS = ("date-future", "date-order")
+
+
+def usable_date(m: MeasurementReading, today: dt.date | None) -> dt.date | None:
+    """A measurement's date for the region's years and recency: none when it lies after ``today``."""
+    return m.date if m.date is not None and (today is None or m.date <= today) else None
 
 
 @dataclass(frozen=True)
 class FileError:
     file: str
     message: str
+    gemeente: str | None = None
+    """For a file that was read but has errors: whom it holds, so its municipality can name it."""
+    code: str | None = None
+    latest_date: dt.date | None = None
 
     def to_json(self) -> dict:
         return {"file": self.file, "message": self.message}
@@ -168,7 +195,8 @@ class RegionProgress:
         result: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
         for g in self.gemeenten:
             per_year: dict[int, MeasurementReading] = {}
-            for m in sorted((m for m in g.measurements if m.date), key=lambda m: (m.date, m.slot)):
+            dated = [m for m in g.measurements if usable_date(m, self.today)]  # never a year from a future date
+            for m in sorted(dated, key=lambda m: (m.date, m.slot)):
                 per_year[m.date.year] = m  # the last of each year, by date
             for year, m in per_year.items():
                 for code, p in m.pillars.items():
@@ -187,6 +215,14 @@ class RegionProgress:
         limit = self.today - dt.timedelta(days=STALE_AFTER_DAYS)
         return [g for g in self.gemeenten if g.latest_date is None or g.latest_date < limit]
 
+    def names(self) -> list[str]:
+        """Per municipality a unique name: the name, with the code (else the file) where two share it."""
+        counts = Counter(g.gemeente.strip().casefold() for g in self.gemeenten)
+        return [
+            f"{g.gemeente} ({g.code or g.file})" if counts[g.gemeente.strip().casefold()] > 1 else g.gemeente
+            for g in self.gemeenten
+        ]
+
     def to_json(self) -> dict:
         return {
             "gemeenten": [g.to_json() for g in self.gemeenten],
@@ -197,17 +233,23 @@ class RegionProgress:
                 "today": self.today.isoformat(),
                 "files": self.files,
                 "latest": {
-                    g.gemeente: {
+                    key: {
+                        "gemeente": g.gemeente,
+                        "code": g.code,
                         "pillars": {c: p.phase for c, p in g.latest.pillars.items()} if g.latest else {},
                         "phase": g.latest.phase if g.latest else None,
                         "change_since_baseline": g.change_since_baseline,
                     }
-                    for g in self.gemeenten
+                    for key, g in zip(self.names(), self.gemeenten, strict=True)
                 },
                 "distribution_per_year": self.distribution(),
                 "undated_measurements": self.undated(),
                 "without_recent_measurement": [
-                    {"gemeente": g.gemeente, "latest_date": g.latest_date.isoformat() if g.latest_date else None}
+                    {
+                        "gemeente": g.gemeente,
+                        "code": g.code,
+                        "latest_date": g.latest_date.isoformat() if g.latest_date else None,
+                    }
                     for g in self.overdue()
                 ],
             },
@@ -339,10 +381,10 @@ def blocking_indicators(s: IndicatorSet, m: MeasurementReading) -> dict[str, lis
 # --- the region ---------------------------------------------------------------------------
 
 
-def _read_one(path: Path, known: KnownSets | None = None) -> WorkbookReading | FileError:
+def _read_one(path: Path, known: KnownSets | None = None, today: dt.date | None = None) -> WorkbookReading | FileError:
     """A file's reading, or why it is not used (:class:`FileError`) or skipped (:class:`Skipped`)."""
     try:
-        reading = read_workbook(path, known)
+        reading = read_workbook(path, known, today=today)
     except InputError as exc:
         return FileError(str(path), str(exc).removeprefix(f"{path}: "))
     except PiramideError as exc:
@@ -358,8 +400,13 @@ def _read_one(path: Path, known: KnownSets | None = None) -> WorkbookReading | F
         first = errors[0]
         where = f"{first.location}: " if first.location else ""
         more = f" (and {len(errors) - 1} more; run piramide check)" if len(errors) > 1 else ""
+        dates = [d for m in reading.measurements if (d := usable_date(m, today))]
         return FileError(
-            str(path), f"has {plural(len(errors), 'error')}: {where}{first.message}{more}"
+            str(path),
+            f"has {plural(len(errors), 'error')}: {where}{first.message}{more}",
+            gemeente=reading.gemeente,
+            code=reading.code,
+            latest_date=max(dates, default=None),
         )
     return reading
 
@@ -367,7 +414,7 @@ def _read_one(path: Path, known: KnownSets | None = None) -> WorkbookReading | F
 _SENT_SETS: set[str] = set()  # in a worker: fingerprints of the sets already sent to the parent
 
 
-def _read_in_worker(path: Path, known: KnownSets | None = None):
+def _read_in_worker(path: Path, known: KnownSets | None = None, today: dt.date | None = None):
     """:func:`_read_one` for a worker process, with a lean result to send back.
 
     A reading's indicator set is most of its pickled size and would arrive in
@@ -375,7 +422,7 @@ def _read_in_worker(path: Path, known: KnownSets | None = None):
     canonical JSON), and the parent shares one object per set. The scoring
     engine's full results are not needed by progress and are left out.
     """
-    result = _read_one(path, known)
+    result = _read_one(path, known, today)
     if isinstance(result, FileError):
         return result, None
     s = result._indicator_set
@@ -394,19 +441,20 @@ def read_all(
     workers: int | None = None,
     on_done: Callable[[], None] | None = None,
     known: KnownSets | None = None,
+    today: dt.date | None = None,
 ) -> list[WorkbookReading | FileError]:
     """Read workbooks, in parallel over the cores when there are many; results in input order."""
     workers = workers or os.cpu_count() or 1
     out: list[WorkbookReading | FileError] = []
     if workers <= 1 or len(files) < PARALLEL_FROM:
         for f in files:
-            out.append(_read_one(f, known))
+            out.append(_read_one(f, known, today))
             if on_done:
                 on_done()
         return out
     sets: dict[str, IndicatorSet] = {}
-    with ProcessPoolExecutor(max_workers=min(workers, len(files)), initializer=_ignore_interrupts) as pool:
-        read = functools.partial(_read_in_worker, known=known)
+    with worker_pool(min(workers, len(files))) as pool:
+        read = functools.partial(_read_in_worker, known=known, today=today)
         for result, set_ref in pool.map(read, files, chunksize=max(1, len(files) // (workers * 8))):
             if set_ref is not None:
                 fingerprint, text = set_ref
@@ -435,35 +483,46 @@ def region_progress(
     """Read every workbook and compute the progress per municipality and for the region.
 
     Files that cannot be read, or that have errors, are listed in
-    ``errors`` and never stop the others. When two workbooks hold the same
+    ``errors`` and never stop the others; a file with errors is also named
+    in its municipality's section. When two workbooks hold the same
     municipality (same code, or same name), the one with the latest
-    measurement is used and the other is noted. Files that claim the same
-    set (id and version) with different content are reported in
-    ``set_conflicts``; none of them is preferred. ``known`` are the published
-    sets the files are checked against (default: the bundled sets).
+    measurement is used and the other is noted; with the same latest date
+    but different answers, that is a *conflict*. Dates after ``today``
+    never make a measurement the latest. Files that claim the same set (id
+    and version) with different content are reported in ``set_conflicts``;
+    none of them is preferred. ``known`` are the published sets the files
+    are checked against (default: the bundled sets).
     """
     files = list(files)
-    results = read_all(files, workers, on_done, known)
-    errors = [r for r in results if isinstance(r, FileError) and not isinstance(r, Skipped)]
+    today = today or dt.date.today()
+    results = read_all(files, workers, on_done, known, today)
     skipped = [r for r in results if isinstance(r, Skipped)]
+    errors = [r for r in results if isinstance(r, FileError) and not isinstance(r, Skipped)]
+    identified = [r for r in results if isinstance(r, WorkbookReading) or (isinstance(r, FileError) and r.gemeente)]
+    recency = functools.partial(_recency, today=today)
     gemeenten = []
-    for readings in _same_municipality([r for r in results if isinstance(r, WorkbookReading)]):
-        chosen = max(readings, key=_recency)
+    for group in _same_municipality(identified):
+        readings = [r for r in group if isinstance(r, WorkbookReading)]
+        if not readings:
+            continue  # only files with errors: listed under errors
+        chosen = max(readings, key=recency)
         g = gemeente_progress(chosen)
+        g.today = today
         for other in sorted(readings, key=lambda r: r.file):  # notes in a fixed order, whatever the input order
-            if other is chosen:
-                continue
-            if _recency(other)[:2] == _recency(chosen)[:2]:
-                why = "both have the same latest measurement; the first file is used"
-            else:
-                why = f"{chosen.file} has the later measurement and is used"
-            g.notes.append(f"{other.file} holds {other.gemeente} too; {why}")
+            if other is not chosen:
+                _compare(g, chosen, other, today)
+        for bad in sorted((e for e in group if isinstance(e, FileError)), key=lambda e: e.file):
+            later = bad.latest_date is not None and (g.latest_date is None or bad.latest_date > g.latest_date)
+            g.unusable.append({"file": bad.file, "latest_date": bad.latest_date.isoformat() if bad.latest_date else None})
+            g.notes.append(
+                f"{bad.file} holds {bad.gemeente} too but could not be used ({bad.message})"
+                + (f"; it holds a later measurement ({bad.latest_date.isoformat()}), so this is not the latest state"
+                   if later else "")
+            )
         gemeenten.append(g)
-    gemeenten.sort(key=lambda g: (g.gemeente.casefold(), g.file))
+    gemeenten.sort(key=lambda g: (g.gemeente.casefold(), g.code or "", g.file))
     used = [r for r in results if isinstance(r, WorkbookReading)]
-    return RegionProgress(
-        gemeenten, errors, today or dt.date.today(), len(files), set_conflicts(used), skipped=skipped
-    )
+    return RegionProgress(gemeenten, errors, today, len(files), set_conflicts(used), skipped=skipped)
 
 
 def set_conflicts(readings: Iterable[WorkbookReading]) -> list[dict]:
@@ -484,8 +543,30 @@ def set_conflicts(readings: Iterable[WorkbookReading]) -> list[dict]:
     ]
 
 
-def _recency(reading: WorkbookReading) -> tuple:
-    dates = [m.date for m in reading.measurements if m.date]
+def _compare(g: GemeenteProgress, chosen: WorkbookReading, other: WorkbookReading, today: dt.date) -> None:
+    """Note a second file of the municipality: older, the same measurement, or a conflict."""
+    mine, theirs = _latest_measurement(chosen, today), _latest_measurement(other, today)
+    if _recency(other, today)[:1] != _recency(chosen, today)[:1]:
+        g.notes.append(f"{other.file} holds {other.gemeente} too; {chosen.file} has the later measurement and is used")
+    elif (mine.answers if mine else {}) != (theirs.answers if theirs else {}):
+        when = mine.date.isoformat() if mine and mine.date else "no date"
+        g.conflicts.append({"file": other.file, "date": mine.date.isoformat() if mine and mine.date else None})
+        g.notes.append(
+            f"CONFLICT: {other.file} holds {other.gemeente} too, with a latest measurement of the same date "
+            f"({when}) but different answers; {chosen.file} is used: find out which one is right"
+        )
+    else:
+        g.notes.append(f"{other.file} holds {other.gemeente} too; both have the same latest measurement; the first file is used")
+
+
+def _latest_measurement(reading: WorkbookReading, today: dt.date) -> MeasurementReading | None:
+    return max(
+        reading.measurements, key=lambda m: (usable_date(m, today) or dt.date.min, m.slot), default=None
+    )
+
+
+def _recency(reading: WorkbookReading, today: dt.date | None = None) -> tuple:
+    dates = [d for m in reading.measurements if (d := usable_date(m, today))]
     latest_slot = max((m.slot for m in reading.measurements), default=-1)
     # Later measurement first; on a tie, the file that sorts first (the choice must not depend on order).
     return (max(dates) if dates else dt.date.min, latest_slot, _Desc(reading.file))

@@ -6,6 +6,7 @@ bytes; writing files (atomically) is the caller's job.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -14,11 +15,15 @@ import xlsxwriter
 from . import layout as L
 from . import palette as P
 from ._csv import excel_csv
+from ._outputs import OUTPUT_PROPERTY
 from ._text import measurement, plural
 from .progress import GemeenteProgress, RegionProgress
 
 CSV_COLUMNS_FIXED = ("gemeente", "regio", "slot", "label", "datum", "pijler", "fase")
 TOTAAL = "totaal"  # the pijler of the CSV row with a measurement's overall phase
+DELTA_FORMAT = "+0;-0;0"
+"""A change in phase as a number that shows its sign (+2, -1, 0)."""
+DATE_FORMAT = "d-m-yyyy"
 
 
 def _signed(n: int | None) -> str:
@@ -39,7 +44,7 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
         + ")",
         "",
     ]
-    header = ["Gemeente", "Metingen", "Laatste", "Datum", *codes, "Totaal", "Sinds 0-meting"]
+    header = ["Gemeente", "Code", "Metingen", "Laatste", "Datum", *codes, "Totaal", "Sinds 0-meting"]
     rows = []
     for g in p.gemeenten:
         m = g.latest
@@ -47,6 +52,7 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
         rows.append(
             [
                 g.gemeente,
+                g.code or "-",
                 str(len(g.measurements)),
                 m.label if m else "-",
                 m.date.isoformat() if m and m.date else "-",
@@ -72,12 +78,13 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
         lines += _table(header, rows)
     if p.undated():
         lines.append(f"  ({plural(p.undated(), 'measurement')} without a date not in this table)")
-    overdue = p.overdue()
+    overdue = {id(g) for g in p.overdue()}
+    named = [(name, g) for name, g in zip(p.names(), p.gemeenten, strict=True) if id(g) in overdue]
     lines += [
         "",
         f"Without a measurement in the last 15 months (before {p.today.isoformat()}): "
         + (
-            ", ".join(f"{g.gemeente} ({g.latest_date.isoformat() if g.latest_date else 'no date'})" for g in overdue)
+            ", ".join(f"{name} ({g.latest_date.isoformat() if g.latest_date else 'no date'})" for name, g in named)
             or "none"
         ),
     ]
@@ -99,9 +106,16 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
     """One municipality's history; with ``handvatten``, each blocking indicator with its statement and handvat."""
     s = g.indicator_set
     codes = list(s.pillar_codes)
-    out = [f"{g.gemeente}" + (f" (regio {g.regio})" if g.regio else "") + f" - {g.file}"]
+    out = [
+        f"{g.gemeente}"
+        + (f" ({g.code})" if g.code else "")
+        + (f" (regio {g.regio})" if g.regio else "")
+        + f" - {g.file}"
+    ]
     for note in g.notes:
         out.append(f"  note: {note}")
+    for issue in g.warnings:
+        out.append(f"  warning: {issue}")
     if not g.measurements:
         out.append("  no measurement with answers yet")
         return out
@@ -188,21 +202,24 @@ def csv_bytes(p: RegionProgress) -> bytes:
 
     def measurement_rows(g: GemeenteProgress, m) -> list[list]:
         first = [g.gemeente, g.regio or "", m.slot, m.label, m.date.isoformat() if m.date else ""]
+        code = g.code or ""
         return [
             *(
-                [*first, code, pillar.phase, *(score(pillar.scores.get(str(n))) for n in range(1, levels + 1))]
-                for code, pillar in m.pillars.items()
+                [*first, pillar_code, pillar.phase, *(score(pillar.scores.get(str(n))) for n in range(1, levels + 1)),
+                 code]  # fmt: skip
+                for pillar_code, pillar in m.pillars.items()
             ),
-            [*first, TOTAAL, m.phase, *([""] * levels)],
+            [*first, TOTAAL, m.phase, *([""] * levels), code],
         ]
 
     rows = (row for g in p.gemeenten for m in g.measurements for row in measurement_rows(g, m))
-    return excel_csv([*CSV_COLUMNS_FIXED, *(f"score_{n}" for n in range(1, levels + 1))], rows)
+    # The code comes last, so that the columns before it keep their places.
+    return excel_csv([*CSV_COLUMNS_FIXED, *(f"score_{n}" for n in range(1, levels + 1)), "code"], rows)
 
 
 # --- workbook ---------------------------------------------------------------------------
 
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\']")
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\'\x00-\x1f\x7f-\x9f]")
 
 
 def _sheet_names(gemeenten: list[GemeenteProgress], reserved: set[str]) -> list[str]:
@@ -235,6 +252,9 @@ class _Formats:
         self.cell = add({**base, "border": 1})
         self.wrap = add({**base, "border": 1, "text_wrap": True})
         self.num = add({**base, "border": 1, "align": "center"})
+        self.delta = add({**base, "border": 1, "align": "center", "num_format": DELTA_FORMAT})
+        self.date = add({**base, "border": 1, "align": "center", "num_format": DATE_FORMAT})
+        self.year = add({**base, "border": 1, "num_format": "0", "align": "left"})
         self.small = add({**base, "font_size": 8, "font_color": P.GREY_TEXT})
         self.bold = add({**base, "bold": True})
         self.phases = [add({"bg_color": P.phase_fill(n), "font_color": P.phase_text(n)}) for n in range(top + 1)]
@@ -256,6 +276,7 @@ def overview_bytes(p: RegionProgress) -> bytes:
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     )
     wb.set_properties({"title": "Piramide Fitte Gemeenten - voortgang", "author": "", "company": ""})
+    wb.set_custom_property(OUTPUT_PROPERTY, "voortgang")  # folder scans know it is not a dashboard
     f = _Formats(wb, max((max(g.indicator_set.phase_numbers) for g in p.gemeenten), default=4))
     _overview_sheet(wb, f, p)
     _distribution_sheet(wb, f, p)
@@ -287,7 +308,7 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
         f"{f.top} = hoogste fase. Δ = verandering sinds de 0-meting. Dit overzicht bevat gevoelige informatie.",
         f.small,
     )
-    headers = ["Gemeente", "Regio", "Laatste meting", "Datum", *codes, "Totaal", *(f"Δ {c}" for c in codes)]
+    headers = ["Gemeente", "Code", "Regio", "Laatste meting", "Datum", *codes, "Totaal", *(f"Δ {c}" for c in codes)]
     headers += ["Δ Totaal", "Terugval", "Geen meting in 15 mnd"]
     hr = 3
     for c, h in enumerate(headers):
@@ -296,14 +317,15 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
     for r, g in enumerate(p.gemeenten, start=hr + 1):
         _overview_row(ws, f, r, g, codes, id(g) in overdue)
     last = hr + len(p.gemeenten)
-    f.colour_phases(ws, hr + 1, 4, last, 4 + len(codes))
-    dcol = 5 + len(codes)
+    f.colour_phases(ws, hr + 1, _FIRST_PHASE_COL, last, _FIRST_PHASE_COL + len(codes))
+    dcol = _FIRST_PHASE_COL + 1 + len(codes)
     if last > hr:
-        for sign, fmt in (("-", f.down), ("+", f.up)):
-            rule = {"type": "text", "criteria": "begins with", "value": sign, "format": fmt}
+        for criteria, fmt in (("<", f.down), (">", f.up)):  # the changes are numbers: coloured by their value
+            rule = {"type": "cell", "criteria": criteria, "value": 0, "format": fmt}
             ws.conditional_format(hr + 1, dcol, last, dcol + len(codes), rule)
         ws.autofilter(hr, 0, last, len(headers) - 1)
-    for first, end, width in ((0, 0, 24), (1, 1, 16), (2, 3, 12), (4, dcol + len(codes), 7)):
+    widths = ((0, 0, 24), (1, 1, 9), (2, 2, 16), (3, 4, 12), (_FIRST_PHASE_COL, dcol + len(codes), 7))
+    for first, end, width in widths:
         ws.set_column(first, end, width)
     ws.set_column(dcol + len(codes) + 1, dcol + len(codes) + 1, 22)
     ws.set_column(dcol + len(codes) + 2, dcol + len(codes) + 2, 12)
@@ -312,13 +334,17 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
     ws.repeat_rows(hr)
 
 
+_FIRST_PHASE_COL = 5  # Gemeente, Code, Regio, Laatste meting, Datum, then the phases
+
+
 def _overview_row(ws, f: _Formats, r: int, g: GemeenteProgress, codes: list[str], overdue: bool) -> None:
     m = g.latest
     ws.write_string(r, 0, g.gemeente, f.cell)
-    ws.write_string(r, 1, g.regio or "", f.cell)
-    ws.write_string(r, 2, m.label if m else "geen", f.cell)
-    ws.write_string(r, 3, m.date.strftime("%d-%m-%Y") if m and m.date else "", f.cell)
-    col = 4
+    ws.write_string(r, 1, g.code or "", f.cell)
+    ws.write_string(r, 2, g.regio or "", f.cell)
+    ws.write_string(r, 3, m.label if m else "geen", f.cell)
+    _write_date(ws, r, 4, m.date if m else None, f.date)
+    col = _FIRST_PHASE_COL
     for code in codes:
         if m and code in m.pillars:
             ws.write_number(r, col, m.pillars[code].phase, f.num)
@@ -330,7 +356,10 @@ def _overview_row(ws, f: _Formats, r: int, g: GemeenteProgress, codes: list[str]
     col += 1
     for code in [*codes, "totaal"]:
         delta = g.change_since_baseline.get(code)
-        ws.write_string(r, col, _signed(delta) if delta is not None else "", f.num)
+        if delta is None:
+            ws.write_blank(r, col, None, f.delta)
+        else:
+            ws.write_number(r, col, delta, f.delta)
         col += 1
     ws.write_string(r, col, "; ".join(f"{x.pillar} {x.from_phase}→{x.to_phase}" for x in g.regressions), f.cell)
     ws.write_string(r, col + 1, "ja" if overdue else "", f.num)
@@ -371,7 +400,7 @@ def _distribution_block(ws, f: _Formats, row: int, code: str, years: list[str], 
     ws.write_string(row + 1, 2 + top, "Gemiddelde fase", f.head)
     for i, year in enumerate(years):
         counts = dist[year].get(code, {})
-        ws.write_string(row + 2 + i, 0, year, f.cell)
+        ws.write_number(row + 2 + i, 0, int(year), f.year)
         total = weighted = 0
         for ph in range(top + 1):
             n = counts.get(str(ph), 0)
@@ -426,7 +455,11 @@ def _gemeente_sheet(ws, f: _Formats, g: GemeenteProgress) -> None:
     """One gemeente: its measurements, changes, regressions, notes and what blocks the next phase."""
     s = g.indicator_set
     ws.write_string(0, 0, g.gemeente, f.title)
-    about = (f"Regio {g.regio}. " if g.regio else "") + f"Bestand: {g.file}. Set: {s.name} {s.version}."
+    about = (
+        (f"CBS-code {g.code}. " if g.code else "")
+        + (f"Regio {g.regio}. " if g.regio else "")
+        + f"Bestand: {g.file}. Set: {s.name} {s.version}."
+    )
     ws.write_string(1, 0, about, f.small)
     row = 3
     header = ["Meting", "Datum", *s.pillar_codes, "Totaal", "Beantwoord"]
@@ -434,7 +467,7 @@ def _gemeente_sheet(ws, f: _Formats, g: GemeenteProgress) -> None:
         ws.write_string(row, c, h, f.head)
     for i, m in enumerate(g.measurements, start=row + 1):
         ws.write_string(i, 0, m.label, f.cell)
-        ws.write_string(i, 1, m.date.strftime("%d-%m-%Y") if m.date else "", f.cell)
+        _write_date(ws, i, 1, m.date, f.date)
         for c, code in enumerate(s.pillar_codes, start=2):
             ws.write_number(i, c, m.pillars[code].phase, f.num)
         ws.write_number(i, 2 + len(s.pillar_codes), m.phase, f.num)
@@ -470,7 +503,7 @@ def _gemeente_changes(ws, f: _Formats, g: GemeenteProgress, row: int) -> int:
             f.bold,
         )
         row += 1
-    for note in g.notes:
+    for note in [*g.notes, *(str(issue) for issue in g.warnings)]:
         ws.write_string(row, 0, note, f.small)
         row += 1
     return row
@@ -506,6 +539,14 @@ def _errors_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> No
         ws.write_string(r, 1, e.message, f.wrap)
     ws.set_column(0, 0, 50)
     ws.set_column(1, 1, 90)
+
+
+def _write_date(ws, row: int, col: int, date, fmt) -> None:
+    """A date as an Excel date (sortable, filterable), or an empty cell."""
+    if date is None:
+        ws.write_blank(row, col, None, fmt)
+    else:
+        ws.write_datetime(row, col, dt.datetime.combine(date, dt.time()), fmt)
 
 
 __all__ = ["csv_bytes", "format_text", "overview_bytes"]

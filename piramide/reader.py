@@ -199,7 +199,11 @@ ISSUE_CODES: dict[str, tuple[Severity, str]] = {
     "slot-gap": ("warning", "a later measurement is filled while an earlier one is empty"),
     "cache-stale": ("warning", "a stored formula result differs from the computed phase"),
     "cache-missing": ("warning", "the formulas have no stored results (saved without calculating)"),
+    "text-too-long": ("error", "a note or name longer than an Excel cell holds (32,767 characters)"),
+    "date-future": ("warning", "a measurement dated after today"),
+    "date-order": ("warning", "a measurement dated before the measurement in the slot before it"),
 }
+MAX_CELL_TEXT = 32_767  # Excel's limit for the text of one cell
 
 _WORKBOOK_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _DATE_TEXT = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
@@ -242,7 +246,7 @@ class _Sheet:
 _BUNDLED = KnownSets()
 
 
-def read_workbook(path: str | Path, known: KnownSets | None = None) -> WorkbookReading:
+def read_workbook(path: str | Path, known: KnownSets | None = None, today: dt.date | None = None) -> WorkbookReading:
     """Read, validate and score a filled-in dashboard.
 
     The set stored in the workbook is compared with the published sets in
@@ -252,10 +256,12 @@ def read_workbook(path: str | Path, known: KnownSets | None = None) -> WorkbookR
 
     Raises :class:`~piramide.errors.WorkbookRefused` (an
     :class:`~piramide.errors.InputError`) when the file cannot be read as a
-    Piramide workbook; everything else is reported in ``issues``.
+    Piramide workbook; everything else is reported in ``issues``. ``today``
+    (default: the real date) is the date after which a measurement date is
+    a warning (``date-future``).
     """
     package = open_package(Path(path), sheets=(L.METADATA, L.QUESTIONS, L.CALCULATION))
-    return _Reader(package, known or _BUNDLED).read()
+    return _Reader(package, known or _BUNDLED, today).read()
 
 
 def read_dashboard(path: str | Path, known: KnownSets | None = None) -> WorkbookReading:
@@ -280,9 +286,10 @@ def _text(value: Any) -> str:
 
 
 class _Reader:
-    def __init__(self, package: Package, known: KnownSets):
+    def __init__(self, package: Package, known: KnownSets, today: dt.date | None = None):
         self.package = package
         self.known = known
+        self.today = today or dt.date.today()
         self.file = str(package.path)
         self.issues: list[Issue] = []
         self.unanswered: dict[int, SlotRemains] = {}
@@ -359,7 +366,8 @@ class _Reader:
             if questions is not None and part is not None:
                 reading.part = self._part(questions, s, slots, part)
             elif questions is not None:
-                reading.measurements = self._measurements(questions, s, slots)
+                measured = {k for k, ref in enumerate(reading._slot_sets) if ref}
+                reading.measurements = self._measurements(questions, s, slots, measured)
                 reading._unanswered = self.unanswered
                 calc = self._sheet(wb, L.CALCULATION)
                 if calc is not None:
@@ -515,9 +523,21 @@ class _Reader:
         return None
 
     def _measurements(
-        self, sheet: _Sheet, s: IndicatorSet, slots: int, only: int | None = None, indicators: list[str] | None = None
+        self,
+        sheet: _Sheet,
+        s: IndicatorSet,
+        slots: int,
+        measured: set[int] = frozenset(),
+        only: int | None = None,
+        indicators: list[str] | None = None,
     ) -> list[MeasurementReading]:
-        """The measurements of ``slots`` slots; a part reads the one slot ``only`` over its ``indicators``."""
+        """The measurements: slots with answers, and slots an upgrade recorded as measured (``measured``).
+
+        After an upgrade, a measurement whose answers all sat on dropped
+        indicators has none left; it stays a measurement in its slot (with
+        its date and name), so that a later one never becomes the 0-meting.
+        A part (deelvragenlijst) reads the one slot ``only`` over its ``indicators``.
+        """
         wanted = range(slots) if only is None else (only,)
         header_row = self._find_header(sheet)
         if header_row is None:
@@ -581,7 +601,7 @@ class _Reader:
                     note = row[n - sheet.c0]
                     if note != "" and note is not None:
                         note = _text(note).strip()
-                        if note:
+                        if note and self._fits(sheet, r, n, note, f"the note on {ident}"):
                             notes[slot][ident] = note
         missing = [i for i in by_id.values() if i.id not in seen]
         self._report_rows(sheet, s, unknown_rows, missing, part=indicators is not None)
@@ -589,6 +609,7 @@ class _Reader:
         measurements = []
         date_row, by_row = header_row - (L.Q_ROW_HEADER - L.Q_ROW_DATE), header_row - (L.Q_ROW_HEADER - L.Q_ROW_BY)
         filled: dict[int, bool] = {}
+        dated: list[tuple[int, dt.date, str]] = []
         known: dict[str, str | None] = {}  # typed text -> canonical label (a region types five answers)
         for slot in wanted:
             answers: dict[str, str] = {}
@@ -610,8 +631,10 @@ class _Reader:
             col = columns.get(slot, (L.answer_col(slot), None))[0]
             date = self._date(sheet, date_row, col) if date_row >= sheet.r0 else None
             by = _text(sheet.get(by_row, col)).strip() if by_row >= sheet.r0 else ""
+            if by and not self._fits(sheet, by_row, col, by, f"'{L.Q_LABEL_BY}' of {L.slot_label(slot)}"):
+                by = ""
             filled[slot] = bool(raw[slot])  # typed anything, valid or not
-            if not answers:
+            if not answers and slot not in measured:
                 if date is not None or by or notes[slot]:
                     self.unanswered[slot] = SlotRemains(
                         slot=slot, date=date, ingevuld_door=by or None, notes=notes[slot]
@@ -621,6 +644,8 @@ class _Reader:
                 i.code == "date-invalid" and i.location == sheet.ref(date_row, col) for i in self.issues
             ):
                 self.issue("date-missing", sheet.ref(date_row, col), f"{L.slot_label(slot)} has answers but no date")
+            if date is not None:
+                dated.append((slot, date, sheet.ref(date_row, col)))
             result = score_measurement(s, answers)
             m = MeasurementReading.model_construct(
                 slot=slot,
@@ -638,6 +663,7 @@ class _Reader:
             )
             m._notes, m._result = notes[slot], result
             measurements.append(m)
+        self._check_dates(dated)
         for slot in range(1, slots if only is None else 0):
             if filled[slot] and not all(filled[k] for k in range(slot)):
                 empty = [L.slot_label(k) for k in range(slot) if not filled[k]]
@@ -648,6 +674,39 @@ class _Reader:
                 )
                 break
         return measurements
+
+    def _check_dates(self, dated: list[tuple[int, dt.date, str]]) -> None:
+        """Warn about a measurement dated after today, or before the measurement in the slot before it."""
+        previous: tuple[int, dt.date] | None = None
+        for slot, date, where in dated:
+            shown = date.strftime("%d-%m-%Y")
+            if date > self.today:
+                self.issue(
+                    "date-future",
+                    where,
+                    f"{L.slot_label(slot)} is dated {shown}, after today ({self.today.strftime('%d-%m-%Y')}); "
+                    "check the date (a region report leaves it out of the years and the latest date)",
+                )
+            if previous is not None and date < previous[1]:
+                self.issue(
+                    "date-order",
+                    where,
+                    f"{L.slot_label(slot)} is dated {shown}, before {L.slot_label(previous[0])} "
+                    f"({previous[1].strftime('%d-%m-%Y')}); measurements go in order: check the dates",
+                )
+            previous = (slot, date)
+
+    def _fits(self, sheet: _Sheet, row: int, col: int, text: str, what: str) -> bool:
+        """True when ``text`` fits in an Excel cell; else an issue with its cell (Excel would cut it off)."""
+        if len(text) <= MAX_CELL_TEXT:
+            return True
+        self.issue(
+            "text-too-long",
+            sheet.ref(row, col),
+            f"{what} has {len(text):,} characters; an Excel cell holds at most {MAX_CELL_TEXT:,}: shorten it "
+            "(or move the rest to a separate document)",
+        )
+        return False
 
     def _check_row(self, sheet: _Sheet, r: int, ind, expected_text: str) -> None:
         pillar = _text(sheet.get(r, L.Q_COL_PILLAR)).strip()

@@ -82,7 +82,7 @@ def check_bytes(data: bytes, path: Path, sheets: tuple[str, ...] | None = None) 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
         raise WorkbookRefused(f"{shown}: is damaged or truncated ({exc}); ask for the file again") from exc
     if len(infos) > MAX_ENTRIES:
         raise WorkbookRefused(

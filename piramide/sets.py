@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
+from . import layout as L
 from ._yaml import Document, YamlSyntaxError, load_document
 from .errors import InputError, SetError, SetProblem
 from .model import AnswerOption, Indicator, IndicatorSet, Phase, Pillar, answer_key
@@ -33,6 +34,12 @@ INDICATOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 SET_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 SET_NAME = re.compile(r"(?P<id>[a-z0-9][a-z0-9._-]{0,63})(?:@(?P<version>[A-Za-z0-9][A-Za-z0-9._+-]{0,63}))?")
 """A bundled set's name: its id (the newest version) or ``id@version``."""
+MAX_PHASES = 12
+"""The dashboard's formulas and cover stay within Excel's limits up to this many phases (tested)."""
+MAX_ANSWERS = 10
+MAX_LABEL = 30
+"""Answer labels appear in every score formula: their number and length keep formulas under Excel's 8,192 characters."""
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 BASE_KEYS = ("id", "name", "version", "provenance", "threshold", "answers", "phases", "pillars", "indicators")
 VARIANT_KEYS = (
@@ -596,6 +603,7 @@ class _Loader:
     # -- cross-checks, then the resolved set ------------------------------------
 
     def _resolve(self, doc, head, threshold, answers, phases, pillars, indicators, based_on=None):
+        self._check_texts(answers, phases, pillars, indicators)
         self._check_answers(doc, answers)
         self._check_phases(doc, phases)
         self._check_pillars(doc, pillars)
@@ -666,6 +674,16 @@ class _Loader:
                     (*e.path, "points"),
                     f"answer '{a.label}' is not applicable, so it has no points; remove 'points'",
                 )
+        for e in answers:
+            if len(e.value.label) > MAX_LABEL:
+                self.problem(
+                    e.doc,
+                    (*e.path, "label"),
+                    f"answer label '{e.value.label[:40]}...' is longer than {MAX_LABEL} characters; "
+                    "a label is typed in every answer cell, keep it short",
+                )
+        if len(answers) > MAX_ANSWERS:
+            self.problem(doc, ("answers",), f"{len(answers)} answers; the scale has at most {MAX_ANSWERS}")
         if answers and not any(e.value.applicable for e in answers):
             self.problem(
                 doc,
@@ -678,6 +696,19 @@ class _Loader:
                 ("answers",),
                 "the answer scale is empty; list answers such as ja (1), deels (0.5), nee (0), n.v.t. (applicable: false)",
             )
+
+    def _check_texts(self, *entry_lists: list[_Entry]) -> None:
+        """Every text of the set reaches a workbook: control characters (an escaped ``"\\x0b"``) are refused."""
+        for entries in entry_lists:
+            for e in entries:
+                for key, value in e.value:
+                    if isinstance(value, str) and (bad := _CONTROL_IN_TEXT.search(value)):
+                        self.problem(
+                            e.doc,
+                            (*e.path, key),
+                            f"'{key}' holds the control character U+{ord(bad.group()):04X}; remove it "
+                            "(a workbook cannot hold it)",
+                        )
 
     def _check_phases(self, doc: Document, phases: list[_Entry]) -> None:
         numbers = []
@@ -698,6 +729,13 @@ class _Loader:
             "phases" in doc.data and not phases and isinstance(doc.data.get("phases"), list) and not doc.data["phases"]
         ):
             self.problem(doc, ("phases",), "the list of phases is empty")
+        if len(phases) > MAX_PHASES:
+            self.problem(
+                doc,
+                ("phases",),
+                f"{len(phases)} phases; a set has at most {MAX_PHASES} (the dashboard's pyramid and formulas "
+                "are made for that many)",
+            )
 
     def _check_pillars(self, doc: Document, pillars: list[_Entry]) -> None:
         codes = set()
@@ -711,6 +749,13 @@ class _Loader:
                 )
             if p.code in codes:
                 self.problem(e.doc, (*e.path, "code"), f"pillar {p.code} is listed twice")
+            elif clash := _name_clash(p.code, codes):
+                self.problem(
+                    e.doc,
+                    (*e.path, "code"),
+                    f"pillar code {p.code} gives the workbook the name {clash[0]}, which Excel cannot tell from "
+                    f"{clash[1]} (names ignore case); choose another code",
+                )
             codes.add(p.code)
             if not p.name.strip():
                 self.problem(e.doc, (*e.path, "name"), f"pillar {p.code} has an empty name")
@@ -790,3 +835,14 @@ class _Loader:
                         p.path if p.doc.data is not None else ("indicators",),
                         f"pillar {p.value.code} has no indicator in phase {ph.value.number} ({ph.value.name}); every pillar needs at least one indicator in every phase",
                     )
+
+
+def _name_clash(code: str, others: set[str]) -> tuple[str, str] | None:
+    """Two defined names of the workbook that differ only in case, when pillar ``code`` joins ``others``."""
+    seen: dict[str, str] = {}
+    for name in L.defined_names([*others, code], slots=1):
+        key = name.casefold()
+        if key in seen and seen[key] != name:
+            return (name, seen[key]) if code in name else (seen[key], name)
+        seen[key] = name
+    return None

@@ -73,6 +73,8 @@ class Plan:
     moved: list[dict] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
     new: list[str] = field(default_factory=list)
+    emptied: list[int] = field(default_factory=list)
+    """Measurement slots left without answers (all sat on dropped indicators): kept as measurements."""
     dropped_csv: str | None = None
     verified: bool = False
 
@@ -123,6 +125,7 @@ class Plan:
                 for d in self.dropped
             ],
             "new": self.new,
+            "emptied": self.emptied,
             "dropped_answers": self.dropped_answers,
             "dropped_csv": self.dropped_csv,
             "verified": self.verified,
@@ -230,6 +233,7 @@ def plan_upgrade(reading: WorkbookReading, new_set: IndicatorSet | None, slots: 
         if sources[ind.id] and sources[ind.id] != (ind.id,) and not any(x.to == ind.id for x in plan.mapped):
             plan.mapped.append(Mapped(ind.id, sources[ind.id]))
     plan.mapped.sort(key=lambda x: new.indicators.index(new.by_id[x.to]))
+    plan.emptied = [slot for slot in sorted(by_slot) if not any(v is not None for v in contents[slot].answers.values())]
     # Old indicators that go nowhere.
     kept = set(new.by_id) | set(replaced_by)
     for ind in old.indicators:
@@ -368,8 +372,12 @@ def carried_spec(reading: WorkbookReading, plan: Plan) -> WorkbookSpec:
     )
 
 
-def verify_written(tmp: Path, plan: Plan, before: WorkbookReading, what: str) -> None:
-    """Read the written file back and compare it with the plan; raise if anything differs."""
+def verify_written(tmp: Path, plan: Plan, before: WorkbookReading, what: str, measuring: int | None = None) -> None:
+    """Read the written file back and compare it with the plan; raise if anything differs.
+
+    The measurements are those of ``before``, and the slot ``measuring`` when
+    the plan fills it in (a merge).
+    """
     after = read_workbook(tmp)
     problems = []
     if after.kind != before.kind or after.workbook_id != before.workbook_id:
@@ -383,21 +391,20 @@ def verify_written(tmp: Path, plan: Plan, before: WorkbookReading, what: str) ->
     if after.slots != plan.new_slots:
         problems.append(f"it has {after.slots} slots, not {plan.new_slots}")
     got = {m.slot: m for m in after.measurements}
+    was, now = [m.slot for m in before.measurements], [m.slot for m in after.measurements]
+    if measuring is not None and any(plan.contents[measuring].answers.values()):
+        was = sorted({*was, measuring})
+    if now != was:
+        problems.append(f"its measurements are in slots {now}, not {was}")
     for slot, content in enumerate(plan.contents):
         expected = {k: v for k, v in content.answers.items() if v is not None}
-        m = got.get(slot)
-        if not expected:
-            if m is not None:
-                problems.append(f"slot {slot} has answers that were not planned")
-                continue
-            m = after.unanswered.get(slot)
-            planned = bool(content.date or content.ingevuld_door or any(v.strip() for v in content.notes.values()))
-            if m is None:
-                if planned:
-                    problems.append(f"slot {slot} lost its date, name or notes")
-                continue
+        m = got.get(slot) or after.unanswered.get(slot)
         if m is None:
-            problems.append(f"slot {slot} lost its answers")
+            planned = bool(content.date or content.ingevuld_door or any(v.strip() for v in content.notes.values()))
+            if expected:
+                problems.append(f"slot {slot} lost its answers")
+            elif planned:
+                problems.append(f"slot {slot} lost its date, name or notes")
             continue
         if getattr(m, "answers", {}) != expected:  # a slot without answers reads back as SlotRemains
             problems.append(f"slot {slot} answers differ")

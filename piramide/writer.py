@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import layout as L
+from ._escape import CONTROL, printable
 from ._files import write_atomic
 from .errors import ArgumentError, PiramideError
 from .model import IndicatorSet
@@ -32,7 +33,7 @@ from .sheets.questionnaire import next_phase_rule, write_questionnaire
 
 _PROTECTION = {
     "autofilter": True,
-    "sort": True,
+    "sort": False,  # Excel cannot sort locked rows; sorting the answer column alone would detach answers
     "format_columns": True,
     "format_rows": True,
     "select_locked_cells": True,
@@ -57,6 +58,8 @@ def build_workbook(
     The file is written atomically; an existing file is kept (and
     :class:`~piramide.errors.OutputExistsError` raised) unless ``force``.
     ``content`` optionally fills the first slots (used by upgrades and demos).
+    (The command line also refuses to replace a dashboard that holds answers:
+    :func:`piramide._outputs.refuse_overwriting_answers`.)
     """
     spec = WorkbookSpec(
         indicator_set=indicator_set or reference_set(),
@@ -87,6 +90,7 @@ def _check_spec(spec: WorkbookSpec) -> None:
         raise ArgumentError("slots", spec.slots, f"must be from 1 to {L.MAX_SLOTS}")
     if len(spec.content) > spec.slots:
         raise PiramideError(f"{len(spec.content)} measurements do not fit in {spec.slots} slots")
+    check_password(spec.password)
     for name in (spec.gemeente, spec.regio or "", spec.code or ""):
         if len(name) > 255:
             raise PiramideError(f"{name[:40]!r}...: too long (at most 255 characters)")
@@ -99,6 +103,33 @@ def _check_spec(spec: WorkbookSpec) -> None:
             raise PiramideError(f"a deelvragenlijst needs indicators of the set (unknown: {', '.join(unknown)})")
 
 
+
+
+MAX_PASSWORD = 255  # Excel's limit for a sheet protection password
+
+
+def check_password(password: str | None) -> None:
+    """Refuse a protection password that Excel and LibreOffice would not both accept.
+
+    The sheets carry the legacy 16-bit protection hash (what XlsxWriter
+    writes). Excel and LibreOffice hash characters outside ASCII differently
+    (LibreOffice then refuses the very password that was set), so only
+    printable ASCII is accepted.
+    """
+    if not password:
+        return
+    if len(password) > MAX_PASSWORD:
+        raise ArgumentError("password", "*" * 8, f"too long ({len(password)} characters; at most {MAX_PASSWORD})")
+    bad = next((ch for ch in password if not " " <= ch <= "~"), None)
+    if bad is not None:
+        shown = printable(bad) if CONTROL.match(bad) else bad
+        raise ArgumentError(
+            "password",
+            "*" * len(password),  # never echo a password
+            f"the character {shown!r} cannot be used; use letters a-z and A-Z, digits, spaces and ASCII "
+            "punctuation (Excel and LibreOffice check other characters differently, so the sheets could not be "
+            "unprotected in one of them)",
+        )
 
 
 def _write(book: Book) -> None:

@@ -20,7 +20,7 @@ from wb import read_metadata, sheet_parts, xml_cells, zip_parts
 from piramide import InputError, load_set, reference_set
 from piramide import layout as L
 from piramide._files import safe_file_stem, write_atomic
-from piramide.errors import OutputExistsError
+from piramide.errors import OutputError, OutputExistsError
 from piramide.batch import BatchRow, plan_file_names, read_gemeenten_csv
 from piramide.sets import reference_path
 
@@ -630,8 +630,10 @@ def test_write_atomic_leaves_the_target_untouched_when_writing_fails(tmp_path, m
     monkeypatch.setattr(files.os, "fsync", broken_fsync)
     existing = tmp_path / "oud.xlsx"
     existing.write_bytes(b"oud")
-    with pytest.raises(OSError, match="No space"):
-        write_atomic(existing if force else tmp_path / "nieuw.xlsx", b"nieuw", force=force)
+    target = existing if force else tmp_path / "nieuw.xlsx"
+    with pytest.raises(OutputError) as caught:
+        write_atomic(target, b"nieuw", force=force)
+    assert str(caught.value) == f"{target}: the disk is full"  # the user's path, never the temporary file
     assert existing.read_bytes() == b"oud"
     assert _names(tmp_path) == ["oud.xlsx"]
 

@@ -15,7 +15,7 @@ from wb import fill_part, set_metadata
 
 import piramide
 from piramide import layout as L
-from piramide.errors import OutputExistsError, PartsRefused, WorkbookRefused
+from piramide.errors import OutputExistsError, OutputHoldsAnswers, PartsRefused, WorkbookRefused
 from piramide.parts import merge_parts, read_respondents_csv, split_workbook
 from piramide.upgrade import upgrade_workbook
 from piramide.writer import SlotContent
@@ -136,6 +136,9 @@ def test_split_refuses_a_part_and_an_existing_output_and_names_a_slot_that_canno
         split_workbook(path, tmp_path / "delen")
     assert digest(report.parts[0].path) == before
     assert split_workbook(path, tmp_path / "delen", force=True).parts[0].path == report.parts[0].path
+    fill_part(report.parts[1].path, answers={"BB-1.01": "ja"})
+    with pytest.raises(OutputHoldsAnswers, match="deelvragenlijst Meting 1 of BB Tweede pijler .1 answer.; a dash"):
+        split_workbook(path, tmp_path / "delen", force=True)
     with pytest.raises(piramide.errors.ArgumentError, match="slot=5: must be from 0 to 4"):
         split_workbook(path, tmp_path / "x", slot=5)
 
@@ -328,7 +331,8 @@ def test_merge_json_reports_merged_conflicts_and_still_blank(tmp_path, small, ca
     assert (data["slot"], data["label"], data["merged"], data["verified"]) == (1, "Meting 1", ["BB-1.01", "BB-2.01"], True)
     assert [b["text"] for b in data["still_blank"]] == ["AA Eerste pijler: 2 van 2 nog open", "BB Tweede pijler: 0 van 2 nog open"]
     assert run_cli(capsys, "merge", path, tmp_path / "delen", "--out", tmp_path / "uit.xlsx").code == 1  # exists
-    assert run_cli(capsys, "merge", path, tmp_path / "delen", "--out", tmp_path / "uit.xlsx", "--force").code == 0
+    again = run_cli(capsys, "merge", path, tmp_path / "delen", "--out", tmp_path / "uit.xlsx", "--force")
+    assert again.code == 1 and "a dashboard with answers is never overwritten" in again.err
 
 
 def test_indicators_in_no_part_given_are_reported_apart(tmp_path, small):
@@ -481,10 +485,10 @@ def test_a_second_split_into_the_same_folder_names_the_parts_of_the_first(tmp_pa
 
 
 def test_a_folder_of_parts_may_hold_the_dashboard_and_the_output(tmp_path, small, capsys):
-    """`merge dash.xlsx FOLDER --out FOLDER/uit.xlsx --force` with the dashboard in FOLDER: both are not parts."""
+    """`merge dash.xlsx FOLDER --out FOLDER/uit.xlsx` with the dashboard in FOLDER; another dashboard there is named."""
     path = herhaal(tmp_path, small)
     split_workbook(path, tmp_path)
     assert run_cli(capsys, "merge", path, tmp_path, "--out", tmp_path / "uit.xlsx").code == 0
-    result = run_cli(capsys, "merge", path, tmp_path, "--out", tmp_path / "uit.xlsx", "--force")
-    assert result.code == 0, result
+    result = run_cli(capsys, "merge", path, tmp_path, "--out", tmp_path / "twee.xlsx")  # uit.xlsx is not a part
+    assert result.code == 1 and f"refused: {tmp_path / 'uit.xlsx'}: is a dashboard with this dashboard's id" in result.out
     assert run_cli(capsys, "merge", path, path, "--out", tmp_path / "x.xlsx").code == 1  # named: refused

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PILLARS = ("BO", "IP", "BH")
 TODAY = "2025-06-30"
 CSV_HEADER = ["gemeente", "regio", "slot", "label", "datum", "pijler", "fase",
-              "score_1", "score_2", "score_3", "score_4"]  # fmt: skip
+              "score_1", "score_2", "score_3", "score_4", "code"]  # fmt: skip
 HOSTILE = '=HYPERLINK("http://x","klik")'
 SHEET_FORBIDDEN = set("[]:*?/\\")
 
@@ -358,8 +358,8 @@ def test_without_recent_measurement_is_15_months_before_today(cli, make):
     path = make("Verschoven", (d("2024-06-01"), at(BO=1)), (None, at(BO=2)))  # its latest slot has no date
     _, data = progress_json(cli, path.parent)
     assert data["region"]["without_recent_measurement"] == [
-        {"gemeente": "Oudstad", "latest_date": "2024-03-15"},
-        {"gemeente": "Zonderdatum", "latest_date": None},
+        {"gemeente": "Oudstad", "code": None, "latest_date": "2024-03-15"},
+        {"gemeente": "Zonderdatum", "code": None, "latest_date": None},
     ]
 
 
@@ -369,7 +369,7 @@ def test_today_moves_the_15_month_limit(cli, make):
     assert progress_json(cli, path)[1]["region"]["without_recent_measurement"] == []
     result = cli("progress", path, "--json", "--today", "2025-08-01")
     assert json.loads(result.out)["region"]["without_recent_measurement"] == [
-        {"gemeente": "Recentstad", "latest_date": "2024-04-15"}
+        {"gemeente": "Recentstad", "code": None, "latest_date": "2024-04-15"}
     ]
 
 
@@ -491,14 +491,14 @@ def test_csv_has_one_row_per_gemeente_measurement_pillar(cli, csv_region, tmp_pa
     rows = read_csv(out)[1:]
     teststad = [r for r in rows if r[0] == "Teststad"]
     assert teststad == [
-        ["Teststad", "Testregio", "0", "0-meting", "2024-03-01", "BO", "2", "1", "0,75", "0,25", ""],
-        ["Teststad", "Testregio", "0", "0-meting", "2024-03-01", "IP", "4", "1", "1", "1", "1"],
-        ["Teststad", "Testregio", "0", "0-meting", "2024-03-01", "BH", "0", "0,5", "0", "0", "0"],
-        ["Teststad", "Testregio", "0", "0-meting", "2024-03-01", "totaal", "0", "", "", "", ""],
-        ["Teststad", "Testregio", "1", "Meting 1", "2025-03-01", "BO", "3", "1", "1", "1", "0"],
-        ["Teststad", "Testregio", "1", "Meting 1", "2025-03-01", "IP", "4", "1", "1", "1", "1"],
-        ["Teststad", "Testregio", "1", "Meting 1", "2025-03-01", "BH", "1", "1", "0", "0", "0"],
-        ["Teststad", "Testregio", "1", "Meting 1", "2025-03-01", "totaal", "1", "", "", "", ""],
+        ["Teststad", "Testregio", "0", "0-meting", "2024-03-01", "BO", "2", "1", "0,75", "0,25", "", ""],
+        ["Teststad", "Testregio", "0", "0-meting", "2024-03-01", "IP", "4", "1", "1", "1", "1", ""],
+        ["Teststad", "Testregio", "0", "0-meting", "2024-03-01", "BH", "0", "0,5", "0", "0", "0", ""],
+        ["Teststad", "Testregio", "0", "0-meting", "2024-03-01", "totaal", "0", "", "", "", "", ""],
+        ["Teststad", "Testregio", "1", "Meting 1", "2025-03-01", "BO", "3", "1", "1", "1", "0", ""],
+        ["Teststad", "Testregio", "1", "Meting 1", "2025-03-01", "IP", "4", "1", "1", "1", "1", ""],
+        ["Teststad", "Testregio", "1", "Meting 1", "2025-03-01", "BH", "1", "1", "0", "0", "0", ""],
+        ["Teststad", "Testregio", "1", "Meting 1", "2025-03-01", "totaal", "1", "", "", "", "", ""],
     ]
     assert len(rows) == 8 + 4
 

@@ -525,9 +525,11 @@ def test_more_slots_add_answer_columns_up_to_meting_7(cli, tmp_path, source):
     """--slots 8 gives the Vragenlijst columns 'Antwoord Meting 7' and 'Toelichting Meting 7', and no more."""
     out = tmp_path / "acht.xlsx"
     assert cli("upgrade", source, "--slots", "8", "--out", out).code == 0
-    ws = openpyxl.load_workbook(out, read_only=True)[L.QUESTIONS]
-    headers = [c for c in next(ws.iter_rows(min_row=L.Q_ROW_HEADER + 1, max_row=L.Q_ROW_HEADER + 1, values_only=True))
-               if c]  # fmt: skip
+    wb = openpyxl.load_workbook(out, read_only=True)
+    with contextlib.closing(wb):  # read-only mode keeps the file open until closed
+        ws = wb[L.QUESTIONS]
+        headers = [c for c in next(ws.iter_rows(min_row=L.Q_ROW_HEADER + 1, max_row=L.Q_ROW_HEADER + 1,
+                                                values_only=True)) if c]  # fmt: skip
     assert headers == L.question_headers(8)
     assert headers[-2:] == ["Antwoord Meting 7", "Toelichting Meting 7"]
 
@@ -695,7 +697,7 @@ def test_json_report_has_the_documented_keys(done):
     """--json has exactly the documented top-level keys, with the sets, slots and carried ids filled in."""
     r = done.report
     assert set(r) == {"input", "output", "from_set", "to_set", "slots", "carried", "mapped", "text_changed", "moved",
-                      "dropped", "new", "dropped_answers", "dropped_csv", "verified"}  # fmt: skip
+                      "dropped", "new", "emptied", "dropped_answers", "dropped_csv", "verified"}  # fmt: skip
     assert (r["input"], r["output"]) == (str(done.src), str(done.out))
     assert r["from_set"] == {"id": "nl-referentie", "version": "2026.1", "fingerprint": done.old.fingerprint}
     assert r["to_set"] == {"id": "nl-referentie-herzien", "version": "2027.1", "fingerprint": done.new.fingerprint}
@@ -1019,3 +1021,41 @@ def test_a_moved_indicator_is_carried_and_reported(tmp_path):
     plan = plan_upgrade(read_workbook(path), moved, None)
     assert plan.moved == [{"id": "AA-1.02", "from": {"pillar": "AA", "phase": 1}, "to": {"pillar": "AA", "phase": 2}}]
     assert plan.contents[0].answers["AA-1.02"] == "ja"
+
+
+def test_a_measurement_whose_answers_all_sit_on_dropped_indicators_stays_in_its_slot(small, tmp_path):
+    """The case the property test once hit: the 0-meting answered only AA-1.02, which the new set drops.
+
+    Contract: it stays a measurement in slot 0 with its date and name (no answers on the new set), the
+    upgrade says so, and Meting 1 never becomes the 0-meting of progress.
+    """
+    from piramide.progress import gemeente_progress
+
+    later = {i: "ja" for i in SMALL_IDS if i != "AA-1.02"}
+    contents = [
+        SlotContent(answers={"AA-1.02": "ja"}, date=dt.date(2024, 3, 1), ingevuld_door="A. Eerst"),
+        SlotContent(answers=later, date=dt.date(2025, 3, 1), ingevuld_door="B. Later"),
+    ]
+    src = build_workbook(tmp_path / "in.xlsx", gemeente="Rondgang", indicator_set=small.old, slots=3, content=contents)
+    plan = upgrade_workbook(src, tmp_path / "uit.xlsx", new_set=small.new, allow_drop=True)
+    after = read_workbook(tmp_path / "uit.xlsx")
+    assert plan.verified and plan.emptied == [0] and plan.to_json()["emptied"] == [0]
+    assert [(m.slot, m.date, m.ingevuld_door, m.answered) for m in after.measurements] == [
+        (0, dt.date(2024, 3, 1), "A. Eerst", 0),
+        (1, dt.date(2025, 3, 1), "B. Later", len([i for i in later if i in small.new.by_id]) + 1),  # + merged BB-1.09
+    ]
+    assert not after.errors and after.set_of_slot(0) == f"{small.old.id} {small.old.version}"
+    g = gemeente_progress(after)
+    assert g.measurements[0].slot == 0
+    assert g.change_since_baseline["totaal"] == after.measurements[1].phase - after.measurements[0].phase
+
+
+def test_the_report_says_a_measurement_kept_no_answers(cli, tmp_path):
+    """The text report names the measurement that has no answers left, and that it was kept."""
+    old = load_set(write_set(tmp_path, set_yaml(pillars=("AA", "BB", "CC"), per_phase=(2, 2)), "oud.yaml"))
+    write_set(tmp_path, MAPPED_SET, "nieuw.yaml")
+    contents = [SlotContent(answers={"AA-1.02": "nee"}, date=dt.date(2024, 3, 1))]
+    src = build_workbook(tmp_path / "in.xlsx", gemeente="Rondgang", indicator_set=old, slots=2, content=contents)
+    r = cli("upgrade", src, "--set", tmp_path / "nieuw.yaml", "--out", tmp_path / "uit.xlsx", "--allow-drop")
+    assert r.code == 0, r.err
+    assert "0-meting: every answer was on a dropped indicator; it stays a measurement in its slot" in r.out

@@ -12,6 +12,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .. import layout as L
 from .. import palette as P
+from .._escape import xml_safe
 from .._version import __version__
 from ..model import IndicatorSet
 from ..scoring import MeasurementResult, score_measurement
@@ -77,6 +78,10 @@ class Sheet(Worksheet):
         if formula.startswith("="):
             formula = formula[1:]
         return formula
+
+    def _write_formula(self, row, col, formula, cell_format=None, value=0):
+        # A cached text result (such as a carried "ingevuld door") goes into the XML as it is: make it XML-safe.
+        return super()._write_formula(row, col, formula, cell_format, xml_safe(value) if isinstance(value, str) else value)
 
 
 def text_literal(text: str) -> str:

@@ -55,10 +55,11 @@ def _pillar_row(book: Book, ws, slot: int, pillar: str) -> None:
         ws.write_formula(r, col, formula, f.score, "" if lv.score is None else number(lv.score))
         score_refs.append(L.cell(r, col))
     # Phase: the number of levels reached from the bottom up; a level with nothing applicable ("") counts as reached.
+    # Each level appears once, so the formula grows linearly with the number of phases.
     phase = str(n_levels)
     for n in range(n_levels - 1, -1, -1):
         ref = score_refs[n]
-        phase = f'IF({ref}="",{phase},IF({ref}>={L.NAME_THRESHOLD},{phase},{n}))'
+        phase = f'IF(OR({ref}="",{ref}>={L.NAME_THRESHOLD}),{phase},{n})'
     ws.write_formula(r, c.phase_col, f"={phase}", f.phase, pres.phase)
     blanks = f'SUMPRODUCT(({L.NAME_PILLARS}=$B${x})*({L.NAME_PHASES}<>"")*({ans}=""))'
     cached = "voorlopig" if pres.provisional else ""

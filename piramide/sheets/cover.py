@@ -115,7 +115,7 @@ def _slot_table(book: Book, ws, grid: _Grid) -> int:
     table_last = hr + book.spec.slots
     rng = f"{L.cell(hr + 1, starts[4])}:{L.cell(table_last, grid.total_cols - 1)}"
     for phase in range(grid.n_levels + 1):
-        fmt = book.f.phases[phase]
+        fmt = book.f.phases[min(phase, len(book.f.phases) - 1)]  # phases above the palette share its last colour
         ws.conditional_format(rng, {"type": "cell", "criteria": "==", "value": phase, "format": fmt})
     return table_last
 

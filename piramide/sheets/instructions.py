@@ -54,8 +54,8 @@ def _intro(book: Book) -> _Lines:
             f.wrap,
         ),
         (
-            "5. Alleen de gele cellen zijn in te vullen; de rest is beveiligd zodat de berekening klopt. Filteren en "
-            "sorteren kan.",
+            "5. Alleen de gele cellen zijn in te vullen; de rest is beveiligd zodat de berekening klopt. Filteren kan; "
+            "sorteren kan niet, zodat een antwoord altijd bij zijn indicator blijft.",
             f.wrap,
         ),
         (

@@ -28,13 +28,15 @@ def write_lists(book: Book) -> None:
 
 
 def _slot_sets(book: Book) -> list[str | None]:
-    """Per slot the set a measurement was made on; ``None`` for empty slots."""
+    """Per slot the set a measurement was made on; ``None`` for empty slots.
+
+    A slot given a set (an upgrade) keeps it even without answers: a
+    measurement whose answers all sat on dropped indicators stays a
+    measurement, in its slot.
+    """
     own = f"{book.set.id} {book.set.version}"
-    given = list(book.spec.slot_sets)
-    return [
-        (given[k] if k < len(given) and given[k] else own) if book.results[k].answered else None
-        for k in range(book.spec.slots)
-    ]
+    given = list(book.spec.slot_sets) + [None] * book.spec.slots
+    return [given[k] or (own if book.results[k].answered else None) for k in range(book.spec.slots)]
 
 
 def _metadata_values(book: Book) -> dict[str, str]:
