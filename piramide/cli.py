@@ -558,9 +558,9 @@ def split(file: Path, out_dir: Path, slot, respondents, force: bool) -> int:
         report = split_workbook(file, out_dir, slot=slot, respondents=respondents, force=force)
     except PartsRefused as exc:
         for problem in exc.problems:
-            click.echo(problem, err=True)
+            _say(problem, err=True)
         raise
-    click.echo(_format_split(report))
+    _say(_format_split(report))
     return EXIT_OK
 
 
@@ -622,13 +622,16 @@ def merge(file: Path, parts, out: Path, force: bool, as_json: bool, prefer) -> i
         if as_json and exc.report is not None:
             click.echo(_json(exc.report.to_json()))
         elif exc.report is not None:
-            click.echo(_format_merge(exc.report))
+            _say(_format_merge(exc.report))
         else:
             for problem in exc.problems:
-                click.echo(problem, err=True)
+                _say(problem, err=True)
         _error(exc)
         return EXIT_INVALID
-    click.echo(_json(report.to_json()) if as_json else _format_merge(report))
+    if as_json:
+        click.echo(_json(report.to_json()))
+    else:
+        _say(_format_merge(report))
     return EXIT_OK
 
 
