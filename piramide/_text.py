@@ -7,6 +7,7 @@ One place, so that every command says "1 warning", "2 warnings" and
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from . import layout as L
 
@@ -23,6 +24,11 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 def noun(n: int, word: str, words: str | None = None) -> str:
     """The form of ``word`` for ``n`` things, without the number: ``column``, ``columns``."""
     return word if n == 1 else (words or word + "s")
+
+
+def has_errors(errors: Sequence[object]) -> str:
+    """The one way to say that a workbook has errors: ``has 2 errors; the first: Vragenlijst!F12: ...``."""
+    return f"has {plural(len(errors), 'error')}; the first: {errors[0]}"
 
 
 def issue_counts(errors: int, warnings: int) -> str:

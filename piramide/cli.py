@@ -75,7 +75,7 @@ def _say(text: str, err: bool = False) -> None:
 
 
 class _Options(Spelling):
-    """The core's arguments as this command line's options: ``force=True`` -> ``--force``, ``slots=3`` -> ``--slots 3``."""
+    """The core's arguments as this command line's options: ``force=True`` is ``--force``, ``slots=3`` ``--slots 3``."""
 
     #: Arguments whose option is not the argument's name with dashes.
     RENAMED = {"new_set": "--set", "indicator_set": "--set", "respondents": "--respondenten"}
@@ -417,7 +417,11 @@ def check(paths: tuple[Path, ...], set_refs: tuple[str, ...]) -> int:
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the progress as JSON (the documented contract).")
 @click.option(
-    "--xlsx", "xlsx_out", metavar="OUT", type=click.Path(path_type=Path), help="Also write an overview workbook (Dutch)."
+    "--xlsx",
+    "xlsx_out",
+    metavar="OUT",
+    type=click.Path(path_type=Path),
+    help="Also write an overview workbook (Dutch).",
 )
 @click.option(
     "--csv",
@@ -486,7 +490,11 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today, set_refs) -> int:
     help="The new indicator set: a YAML file or a bundled set's name (nl-referentie).",
 )
 @click.option(
-    "--out", metavar="NEWFILE", type=click.Path(path_type=Path), required=True, help="The new workbook (never the input)."
+    "--out",
+    metavar="NEWFILE",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The new workbook (never the input).",
 )
 @click.option(
     "--slots",

@@ -29,7 +29,7 @@ from . import layout as L
 from ._csv import read_csv_table
 from ._files import distinct_stems, safe_file_stem, unique_paths, write_atomic
 from ._outputs import refuse_overwriting_answers
-from ._text import plural
+from ._text import has_errors, plural
 from .errors import ArgumentError, InputError, OutputExistsError, PartsRefused, Remedy, UpgradeVerificationError
 from .model import IndicatorSet
 from .reader import WorkbookReading, read_dashboard, read_workbook
@@ -198,9 +198,7 @@ def split_workbook(
     path, out_dir = Path(path), Path(out_dir)
     reading = read_dashboard(path)
     if reading.errors:
-        raise PartsRefused(
-            f"{path}: has {plural(len(reading.errors), 'error')}, first {reading.errors[0]}; fix them first"
-        )
+        raise PartsRefused(f"{path}: {has_errors(reading.errors)}; fix them first")
     s = reading.indicator_set
     slot = _split_slot(reading, slot)
     if out_dir.exists() and not out_dir.is_dir():
@@ -458,9 +456,7 @@ def merge_parts(
         raise ArgumentError("out", str(out), "is an input; the output must be a new file (inputs are never modified)")
     reading = read_dashboard(path)
     if reading.errors:
-        raise PartsRefused(
-            f"{path}: has {plural(len(reading.errors), 'error')}, first {reading.errors[0]}; fix them first"
-        )
+        raise PartsRefused(f"{path}: {has_errors(reading.errors)}; fix them first")
     if out.exists() and not force:
         raise OutputExistsError(out)
     if force:
@@ -567,8 +563,7 @@ def _refusal(dashboard: WorkbookReading, r: WorkbookReading) -> str | None:
             f"this is {dashboard.gemeente}, workbook id {dashboard.workbook_id[:8]}..."
         )
     if r.errors:
-        first = r.errors[0]
-        return f"has {plural(len(r.errors), 'error')}, first {first}; have it corrected (piramide check lists them)"
+        return f"{has_errors(r.errors)}; have it corrected (piramide check lists them)"
     if r.set.fingerprint != dashboard.set.fingerprint:
         return (
             f"was made from another indicator set ({r.set.id} {r.set.version}); the dashboard is on "

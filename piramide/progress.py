@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ._gemeenten import same_municipality
 from ._pool import worker_pool
-from ._text import plural
+from ._text import has_errors
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
 from .reader import MeasurementReading, WorkbookReading, read_workbook
@@ -397,13 +397,11 @@ def _read_one(path: Path, known: KnownSets | None = None, today: dt.date | None 
         )
     errors = reading.errors
     if errors:
-        first = errors[0]
-        where = f"{first.location}: " if first.location else ""
-        more = f" (and {len(errors) - 1} more; run piramide check)" if len(errors) > 1 else ""
+        more = "; all: piramide check" if len(errors) > 1 else ""
         dates = [d for m in reading.measurements if (d := usable_date(m, today))]
         return FileError(
             str(path),
-            f"has {plural(len(errors), 'error')}: {where}{first.message}{more}",
+            has_errors(errors) + more,
             gemeente=reading.gemeente,
             code=reading.code,
             latest_date=max(dates, default=None),

@@ -846,3 +846,26 @@ def _name_clash(code: str, others: set[str]) -> tuple[str, str] | None:
             return (name, seen[key]) if code in name else (seen[key], name)
         seen[key] = name
     return None
+
+
+def workbook_problem(s: IndicatorSet) -> str | None:
+    """Why a resolved set cannot be written to a workbook, or None.
+
+    Validation reports the same limits with their lines; this checks a set
+    that did not come from YAML (the one stored in a received workbook,
+    carried by an upgrade), so that a crafted set never gives a file Excel
+    must repair.
+    """
+    if len(s.phases) > MAX_PHASES:
+        return f"{len(s.phases)} phases (at most {MAX_PHASES})"
+    if len(s.answers) > MAX_ANSWERS:
+        return f"{len(s.answers)} answers (at most {MAX_ANSWERS})"
+    for a in s.answers:
+        if len(a.label) > MAX_LABEL or _CONTROL_IN_TEXT.search(a.label):
+            return f"the answer label {a.label[:40]!r} is longer than {MAX_LABEL} characters or holds a control character"
+    codes: set[str] = set()
+    for code in s.pillar_codes:
+        if not PILLAR_CODE.fullmatch(code) or _name_clash(code, codes):
+            return f"the pillar code {code[:20]!r} cannot name the workbook's cells"
+        codes.add(code)
+    return None

@@ -32,7 +32,7 @@ from pathlib import Path
 from . import layout as L
 from ._csv import excel_csv
 from ._files import write_atomic
-from ._text import plural
+from ._text import has_errors, plural
 from .errors import ArgumentError, OutputExistsError, Remedy, UpgradeRefused, UpgradeVerificationError
 from .model import IndicatorSet, answer_key
 from .reader import WorkbookReading, read_dashboard, read_workbook
@@ -315,14 +315,12 @@ def upgrade_workbook(
     """
     path, out = Path(path), Path(out)
     if out.resolve() == path.resolve():
-        raise ArgumentError("out", str(out), "is the input; the output must be a new file (the input is never modified)")
+        raise ArgumentError(
+            "out", str(out), "is the input; the output must be a new file (the input is never modified)"
+        )
     reading = read_dashboard(path)
     if reading.errors:
-        first = reading.errors[0]
-        raise UpgradeRefused(
-            f"{path}: has {plural(len(reading.errors), 'error')}, first {first}; fix them first so that no "
-            "answer is lost"
-        )
+        raise UpgradeRefused(f"{path}: {has_errors(reading.errors)}; fix them first so that no answer is lost")
     if new_set is None and (slots is None or slots == reading.slots):
         raise ArgumentError(
             "slots", slots, f"the workbook has {reading.slots} slots already; without a new set there is nothing to do"

@@ -23,7 +23,7 @@ from ._escape import CONTROL, printable
 from ._files import write_atomic
 from .errors import ArgumentError, PiramideError
 from .model import IndicatorSet
-from .sets import reference_set
+from .sets import reference_set, workbook_problem
 from .sheets.book import Book, PartSpec, SlotContent, WorkbookSpec
 from .sheets.calculation import write_calculation
 from .sheets.cover import write_cover
@@ -91,6 +91,8 @@ def _check_spec(spec: WorkbookSpec) -> None:
     if len(spec.content) > spec.slots:
         raise PiramideError(f"{len(spec.content)} measurements do not fit in {spec.slots} slots")
     check_password(spec.password)
+    if problem := workbook_problem(spec.indicator_set):
+        raise PiramideError(f"the indicator set {spec.indicator_set.id} cannot be written to a workbook: {problem}")
     for name in (spec.gemeente, spec.regio or "", spec.code or ""):
         if len(name) > 255:
             raise PiramideError(f"{name[:40]!r}...: too long (at most 255 characters)")

@@ -28,7 +28,7 @@ from wb import answer_ref, name_values, rezip, set_cell_xml, sheet_parts, zip_pa
 
 from piramide import layout as L
 from piramide import load_set, reference_set
-from piramide.errors import SetError
+from piramide.errors import PiramideError, SetError
 from piramide.progress import region_progress
 from piramide.progress_out import overview_bytes
 from piramide.reader import read_workbook
@@ -388,3 +388,31 @@ def test_instructie_does_not_promise_sorting(tmp_path):
     text = " ".join(str(c.value) for row in wb[L.INSTRUCTIONS].iter_rows() for c in row if c.value)
     assert "sorteren kan niet" in text and "Filteren kan" in text
     assert "Filteren en sorteren kan" not in text
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["answers"][0].update(label="j\u000ba"),
+        lambda d: d["answers"][0].update(label="j" * (MAX_LABEL + 1)),
+        lambda d: [p.update(code="TOTAAL") for p in d["pillars"][:1]]
+        + [i.update(pillar="TOTAAL") for i in d["indicators"] if i["pillar"] == "AA"],
+    ],
+    ids=["control-in-label", "long-label", "totaal-pillar"],
+)
+def test_a_crafted_set_never_reaches_a_workbook(tmp_path, change):
+    """A set that skipped validation (stored in a received workbook) and breaks a limit: one clear error."""
+    s = load_set(write_set(tmp_path, set_yaml(), "ok.yaml"))
+    data = json.loads(s.canonical_json())
+    change(data)
+    crafted = type(s).from_canonical_json(json.dumps(data))
+    with pytest.raises(PiramideError, match=f"^the indicator set {s.id} cannot be written to a workbook: "):
+        workbook_bytes(WorkbookSpec(crafted, "Ede"))
+
+
+def test_every_bundled_set_fits_a_workbook():
+    """The bundled sets pass the writer's limits."""
+    from piramide.sets import bundled_sets, workbook_problem
+
+    found = bundled_sets()
+    assert found and {(b.id, b.version): workbook_problem(b.load()) for b in found} == {(b.id, b.version): None for b in found}

@@ -374,3 +374,23 @@ def test_upgrade_force_refuses_to_replace_a_dashboard_with_answers(cli, tmp_path
     r = cli("upgrade", filled, "--slots", "6", "--out", target, "--force")
     assert r.code == 1 and f"{target}: holds answers: 0-meting (2 answers)" in r.err
     assert target.read_bytes() == before
+
+
+def _sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def test_a_pool_left_by_an_interrupt_ends_its_workers_at_once():
+    """The pool of `progress` and `new --gemeenten`: leaving it by Ctrl-C ends the workers, queued work dropped."""
+    from piramide._pool import worker_pool
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), worker_pool(2) as pool:
+        futures = [pool.submit(_sleep, 30) for _ in range(6)]
+        workers = list(pool._processes.values())
+        time.sleep(0.5)
+        raise KeyboardInterrupt
+    assert time.monotonic() - started < 15  # not 30 s of sleeping, let alone 90
+    assert workers and not any(w.is_alive() for w in workers)
+    assert all(f.cancelled() or f.done() for f in futures)

@@ -87,7 +87,7 @@ def test_a_newer_unusable_file_is_named_and_the_municipality_still_counts(cli, m
     assert (g["file"], g["code"]) == (str(good), "GM0344")
     assert g["unusable_files"] == [{"file": str(bad), "latest_date": "2025-05-01"}]
     [note] = g["notes"]
-    assert note.startswith(f"{bad} holds Utrecht too but could not be used (has 1 error: ")
+    assert note.startswith(f"{bad} holds Utrecht too but could not be used (has 1 error; the first: ")
     assert note.endswith("it holds a later measurement (2025-05-01), so this is not the latest state")
     assert data["region"]["distribution_per_year"] == {"2023": {"BO": {"2": 1}, "IP": {"0": 1}, "BH": {"0": 1},
                                                                 "totaal": {"0": 1}}}  # fmt: skip

@@ -672,7 +672,7 @@ def test_a_workbook_with_errors_is_refused_before_anything_is_written(cli, tmp_p
     before = snapshot(tmp_path)
     result = cli("upgrade", broken, "--set", revised[0], "--out", tmp_path / "in" / "nieuw.xlsx", "--allow-drop",
                  "--force")  # fmt: skip
-    assert result.code == 1 and "has 1 error, first" in result.err and "fix them first" in result.err
+    assert result.code == 1 and "has 1 error; the first: " in result.err and "fix them first" in result.err
     assert snapshot(tmp_path) == before
 
 
