@@ -33,7 +33,7 @@ from ._escape import control_problem, json_terminal_safe, printable
 from ._files import safe_file_stem, unique_paths, write_atomic
 from ._outputs import is_dashboard, is_piramide_output, refuse_overwriting_answers
 from ._pool import Stopped, stop_signals_interrupt
-from ._text import issue_counts, plural
+from ._text import issue_counts, noun, plural
 from .batch import BatchOutcome, build_batch, duplicate_rows, read_gemeenten_csv
 from .errors import (
     ArgumentError,
@@ -386,7 +386,7 @@ def check(paths: tuple[Path, ...], set_refs: tuple[str, ...]) -> int:
     known = _known_sets(set_refs)
     files = list(find_workbooks(paths))
     code = EXIT_OK
-    counts = {"ok": 0, "errors": 0, "refused": 0}
+    counts = {"ok": 0, "errors": 0, "refused": 0, "parts": 0}
     for path in files:
         try:
             reading = read_workbook(path, known)
@@ -395,8 +395,11 @@ def check(paths: tuple[Path, ...], set_refs: tuple[str, ...]) -> int:
             counts["refused"] += 1
             code = EXIT_UNUSABLE
             continue
+        part = reading.part
+        shown = f"{path} (deelvragenlijst {part.respondent}, {part.label})" if part is not None else str(path)
+        counts["parts"] += part is not None
         for issue in reading.issues:
-            _say(f"{path}: {issue}")
+            _say(f"{shown}: {issue}")
         if reading.errors:
             counts["errors"] += 1
             code = max(code, EXIT_INVALID) if code != EXIT_UNUSABLE else code
@@ -404,7 +407,9 @@ def check(paths: tuple[Path, ...], set_refs: tuple[str, ...]) -> int:
             counts["ok"] += 1
     _say(
         f"{plural(len(files), 'workbook')}: {counts['ok']} without errors, "
-        f"{counts['errors']} with errors, {counts['refused']} refused",
+        f"{counts['errors']} with errors, {counts['refused']} refused"
+        + (f" ({counts['parts']} of them {noun(counts['parts'], 'deelvragenlijst', 'deelvragenlijsten')})"
+           if counts["parts"] else ""),
         err=True,
     )
     if not files:

@@ -456,7 +456,9 @@ def test_read_and_check_report_a_part_with_its_kind_respondent_and_slot(tmp_path
     text = run_cli(capsys, "read", part)
     assert text.code == 1 and "Deelvragenlijst for Meting 1, respondent AA Eerste pijler" in text.out
     check = run_cli(capsys, "check", tmp_path / "delen")
-    assert check.code == 1 and "'misschien' is not an answer" in check.out
+    assert check.code == 1
+    assert f"{part} (deelvragenlijst AA Eerste pijler, Meting 1): Vragenlijst!H6: 'misschien'" in check.out
+    assert "2 workbooks: 1 without errors, 1 with errors, 0 refused (2 of them deelvragenlijsten)" in check.err
 
 
 def test_progress_skips_parts_with_a_note_and_never_counts_them(tmp_path, small, capsys):
