@@ -14,9 +14,12 @@ import contextlib
 import os
 import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 from ._files import remove_pending
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -66,6 +69,8 @@ def init_worker(initializer: Callable[..., None] | None = None, *args) -> None:
 @contextlib.contextmanager
 def worker_pool(workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()):
     """A process pool whose workers are ended when the block is left by an exception (Ctrl-C, a stop signal)."""
+    from concurrent.futures import ProcessPoolExecutor  # here: the command line starts without it
+
     pool = ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(initializer, *initargs))
     try:
         yield pool

@@ -21,12 +21,15 @@ from ._gemeenten import same_municipality
 from ._outputs import refuse_overwriting_answers
 from ._pool import worker_pool
 from ._text import noun
+from .blank import Blank
 from .errors import ArgumentError, InputError, OutputExistsError, PiramideError
 from .model import IndicatorSet
 from .writer import WorkbookSpec, check_password, workbook_bytes
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+BLANK_FROM = 8
+"""From this many rows on, dashboards are filled in from a blank written once (:mod:`piramide.blank`)."""
 COLUMNS = ("gemeente", "regio", "code")
 
 
@@ -142,8 +145,23 @@ _worker_state: dict = {}
 _KEPT = "kept"
 
 
-def _set_state(indicator_set: IndicatorSet, slots: int, password: str | None, force: bool, skip: bool) -> None:
-    _worker_state.update(set=indicator_set, slots=slots, password=password, force=force, skip=skip)
+def _set_state(
+    indicator_set: IndicatorSet, slots: int, password: str | None, force: bool, skip: bool, blanks: dict
+) -> None:
+    _worker_state.update(set=indicator_set, slots=slots, password=password, force=force, skip=skip, blanks=blanks)
+
+
+def _blanks(rows: list[BatchRow], indicator_set: IndicatorSet, slots: int, password: str | None) -> dict:
+    """The blank dashboards the rows need, by (regio given, code given); ``None`` where there is none."""
+    keys = {(bool(r.regio), bool(r.code)) for r in rows}
+    return {key: Blank.make(indicator_set, slots, password, regio=key[0], code=key[1]) for key in sorted(keys)}
+
+
+def dashboard_bytes(row: BatchRow, spec: WorkbookSpec, blanks: dict) -> bytes:
+    """A row's dashboard: filled in from its blank, or written directly when there is none or it does not fit."""
+    blank = blanks.get((bool(row.regio), bool(row.code)))
+    data = blank.fill(row.gemeente, row.regio, row.code) if blank is not None else None
+    return data if data is not None else workbook_bytes(spec)
 
 
 def _build_one(job: tuple[BatchRow, Path]) -> PiramideError | str | None:
@@ -156,7 +174,7 @@ def _build_one(job: tuple[BatchRow, Path]) -> PiramideError | str | None:
         if st["force"]:
             refuse_overwriting_answers(path)
         spec = WorkbookSpec(st["set"], row.gemeente, row.regio, row.code, st["slots"], st["password"])
-        write_atomic(path, workbook_bytes(spec), force=st["force"])
+        write_atomic(path, dashboard_bytes(row, spec, st["blanks"]), force=st["force"])
     except OutputExistsError as exc:
         return _KEPT if st["skip"] else exc
     except PiramideError as exc:
@@ -190,7 +208,9 @@ def build_batch(
     make_folder(out_dir)
     jobs = [(row, out_dir / name) for row, name in zip(rows, plan_file_names(rows), strict=True)]
     workers = workers or min(len(jobs), os.cpu_count() or 1)
-    init = (indicator_set, slots, password, force, skip_existing)
+    # Blanks pay from a few rows on (each costs about three dashboards); workers inherit them.
+    blanks = _blanks(rows, indicator_set, slots, password) if len(jobs) >= BLANK_FROM else {}
+    init = (indicator_set, slots, password, force, skip_existing, blanks)
     outcomes: list[BatchOutcome] = []
 
     def record(job, result):

@@ -24,6 +24,7 @@ import signal
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -34,7 +35,6 @@ from ._files import safe_file_stem, unique_paths, write_atomic
 from ._outputs import is_dashboard, is_piramide_output, refuse_overwriting_answers
 from ._pool import Stopped, stop_signals_interrupt
 from ._text import issue_counts, noun, plural
-from .batch import BatchOutcome, build_batch, duplicate_rows, read_gemeenten_csv
 from .errors import (
     ArgumentError,
     InputError,
@@ -47,14 +47,17 @@ from .errors import (
     UpgradeRefused,
     UpgradeVerificationError,
 )
-from .model import IndicatorSet
-from .parts import MergeReport, SplitReport, merge_parts, split_workbook
-from .progress import region_progress
-from .progress_out import csv_bytes, format_text, overview_bytes
-from .reader import WorkbookReading, read_workbook
-from .sets import KnownSets, bundled_sets, load_set
-from .upgrade import upgrade_workbook
-from .writer import build_workbook
+
+if TYPE_CHECKING:
+    from .batch import BatchOutcome
+    from .model import IndicatorSet
+    from .parts import MergeReport, SplitReport
+    from .reader import WorkbookReading
+    from .sets import KnownSets
+
+# Each command imports the core modules it uses when it runs: `piramide --version` and `--help`
+# load no pydantic, XlsxWriter or python-calamine, and `piramide read` no XlsxWriter
+# (tests/test_cold_start.py holds this; scripts/bench_cli.py times it).
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -126,6 +129,8 @@ def sets_list(as_json: bool) -> int:
     accepts a bundled set by name: its id for the newest version
     (nl-referentie), or id@version (nl-referentie@2026.1).
     """
+    from .sets import bundled_sets
+
     rows = []
     newest = {b.id: b for b in bundled_sets()}  # sorted oldest first: the last one of an id wins
     for b in bundled_sets():
@@ -162,6 +167,8 @@ def sets_validate(paths: tuple[Path, ...]) -> int:
     With no PATH, checks every bundled set. Exit 0 when all are valid, 1
     when any has problems, 2 when a file cannot be read at all.
     """
+    from .sets import bundled_sets, load_set
+
     targets: list[Path] = list(paths) or [b.path for b in bundled_sets()]
     code = EXIT_OK
     for path in targets:
@@ -190,6 +197,8 @@ def sets_validate(paths: tuple[Path, ...]) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print the resolved set as JSON.")
 def sets_show(set_ref: str | None, as_json: bool) -> int:
     """Show a resolved set: a YAML file or a bundled set's name (default: the newest reference set)."""
+    from .sets import load_set
+
     result = load_set(set_ref)
     if as_json:
         click.echo(_json(result.summary()))
@@ -244,6 +253,9 @@ def new(gemeente, regio, code, csv_path, set_path, slots, out, out_dir, password
     piramide new --gemeente Utrecht --regio Midden-Nederland
     piramide new --gemeenten regio.csv --out-dir workbooks/regio
     """
+    from .sets import load_set
+    from .writer import build_workbook
+
     if bool(gemeente) == bool(csv_path):
         raise click.UsageError("give either --gemeente NAME or --gemeenten FILE.csv")
     if csv_path:
@@ -282,6 +294,9 @@ def new(gemeente, regio, code, csv_path, set_path, slots, out, out_dir, password
 
 
 def _new_batch(csv_path: Path, out_dir: Path, set_path, slots, password, force, skip_existing) -> int:
+    from .batch import build_batch, duplicate_rows, read_gemeenten_csv
+    from .sets import load_set
+
     indicator_set = load_set(set_path)
     rows, problems = read_gemeenten_csv(csv_path)
     for p in problems:
@@ -352,6 +367,8 @@ _KNOWN_SET_HELP = (
 
 
 def _known_sets(refs: tuple[str, ...]) -> KnownSets:
+    from .sets import KnownSets, load_set
+
     return KnownSets(load_set(ref) for ref in refs)
 
 
@@ -366,6 +383,8 @@ def read(file: Path, as_json: bool, set_refs: tuple[str, ...]) -> int:
     are never trusted. Exit 0 without errors (warnings allowed), 1 with
     errors, 2 when the file cannot be read as a Piramide dashboard.
     """
+    from .reader import read_workbook
+
     reading = read_workbook(file, _known_sets(set_refs))
     if as_json:
         click.echo(_json(reading.model_dump(mode="json")))
@@ -383,6 +402,8 @@ def check(paths: tuple[Path, ...], set_refs: tuple[str, ...]) -> int:
     Exit 0 without errors (warnings allowed), 1 when a workbook has errors,
     2 when a file cannot be read as a Piramide dashboard.
     """
+    from .reader import read_workbook
+
     known = _known_sets(set_refs)
     files = list(find_workbooks(paths))
     code = EXIT_OK
@@ -450,6 +471,9 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today, set_refs) -> int:
     that cannot be read or has errors is listed with its reason and never
     stops the others. Exit 0 when all files were used, 1 when some were not.
     """
+    from .progress import region_progress
+    from .progress_out import csv_bytes, format_text, overview_bytes
+
     known = _known_sets(set_refs)
     files = find_workbooks(paths)
     if not files:
@@ -519,6 +543,9 @@ def upgrade(file: Path, set_path: str | None, out: Path, slots, allow_drop: bool
     which saves them to OUT.dropped.csv. The new file is read back and
     compared before it is put in place; the input is never modified.
     """
+    from .sets import load_set
+    from .upgrade import upgrade_workbook
+
     if set_path is None and slots is None:
         raise click.UsageError("give --set NEW.yaml, --slots N, or both")
     new_set = load_set(set_path) if set_path is not None else None
@@ -567,6 +594,8 @@ def split(file: Path, out_dir: Path, slot, respondents, force: bool) -> int:
     also the previous answers, read-only. Parts are bound to the dashboard
     (its workbook id, set and slot); `piramide merge` puts them back.
     """
+    from .parts import split_workbook
+
     try:
         report = split_workbook(file, out_dir, slot=slot, respondents=respondents, force=force)
     except PartsRefused as exc:
@@ -623,6 +652,8 @@ def merge(file: Path, parts, out: Path, force: bool, as_json: bool, prefer) -> i
     back and compared before it is put in place; the inputs are never
     modified.
     """
+    from .parts import merge_parts
+
     # A folder may hold the dashboard and the output too (`merge Utrecht.xlsx . --out ...`): not parts.
     own = {p.resolve() for p in (file, out) if p.exists()}
     files = [f for p in parts for f in find_workbooks([p]) if not (p.is_dir() and f.resolve() in own)]

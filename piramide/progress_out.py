@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-
-import xlsxwriter
+from typing import TYPE_CHECKING
 
 from . import layout as L
 from . import palette as P
@@ -18,6 +17,9 @@ from ._csv import excel_csv
 from ._outputs import OUTPUT_PROPERTY
 from ._text import measurement, plural
 from .progress import GemeenteProgress, RegionProgress
+
+if TYPE_CHECKING:
+    import xlsxwriter
 
 CSV_COLUMNS_FIXED = ("gemeente", "regio", "slot", "label", "datum", "pijler", "fase")
 TOTAAL = "totaal"  # the pijler of the CSV row with a measurement's overall phase
@@ -271,6 +273,8 @@ class _Formats:
 
 def overview_bytes(p: RegionProgress) -> bytes:
     """The overview workbook (Dutch): overview, distribution with charts, one sheet per gemeente."""
+    import xlsxwriter  # here, not at the top: `progress` without --xlsx does without it
+
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}

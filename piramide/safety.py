@@ -107,19 +107,35 @@ def check_bytes(data: bytes, path: Path, sheets: tuple[str, ...] | None = None) 
         raise WorkbookRefused(f"{shown}: has links to other workbooks (external links); remove them and save again")
     if any(n.startswith(("xl/embeddings/", "xl/activex/")) or n == "xl/connections.xml" for n in lowered):
         raise WorkbookRefused(f"{shown}: contains embedded objects or data connections; dashboards have none")
+    # Read whole: the parts that say which worksheets are parsed, then those worksheets (their extent is
+    # checked). Of every other XML part only the prolog is read, where a document type must stand.
+    xml = [i for i in infos if i.filename.lower().endswith((".xml", ".rels", ".vml"))]
     contents: dict[str, bytes] = {}
-    for info in infos:
-        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            content = _read_entry(archive, info, shown)
-            if b"macroEnabled" in content and info.filename == "[Content_Types].xml":
-                raise WorkbookRefused(f"{shown}: is a macro-enabled workbook (.xlsm); refused")
-            _check_xml(content, info.filename, shown)
-            contents[info.filename] = content
-    parsed = _sheet_parts(contents, sheets)
-    for name, content in contents.items():
+    for info in xml:
+        if info.filename in _INDEX_PARTS:
+            contents[info.filename] = _read_checked(archive, info, shown)
+    if b"macroEnabled" in contents.get("[Content_Types].xml", b""):
+        raise WorkbookRefused(f"{shown}: is a macro-enabled workbook (.xlsm); refused")
+    parsed = _sheet_parts(contents, sheets, set(names))
+    for info in xml:
+        name = info.filename
+        if name in contents:
+            continue
         if name.lower().startswith("xl/worksheets/") and (parsed is None or name in parsed):
-            _check_extent(content, name, shown)
+            _check_extent(_read_checked(archive, info, shown), name, shown)
+        else:
+            _check_prolog(archive, info, shown)
     return Package(Path(path), data, tuple(names))
+
+
+_INDEX_PARTS = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+"""The parts that say which part is what (read whole, checked throughout)."""
+
+
+def _read_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bytes:
+    content = _read_entry(archive, info, shown)
+    _check_xml(content, info.filename, shown)
+    return content
 
 
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
@@ -127,7 +143,7 @@ _ATTR = re.compile(rb"""(?:^|\s)([\w:]+)\s*=\s*["']([^"']*)["']""")
 _REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
 
 
-def _sheet_parts(contents: dict[str, bytes], sheets: tuple[str, ...] | None) -> set[str] | None:
+def _sheet_parts(contents: dict[str, bytes], sheets: tuple[str, ...] | None, names: set[str]) -> set[str] | None:
     """The parts of the worksheets named ``sheets``, or ``None`` (check them all) when unsure.
 
     Found the way a parser does: ``xl/workbook.xml`` names each sheet with a
@@ -158,7 +174,7 @@ def _sheet_parts(contents: dict[str, bytes], sheets: tuple[str, ...] | None) -> 
         if name in wanted:
             target = targets.get(rid, "")
             part = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            if not part.startswith("xl/worksheets/") or ".." in part or "\\" in part or part not in contents:
+            if not part.startswith("xl/worksheets/") or ".." in part or "\\" in part or part not in names:
                 return None
             parts.add(part)
     return parts
@@ -199,17 +215,81 @@ def _check_xml(content: bytes, name: str, shown: str) -> None:
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
         head = content.decode("utf-16", errors="replace").encode("utf-8")
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        _refuse_doctype(name, shown)
+
+
+def _refuse_doctype(name: str, shown: str) -> None:
+    raise WorkbookRefused(
+        f"{shown}: part {name} declares a document type or entities (possible XML bomb or external entity); refused"
+    )
+
+
+PROLOG_CHUNK = 2048
+"""Bytes decompressed at a time while looking for the end of a part's prolog (it is some 60 bytes)."""
+MAX_PROLOG = 64 * 1024
+"""Past this, a prolog (comments, processing instructions) is not looked at in chunks any more."""
+_PROLOG = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
+_UTF16 = ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"))
+
+
+def _check_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> None:
+    """Refuse a part whose prolog declares a document type, decompressing no more than the prolog.
+
+    XML allows a document type (and so entity declarations) only in the
+    prolog, before the first element; there it is what an XML bomb or an
+    external entity needs. The part is decompressed a chunk at a time until
+    its first element; a part that does not start as XML is read whole and
+    checked throughout, as :func:`_check_xml` does.
+    """
+    head = b""
+    try:
+        with archive.open(info) as handle:
+            while True:
+                chunk = handle.read(PROLOG_CHUNK)
+                head += chunk
+                verdict = _prolog(head, done=not chunk)
+                if verdict is None and len(head) > MAX_PROLOG:
+                    verdict = "whole"  # a prolog this long is no plain XML: check the part throughout
+                if verdict is not None:
+                    break
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise WorkbookRefused(f"{shown}: part {info.filename} is damaged ({exc}); ask for the file again") from exc
+    except Exception as exc:  # zlib.error and friends from a crafted stream
         raise WorkbookRefused(
-            f"{shown}: part {name} declares a document type or entities (possible XML bomb or external entity); refused"
-        )
+            f"{shown}: part {info.filename} is damaged ({type(exc).__name__}); ask for the file again"
+        ) from exc
+    if verdict == "doctype":
+        _refuse_doctype(info.filename, shown)
+    elif verdict == "whole":
+        _read_checked(archive, info, shown)
+
+
+def _prolog(head: bytes, done: bool) -> str | None:
+    """What the start of a part shows: ``"element"`` (prolog over, no document type), ``"doctype"``,
+    ``"whole"`` (not plainly XML: check it all), or ``None`` (read on)."""
+    encoding = next((enc for bom, enc in _UTF16 if head.startswith(bom)), None)
+    if encoding is not None:
+        text = head[: len(head) - len(head) % 2].decode(encoding, errors="replace").lstrip("\ufeff")
+    else:
+        text = head.removeprefix(b"\xef\xbb\xbf").decode("latin-1")  # the markup is ASCII in any case
+    rest = text[_PROLOG.match(text).end() :]
+    if rest.startswith("<!--") or rest.startswith("<?") or rest in ("", "<", "<!", "<!-"):
+        return ("element" if encoding or text.startswith("<") else "whole") if done else None  # unfinished
+    if rest.startswith("<!"):
+        return "doctype"  # a document type, or other markup that has no place in a prolog
+    return "element" if rest.startswith("<") else "whole"
 
 
 # Cells as Excel, LibreOffice, XlsxWriter and openpyxl write them: ``<c r="B7" ...>``.
 _FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
-# Other elements whose name starts with c (col, cfRule, customSheetView, cellWatch, ...).
-_NOT_CELLS = (b"<co", b"<cf", b"<cu", b"<ce")
-# Signs of cells or references written otherwise: other whitespace, prefixes, spacing.
-_ODD = (b":c", b"\tr", b"\nr", b"\rr", b" r ", b" r\t", b" r\n", b" r\r")
+# What follows "<c" in other elements whose name starts with c (col, cfRule, customSheetView, cellWatch, ...).
+_NOT_CELLS = (b"o", b"f", b"u", b"e")
+_AFTER_C = re.compile(rb"<c(.)", re.DOTALL)
+_AFTER_R = re.compile(rb" r=(.)", re.DOTALL)
+# Signs of cells or references written otherwise: prefixed elements, spacing around r (tab, newline and
+# carriage return before an r are looked for with a quick byte search first).
+_ODD = (b":c",)
+_R_SPACED = re.compile(rb" r\s")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?c(?=[\s/>])([^>]*)>")
 _CELL_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,5})\$?([0-9]{1,12})["']""")
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?row(?=[\s/>])([^>]*)>")
@@ -226,14 +306,7 @@ def _check_extent(content: bytes, name: str, shown: str) -> None:
     parser skips) and places cells without a reference conservatively.
     """
     refs = _FAST_CELL.findall(content)
-    n = len(refs)
-    plain = (
-        n == content.count(b"<c ")  # every cell has its reference first, plainly
-        and content.count(b"<c") == n + sum(content.count(tag) for tag in _NOT_CELLS)
-        and content.count(b" r=") == content.count(b' r="') == n + content.count(b'<row r="')  # no second r
-        and not any(odd in content for odd in _ODD)
-    )
-    box = _box(refs) if plain else None
+    box = _box(refs) if _plainly_written(content, len(refs)) else None
     if box is None or _area(box) > MAX_SHEET_CELLS:
         box = _exact_box(content)
     if box is None:
@@ -247,13 +320,36 @@ def _check_extent(content: bytes, name: str, shown: str) -> None:
         )
 
 
+def _plainly_written(content: bytes, n: int) -> bool:
+    """Whether the ``n`` cells :data:`_FAST_CELL` found are all the cells, each with its one reference.
+
+    Every ``<c`` is such a cell or another element (:data:`_NOT_CELLS`);
+    every `` r=`` is quoted with ``"`` and belongs to a cell or a row; and no
+    reference is written otherwise (:data:`_ODD`). Counted with few passes
+    over the sheet: what follows each ``<c`` and each `` r=``, one list each.
+    """
+    after_c = _AFTER_C.findall(content)
+    if after_c.count(b" ") != n:  # every "<c " is a plainly referenced cell
+        return False
+    if len(after_c) + content.endswith(b"<c") != n + sum(map(after_c.count, _NOT_CELLS)):
+        return False  # a "<c" that is neither (a cell without a reference, "<c>", "<c\t")
+    after_r = _AFTER_R.findall(content)
+    quoted = after_r.count(b'"')
+    if len(after_r) + content.endswith(b" r=") != quoted or quoted != n + content.count(b'<row r="'):
+        return False  # an r not in double quotes, or a second r in a cell
+    if any(odd in content for odd in _ODD) or _R_SPACED.search(content):
+        return False
+    return not any(ws in content and ws + b"r" in content for ws in (b"\t", b"\r", b"\n"))
+
+
 def _box(refs: list[tuple[bytes, bytes]]) -> tuple[int, int, int, int] | None:
     """(top, bottom, left, right) of cell references, 1-based."""
     if not refs:
         return None
-    rows = list(map(int, [r for _, r in refs]))
-    cols = [_col_number(c) for c in {c for c, _ in refs}]
-    return min(rows), max(rows), min(cols), max(cols)
+    cols, rows = zip(*refs)
+    numbers = [int(r) for r in set(rows)]  # a sheet has many cells but few rows and columns
+    letters = [_col_number(c) for c in set(cols)]
+    return min(numbers), max(numbers), min(letters), max(letters)
 
 
 def _area(box: tuple[int, int, int, int]) -> int:

@@ -109,36 +109,41 @@ def score_measurement(indicator_set: IndicatorSet, answers: Mapping[str, str | N
     unknown id or a label that is not canonical (normalise first with
     :func:`normalise_answers`).
     """
+    plan = _plan(indicator_set)
     units_of = indicator_set.point_units
-    unit = indicator_set.point_unit
     by_id = indicator_set.by_id
     for ident in answers:
         if ident not in by_id:
             unknown = sorted(set(answers) - set(by_id))
             raise AnswerError(f"unknown indicator {noun(len(unknown), 'id')}: {', '.join(unknown)}")
-    levels = indicator_set.phase_numbers
-    # Tally per (pillar, level): total, not applicable, blank, point units.
-    tally = {(p, lv): [0, 0, 0, 0] for p in indicator_set.pillar_codes for lv in levels}
+    # Tally per (pillar, level), flat: not applicable, blank, point units (the totals are the set's).
+    cells = len(plan.totals)
+    not_applicable, blank, units_sum = [0] * cells, [0] * cells, [0] * cells
     answered = 0
-    for ind in indicator_set.indicators:
-        label = answers.get(ind.id)
-        t = tally[(ind.pillar, ind.phase)]
-        t[0] += 1
+    get = answers.get
+    for ident, k in plan.slots:
+        label = get(ident)
         if label is None:
-            t[2] += 1
+            blank[k] += 1
             continue
-        if label not in units_of:
-            raise AnswerError(f"{ind.id}: {label!r} is not an answer; use {indicator_set.labels_text}")
+        units = units_of.get(label, _NOT_A_LABEL)
+        if units is _NOT_A_LABEL:
+            raise AnswerError(f"{ident}: {label!r} is not an answer; use {indicator_set.labels_text}")
         answered += 1
-        units = units_of[label]
         if units is None:
-            t[1] += 1
+            not_applicable[k] += 1
         else:
-            t[3] += units
+            units_sum[k] += units
     threshold = indicator_set.threshold_fraction
+    unit = indicator_set.point_unit
+    levels = plan.levels
     pillars = {}
-    for code in indicator_set.pillar_codes:
-        scores = tuple(LevelScore(lv, *tally[(code, lv)], unit) for lv in levels)
+    k = 0
+    for code in plan.codes:
+        scores = []
+        for lv in levels:
+            scores.append(LevelScore(lv, plan.totals[k], not_applicable[k], blank[k], units_sum[k], unit))
+            k += 1
         reached = tuple(s.reached(threshold) for s in scores)
         phase = 0
         for ok in reached:
@@ -147,13 +152,47 @@ def score_measurement(indicator_set: IndicatorSet, answers: Mapping[str, str | N
             phase += 1
         pillars[code] = PillarResult(
             code=code,
-            levels=scores,
+            levels=tuple(scores),
             reached=reached,
             phase=phase,
             provisional=any(s.blank for s in scores),
         )
     overall = min(p.phase for p in pillars.values())
     return MeasurementResult(pillars, overall, answered, len(indicator_set.indicators))
+
+
+_NOT_A_LABEL = object()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Where each indicator of a set counts: its (pillar, level) cell, in indicator order."""
+
+    codes: tuple[str, ...]
+    levels: tuple[int, ...]
+    slots: tuple[tuple[str, int], ...]
+    totals: tuple[int, ...]
+
+
+_PLANS: dict[int, tuple[IndicatorSet, _Plan]] = {}
+
+
+def _plan(s: IndicatorSet) -> _Plan:
+    """The set's :class:`_Plan`, made once per set object (a region's readings share a few sets)."""
+    entry = _PLANS.get(id(s))
+    if entry is not None and entry[0] is s:
+        return entry[1]
+    codes, levels = s.pillar_codes, s.phase_numbers
+    index = {(code, lv): i * len(levels) + j for i, code in enumerate(codes) for j, lv in enumerate(levels)}
+    slots = tuple((ind.id, index[(ind.pillar, ind.phase)]) for ind in s.indicators)
+    totals = [0] * len(index)
+    for _, k in slots:
+        totals[k] += 1
+    plan = _Plan(codes, levels, slots, tuple(totals))
+    if len(_PLANS) >= 32:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[id(s)] = (s, plan)  # the set is kept with it, so its id cannot be reused meanwhile
+    return plan
 
 
 def normalise_answers(

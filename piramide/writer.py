@@ -77,13 +77,20 @@ def build_workbook(
 
 def workbook_bytes(spec: WorkbookSpec) -> bytes:
     """The ``.xlsx`` file for ``spec``, as bytes."""
-    _check_spec(spec)
+    return written_book(spec)[0]
+
+
+def written_book(spec: WorkbookSpec) -> tuple[bytes, Book]:
+    """The ``.xlsx`` file for ``spec`` and the closed :class:`Book` it came from (for :mod:`piramide.blank`)."""
+    check_spec(spec)
     buffer = io.BytesIO()
-    _write(Book(spec, buffer))
-    return buffer.getvalue()
+    book = Book(spec, buffer)
+    _write(book)
+    return buffer.getvalue(), book
 
 
-def _check_spec(spec: WorkbookSpec) -> None:
+def check_spec(spec: WorkbookSpec) -> None:
+    """Refuse a spec the writer cannot make a dashboard of (the errors of :func:`build_workbook`)."""
     if not spec.gemeente or not spec.gemeente.strip():
         raise ArgumentError("gemeente", spec.gemeente, "the name of the gemeente is empty")
     if not 1 <= spec.slots <= L.MAX_SLOTS:

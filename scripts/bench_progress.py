@@ -429,7 +429,7 @@ def profile(files: list[Path], folder: Path) -> None:
     results1 = read_all(found, workers=1)
     t_one = time.perf_counter() - t0
     real_read_all = progress_module.read_all
-    progress_module.read_all = lambda files, workers=None, on_done=None: list(results)  # aggregation alone
+    progress_module.read_all = lambda *args, **kwargs: list(results)  # aggregation alone
     try:
         t0 = time.perf_counter()
         region = region_progress(found)

@@ -167,7 +167,7 @@ def _closing(book: Book) -> _Lines:
     lines += [
         ("", None),
         ("Contact", f.subtitle),
-        (contact, f.wrap),
+        (contact, f.text),  # one line: its height must not depend on the regio (see piramide.blank)
         ("", None),
         (f"Indicatorset: {s.name}, versie {s.version} ({s.id}).", f.small),
         (s.provenance, f.small),
