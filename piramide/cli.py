@@ -17,6 +17,7 @@ options (``--force``).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shlex
@@ -456,15 +457,22 @@ def check(paths: tuple[Path, ...], set_refs: tuple[str, ...]) -> int:
     type=click.Path(path_type=Path),
     help="Also write a CSV in long format (UTF-8 with BOM, ';', decimal comma) for Excel and Power BI.",
 )
-@click.option("--force", is_flag=True, help="Overwrite existing --xlsx/--csv files.")
+@click.option(
+    "--plan-csv",
+    "plan_csv_out",
+    metavar="OUT",
+    type=click.Path(path_type=Path),
+    help="Also write the action plans as a CSV in long format (one row per gemeente and indicator).",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing --xlsx/--csv/--plan-csv files.")
 @click.option(
     "--today",
     metavar="YYYY-MM-DD",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="Reference date for '15 months' (default: today).",
+    help="Reference date for '15 months' and overdue actions (default: today).",
 )
 @click.option("--set", "set_refs", multiple=True, metavar="SET", help=_KNOWN_SET_HELP)
-def progress(paths, as_json, xlsx_out, csv_out, force, today, set_refs) -> int:
+def progress(paths, as_json, xlsx_out, csv_out, plan_csv_out, force, today, set_refs) -> int:
     """Phases over the measurements, per municipality and for a region.
 
     PATH is a workbook or a folder (searched recursively for .xlsx). A file
@@ -472,7 +480,7 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today, set_refs) -> int:
     stops the others. Exit 0 when all files were used, 1 when some were not.
     """
     from .progress import region_progress
-    from .progress_out import csv_bytes, format_text, overview_bytes
+    from .progress_out import csv_bytes, format_text, overview_bytes, plan_csv_bytes
 
     known = _known_sets(set_refs)
     files = find_workbooks(paths)
@@ -480,7 +488,7 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today, set_refs) -> int:
         _error("no .xlsx files found in " + ", ".join(map(str, paths)))
         return EXIT_UNUSABLE
     inputs = {f.resolve() for f in files}
-    for out in (xlsx_out, csv_out):
+    for out in (xlsx_out, csv_out, plan_csv_out):
         if out is None:
             continue
         if out.resolve() in inputs:
@@ -500,6 +508,9 @@ def progress(paths, as_json, xlsx_out, csv_out, force, today, set_refs) -> int:
     if csv_out is not None:
         write_atomic(csv_out, csv_bytes(result), force=force)
         _say(f"{csv_out}: CSV written", err=True)
+    if plan_csv_out is not None:
+        write_atomic(plan_csv_out, plan_csv_bytes(result), force=force)
+        _say(f"{plan_csv_out}: plan CSV written", err=True)
     if xlsx_out is not None:
         write_atomic(xlsx_out, overview_bytes(result), force=force)
         _say(f"{xlsx_out}: overview workbook written", err=True)
@@ -725,10 +736,15 @@ def _format_upgrade(p) -> str:
             for slot, a in sorted(m.answers.items())
         )
         lines.append(f"  mapped: {', '.join(m.sources)} -> {m.to}" + (f" ({detail})" if detail else ""))
+    if p.actions:
+        lines.append(f"  Actieplan: {plural(len(p.actions), 'row')} carried")
+    for new_id, olds in p.actions_joined.items():
+        lines.append(f"  Actieplan rows joined: {', '.join(olds)} -> {new_id}")
     for d in p.dropped:
         answers = ", ".join(f"{L.slot_label(k)}={v}" for k, v in sorted(d.answers.items())) or "no answers"
         notes = f", {plural(len(d.notes), 'note')}" if d.notes else ""
-        lines.append(f"  dropped: {d.indicator} ({d.reason}): {answers}{notes}")
+        action = ", its Actieplan row" if d.action is not None else ""
+        lines.append(f"  dropped: {d.indicator} ({d.reason}): {answers}{notes}{action}")
     if p.new:
         lines.append(f"  new, unanswered: {', '.join(p.new)}")
     for slot in p.emptied:
@@ -739,7 +755,10 @@ def _format_upgrade(p) -> str:
     if p.dropped_csv:
         lines.append(f"  dropped answers saved to {p.dropped_csv}")
     if p.verified:
-        lines.append("  verified: the new workbook was read back and holds every carried answer, note, date and name")
+        lines.append(
+            "  verified: the new workbook was read back and holds every carried answer, note, date, name and "
+            "Actieplan row"
+        )
     return "\n".join(lines)
 
 
@@ -788,6 +807,7 @@ def _format_reading(r: WorkbookReading) -> str:
             lines.append("  * provisional: some answers of that pillar are blank")
     else:
         lines.append("  No measurement has answers yet.")
+    lines += _format_plan(r)
     lines.append("")
     if r.issues:
         lines.append(f"Issues ({issue_counts(len(r.errors), len(r.warnings))}):")
@@ -795,6 +815,29 @@ def _format_reading(r: WorkbookReading) -> str:
     else:
         lines.append("No issues.")
     return "\n".join(lines)
+
+
+def _format_plan(r: WorkbookReading, today: dt.date | None = None) -> list[str]:
+    """The open actions of the Actieplan, per pillar (none: nothing)."""
+    s, today = r.indicator_set, today or dt.date.today()
+    open_rows = [row for row in r.plan if row.is_open]
+    if not open_rows:
+        return []
+    lines = ["", f"Actieplan: {plural(len(open_rows), 'open action')} (of {plural(len(r.plan), 'row')} with input)"]
+    for code in s.pillar_codes:
+        rows = [row for row in open_rows if s.by_id[row.indicator].pillar == code]
+        if rows:
+            lines.append(f"  {code}")
+        for row in rows:
+            details = [
+                f"eigenaar {row.eigenaar}" if row.eigenaar else "no owner",
+                f"deadline {row.deadline.isoformat()}" + (" (overdue)" if row.overdue(today) else "")
+                if row.deadline
+                else "no deadline",
+                row.status or "no status",
+            ]
+            lines.append(f"    {row.indicator}  {row.actie or '(no action described)'}  [{'; '.join(details)}]")
+    return lines
 
 
 def find_workbooks(paths) -> list[Path]:

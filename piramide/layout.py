@@ -19,11 +19,12 @@ LAYOUT_VERSION = 1
 # --- sheets -------------------------------------------------------------------
 COVER = "Voorblad"
 QUESTIONS = "Vragenlijst"
+ACTIONS = "Actieplan"
 INSTRUCTIONS = "Instructie"
 CALCULATION = "Berekening"
 LISTS = "Lijsten"
 METADATA = "Metadata"
-SHEET_ORDER = (COVER, QUESTIONS, INSTRUCTIONS, CALCULATION, LISTS, METADATA)
+SHEET_ORDER = (COVER, QUESTIONS, ACTIONS, INSTRUCTIONS, CALCULATION, LISTS, METADATA)
 HIDDEN_SHEETS = (LISTS, METADATA)
 
 # --- kinds of workbook (metadata `kind`) ----------------------------------------------
@@ -166,11 +167,72 @@ NAME_LATEST = "laatste_meting"  # slot index of the latest measurement with answ
 NAME_LATEST_PHASES = "laatste_fasen"  # per pillar, the phase in the latest measurement with answers
 NAME_PILLAR_CODES = "pijlers"  # the pillar codes, in the order of laatste_fasen
 
+# --- Actieplan ---------------------------------------------------------------------
+# One row per indicator, in the Vragenlijst's order (no pillar heading rows).
+A_ROW_TITLE = 0
+A_ROW_LEGEND = 1
+A_ROW_HEADER = 2
+A_FIRST_ROW = 3
+(
+    A_COL_ID,
+    A_COL_PILLAR,
+    A_COL_PHASE,
+    A_COL_TEXT,
+    A_COL_HANDVAT,
+    A_COL_ANSWER,
+    A_COL_BLOCKS,
+    A_COL_ACTION,
+    A_COL_OWNER,
+    A_COL_DEADLINE,
+    A_COL_STATUS,
+    A_COL_NOTE,
+    A_COL_OVERDUE,
+) = range(13)
+A_HEADERS = (
+    "ID",
+    "Pijler",
+    "Fase",
+    "Indicator",
+    "Handvat",
+    "Laatste antwoord",
+    "Houdt volgende fase tegen",
+    "Actie",
+    "Eigenaar",
+    "Deadline",
+    "Status",
+    "Toelichting",
+    "Verlopen",
+)
+A_INPUT_COLS = (A_COL_ACTION, A_COL_OWNER, A_COL_DEADLINE, A_COL_STATUS, A_COL_NOTE)
+A_FIELDS = {  # the input columns by their field in the reading JSON (``plan``)
+    "actie": A_COL_ACTION,
+    "eigenaar": A_COL_OWNER,
+    "deadline": A_COL_DEADLINE,
+    "status": A_COL_STATUS,
+    "toelichting": A_COL_NOTE,
+}
+A_YES = "ja"  # the value of `Houdt volgende fase tegen` on a blocking row
+A_OVERDUE = "verlopen"  # the value of `Verlopen` on an action past its deadline and not closed
+NAME_STATUS_LIST = "actiestatus"  # the statuses of an action, source of the Status dropdown
+NAME_PLAN_IDS = "ap_id"
+NAME_PLAN_PILLARS = "ap_pijler"
+NAME_PLAN_BLOCKS = "ap_tegen"
+NAME_PLAN_OWNERS = "ap_eigenaar"
+NAME_PLAN_DEADLINES = "ap_deadline"
+NAME_PLAN_STATUS = "ap_status"
+PLAN_NAMES = (
+    NAME_PLAN_IDS,
+    NAME_PLAN_PILLARS,
+    NAME_PLAN_BLOCKS,
+    NAME_PLAN_OWNERS,
+    NAME_PLAN_DEADLINES,
+    NAME_PLAN_STATUS,
+)
 
 def defined_names(pillars: tuple[str, ...] | list[str], slots: int = MAX_SLOTS) -> list[str]:
     """Every defined name of a dashboard with these pillar codes and slots (Excel compares them ignoring case)."""
     names = [NAME_ANSWER_LIST, NAME_THRESHOLD, NAME_IDS, NAME_PILLARS, NAME_PHASES, NAME_LATEST]
-    names += [NAME_LATEST_PHASES, NAME_PILLAR_CODES]
+    names += [NAME_LATEST_PHASES, NAME_PILLAR_CODES, NAME_STATUS_LIST, *PLAN_NAMES]
     for slot in range(slots):
         names += [name_date(slot), name_answers(slot), name_overall(slot)]
         names += [name_phase(pillar, slot) for pillar in pillars]
@@ -250,6 +312,8 @@ class CalcLayout:
 # --- Lijsten ------------------------------------------------------------------------
 L_HEADERS = ("Antwoord", "Punten", "Toepasbaar", "Toelichting")
 L_FIRST_ROW = 1
+L_STATUS_COL = 5  # column F: header `Status`, then the statuses of an action (named `actiestatus`)
+L_STATUS_HEADER = "Status"
 
 # --- Metadata -----------------------------------------------------------------------
 # Key/value rows (key in column A, value in column B), then the set as

@@ -25,7 +25,9 @@ from ._pool import worker_pool
 from ._text import has_errors
 from .errors import InputError, PiramideError
 from .model import IndicatorSet
+from .plan import plan_progress
 from .reader import MeasurementReading, WorkbookReading, read_workbook
+from .scoring import blocking
 from .sets import KnownSets
 
 STALE_AFTER_DAYS = 456  # 15 months
@@ -76,6 +78,14 @@ class GemeenteProgress:
     blocking: dict[str, list[str]]
     set_changes: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    plan: dict[str, list[str]] = field(default_factory=dict)
+    """The action plan's state (:func:`piramide.plan.plan_progress`): ids per key."""
+
+    @property
+    def blocking_with_owner(self) -> tuple[int, int]:
+        """(blocking indicators that have an owner in the plan, blocking indicators)."""
+        total = sum(len(ids) for ids in self.blocking.values())
+        return total - len(self.plan.get("blocking_without_owner", [])), total
     conflicts: list[dict] = field(default_factory=list)
     """Other files of this municipality with the same latest date but different answers."""
     unusable: list[dict] = field(default_factory=list)
@@ -133,6 +143,7 @@ class GemeenteProgress:
                 for c in self.changes
             ],
             "blocking": self.blocking,
+            "plan": self.plan,
             "set_changes": self.set_changes,
             "notes": self.notes,
             "conflicts": self.conflicts,
@@ -215,6 +226,14 @@ class RegionProgress:
         limit = self.today - dt.timedelta(days=STALE_AFTER_DAYS)
         return [g for g in self.gemeenten if g.latest_date is None or g.latest_date < limit]
 
+    def plan_owner_share(self) -> float | None:
+        """The share of the region's blocking indicators that have an owner in the plan; ``None`` when none blocks."""
+        owned = total = 0
+        for g in self.gemeenten:
+            o, t = g.blocking_with_owner
+            owned, total = owned + o, total + t
+        return round(owned / total, 4) if total else None
+
     def names(self) -> list[str]:
         """Per municipality a unique name: the name, with the code (else the file) where two share it."""
         counts = Counter(g.gemeente.strip().casefold() for g in self.gemeenten)
@@ -252,6 +271,7 @@ class RegionProgress:
                     }
                     for g in self.overdue()
                 ],
+                "plan_owner_share": self.plan_owner_share(),
             },
         }
 
@@ -259,8 +279,11 @@ class RegionProgress:
 # --- per municipality -------------------------------------------------------------------
 
 
-def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
-    """History, changes, regressions and blocking indicators of one read workbook."""
+def gemeente_progress(reading: WorkbookReading, today: dt.date | None = None) -> GemeenteProgress:
+    """History, changes, regressions, blocking indicators and the action plan's state of one read workbook.
+
+    ``today`` (default: today) is the date actions are overdue against.
+    """
     s = reading.indicator_set
     ms = reading.measurements
     codes = list(s.pillar_codes)
@@ -298,7 +321,9 @@ def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
                     "pillars": set_differences(reading.history, a, b),
                 }
             )
+    blocked = blocking_indicators(s, ms[-1]) if ms else {}
     return GemeenteProgress(
+        plan=plan_progress(reading.plan, blocked, today or dt.date.today()),
         set_changes=set_changes,
         gemeente=reading.gemeente,
         regio=reading.regio,
@@ -310,7 +335,7 @@ def gemeente_progress(reading: WorkbookReading) -> GemeenteProgress:
         change_since_previous=change_prev,
         regressions=regressions,
         changes=changes,
-        blocking=blocking_indicators(s, ms[-1]) if ms else {},
+        blocking=blocked,
     )
 
 
@@ -362,20 +387,7 @@ def blocking_indicators(s: IndicatorSet, m: MeasurementReading) -> dict[str, lis
     *handvat*, the to-do list). Blank answers count as not met; ``n.v.t.``
     indicators are not applicable and so never block.
     """
-    full = {a.label for a in s.answers if a.applicable and a.points == max(x.points for x in s.answers if x.applicable)}
-    not_applicable = {a.label for a in s.answers if not a.applicable}
-    top = max(s.phase_numbers)
-    result: dict[str, list[str]] = {}
-    for code in s.pillar_codes:
-        phase = m.pillars[code].phase
-        if phase >= top:
-            continue
-        result[code] = [
-            ind.id
-            for ind in s.indicators_of(code, phase + 1)
-            if m.answers.get(ind.id) not in full and m.answers.get(ind.id) not in not_applicable
-        ]
-    return result
+    return blocking(s, {code: p.phase for code, p in m.pillars.items()}, m.answers)
 
 
 # --- the region ---------------------------------------------------------------------------
@@ -504,7 +516,7 @@ def region_progress(
         if not readings:
             continue  # only files with errors: listed under errors
         chosen = max(readings, key=recency)
-        g = gemeente_progress(chosen)
+        g = gemeente_progress(chosen, today)
         g.today = today
         for other in sorted(readings, key=lambda r: r.file):  # notes in a fixed order, whatever the input order
             if other is not chosen:

@@ -175,7 +175,16 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
                 answer = g.latest.answers.get(ident) or "blank"
                 out.append(f"      {ident} ({answer}): {ind.text}")
                 out.append(f"        handvat: {ind.handvat}")
+    owned, total = g.blocking_with_owner
+    if total or g.reading.plan:
+        out.append(
+            f"  Actieplan: {owned} of {plural(total, 'blocking indicator')} with an owner"
+            + "".join(f"; {label}: {', '.join(g.plan[key])}" for key, label in _PLAN_KEYS if g.plan.get(key))
+        )
     return out
+
+
+_PLAN_KEYS = (("blocking_without_owner", "no owner"), ("overdue", "overdue"), ("done", "gereed"))
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -217,6 +226,56 @@ def csv_bytes(p: RegionProgress) -> bytes:
     rows = (row for g in p.gemeenten for m in g.measurements for row in measurement_rows(g, m))
     # The code comes last, so that the columns before it keep their places.
     return excel_csv([*CSV_COLUMNS_FIXED, *(f"score_{n}" for n in range(1, levels + 1)), "code"], rows)
+
+
+def plan_csv_bytes(p: RegionProgress) -> bytes:
+    """The action plans in long format: one row per gemeente and indicator that blocks or has a plan row.
+
+    Same dialect as :func:`csv_bytes`. ``houdt_tegen`` is ``ja`` for an
+    indicator that blocks its pillar's next phase in the latest measurement;
+    ``verlopen`` is ``ja`` for an action past its deadline (against the
+    report's date) that is not ``gereed`` or ``vervallen``.
+    """
+
+    def rows(g: GemeenteProgress):
+        s, plan = g.indicator_set, {r.indicator: r for r in g.reading.plan}
+        blocking = {i for ids in g.blocking.values() for i in ids}
+        for ind in s.indicators:
+            row = plan.get(ind.id)
+            if row is None and ind.id not in blocking:
+                continue
+            yield [
+                g.gemeente,
+                g.regio or "",
+                ind.id,
+                ind.pillar,
+                ind.phase,
+                "ja" if ind.id in blocking else "",
+                *(
+                    [row.actie or "", row.eigenaar or "", row.deadline.isoformat() if row.deadline else "",
+                     row.status or "", "ja" if row.overdue(p.today) else "", row.toelichting or ""]
+                    if row is not None
+                    else [""] * 6
+                ),
+            ]  # fmt: skip
+
+    return excel_csv(PLAN_CSV_COLUMNS, (r for g in p.gemeenten for r in rows(g)))
+
+
+PLAN_CSV_COLUMNS = (
+    "gemeente",
+    "regio",
+    "indicator",
+    "pijler",
+    "fase",
+    "houdt_tegen",
+    "actie",
+    "eigenaar",
+    "deadline",
+    "status",
+    "verlopen",
+    "toelichting",
+)
 
 
 # --- workbook ---------------------------------------------------------------------------
@@ -313,7 +372,7 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
         f.small,
     )
     headers = ["Gemeente", "Code", "Regio", "Laatste meting", "Datum", *codes, "Totaal", *(f"Δ {c}" for c in codes)]
-    headers += ["Δ Totaal", "Terugval", "Geen meting in 15 mnd"]
+    headers += ["Δ Totaal", "Terugval", "Geen meting in 15 mnd", *PLAN_OVERVIEW_HEADERS]
     hr = 3
     for c, h in enumerate(headers):
         ws.write_string(hr, c, h, f.head)
@@ -332,7 +391,7 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
     for first, end, width in widths:
         ws.set_column(first, end, width)
     ws.set_column(dcol + len(codes) + 1, dcol + len(codes) + 1, 22)
-    ws.set_column(dcol + len(codes) + 2, dcol + len(codes) + 2, 12)
+    ws.set_column(dcol + len(codes) + 2, dcol + len(codes) + 2 + len(PLAN_OVERVIEW_HEADERS), 12)
     ws.freeze_panes(hr + 1, 1)
     _landscape(ws)
     ws.repeat_rows(hr)
@@ -367,6 +426,13 @@ def _overview_row(ws, f: _Formats, r: int, g: GemeenteProgress, codes: list[str]
         col += 1
     ws.write_string(r, col, "; ".join(f"{x.pillar} {x.from_phase}→{x.to_phase}" for x in g.regressions), f.cell)
     ws.write_string(r, col + 1, "ja" if overdue else "", f.num)
+    owned, total = g.blocking_with_owner
+    ws.write_string(r, col + 2, f"{owned}/{total}", f.num)
+    ws.write_number(r, col + 3, len(g.plan.get("overdue", [])), f.num)
+    ws.write_number(r, col + 4, len(g.plan.get("done", [])), f.num)
+
+
+PLAN_OVERVIEW_HEADERS = ("Tegenhouders met eigenaar", "Acties verlopen", "Acties gereed")
 
 
 def _distribution_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> None:
@@ -478,7 +544,8 @@ def _gemeente_sheet(ws, f: _Formats, g: GemeenteProgress) -> None:
         ws.write_string(i, 3 + len(s.pillar_codes), f"{m.answered}/{m.total}", f.num)
     f.colour_phases(ws, row + 1, 2, row + len(g.measurements), 2 + len(s.pillar_codes))
     row = _gemeente_changes(ws, f, g, row + len(g.measurements) + 2)
-    _gemeente_blocking(ws, f, g, row + 1)
+    row = _gemeente_blocking(ws, f, g, row + 1)
+    _gemeente_plan(ws, f, g, row + 1)
     ws.set_column(0, 0, 12)
     ws.set_column(1, 2, 10)
     ws.set_column(3, 4, 55)
@@ -513,7 +580,7 @@ def _gemeente_changes(ws, f: _Formats, g: GemeenteProgress, row: int) -> int:
     return row
 
 
-def _gemeente_blocking(ws, f: _Formats, g: GemeenteProgress, row: int) -> None:
+def _gemeente_blocking(ws, f: _Formats, g: GemeenteProgress, row: int) -> int:
     s = g.indicator_set
     ws.write_string(row, 0, "Wat houdt de volgende fase tegen (laatste meting)", f.title)
     row += 1
@@ -531,6 +598,24 @@ def _gemeente_blocking(ws, f: _Formats, g: GemeenteProgress, row: int) -> None:
             ws.write_string(row, 4, ind.handvat, f.wrap)
             ws.write_string(row, 5, (latest.answers.get(ident) if latest else None) or "(leeg)", f.num)
             row += 1
+    return row
+
+
+def _gemeente_plan(ws, f: _Formats, g: GemeenteProgress, row: int) -> None:
+    """The action plan: every row with input, and whether it is overdue."""
+    owned, total = g.blocking_with_owner
+    ws.write_string(row, 0, f"Actieplan: {owned} van {total} tegenhouders met eigenaar", f.title)
+    row += 1
+    overdue = set(g.plan.get("overdue", []))
+    for c, h in enumerate(["ID", "Status", "Deadline", "Actie", "Eigenaar", "Verlopen"]):
+        ws.write_string(row, c, h, f.head)
+    for r, plan in enumerate(g.reading.plan, start=row + 1):
+        ws.write_string(r, 0, plan.indicator, f.cell)
+        ws.write_string(r, 1, plan.status or "", f.cell)
+        _write_date(ws, r, 2, plan.deadline, f.date)
+        ws.write_string(r, 3, plan.actie or "", f.wrap)
+        ws.write_string(r, 4, plan.eigenaar or "", f.wrap)
+        ws.write_string(r, 5, "verlopen" if plan.indicator in overdue else "", f.num)
 
 
 def _errors_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> None:
@@ -553,4 +638,4 @@ def _write_date(ws, row: int, col: int, date, fmt) -> None:
         ws.write_datetime(row, col, dt.datetime.combine(date, dt.time()), fmt)
 
 
-__all__ = ["csv_bytes", "format_text", "overview_bytes"]
+__all__ = ["csv_bytes", "format_text", "overview_bytes", "plan_csv_bytes"]

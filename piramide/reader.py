@@ -27,6 +27,7 @@ from pydantic import BaseModel, PrivateAttr
 from . import layout as L
 from .model import IndicatorSet
 from .errors import WorkbookRefused
+from .plan import PlanRow, normalise_status
 from .safety import Package, open_package
 from .scoring import MeasurementResult, score_measurement
 from .sets import KnownSets
@@ -124,6 +125,8 @@ class WorkbookReading(BaseModel):
     regio: str | None
     set: SetRef
     measurements: list[MeasurementReading]
+    plan: list[PlanRow] = []
+    """The rows of the Actieplan that hold input, in the sheet's order (empty for dashboards without one)."""
     part: PartReading | None = None
     issues: list[Issue]
 
@@ -202,6 +205,11 @@ ISSUE_CODES: dict[str, tuple[Severity, str]] = {
     "text-too-long": ("error", "a note or name longer than an Excel cell holds (32,767 characters)"),
     "date-future": ("warning", "a measurement dated after today"),
     "date-order": ("warning", "a measurement dated before the measurement in the slot before it"),
+    "plan-deadline-invalid": ("error", "a deadline in the Actieplan that is not a date"),
+    "plan-status-invalid": ("error", "a status in the Actieplan that is not on its list"),
+    "plan-row-unknown": ("error", "an Actieplan row with input whose id the set does not have"),
+    "plan-row-duplicate": ("error", "an indicator has more than one Actieplan row"),
+    "plan-column-missing": ("error", "the Actieplan's header row or one of its input columns is missing or renamed"),
 }
 MAX_CELL_TEXT = 32_767  # Excel's limit for the text of one cell
 
@@ -260,7 +268,7 @@ def read_workbook(path: str | Path, known: KnownSets | None = None, today: dt.da
     (default: the real date) is the date after which a measurement date is
     a warning (``date-future``).
     """
-    package = open_package(Path(path), sheets=(L.METADATA, L.QUESTIONS, L.CALCULATION))
+    package = open_package(Path(path), sheets=(L.METADATA, L.QUESTIONS, L.CALCULATION, L.ACTIONS))
     return _Reader(package, known or _BUNDLED, today).read()
 
 
@@ -372,6 +380,9 @@ class _Reader:
                 calc = self._sheet(wb, L.CALCULATION)
                 if calc is not None:
                     self._check_cache(calc, s, slots, reading.measurements)
+            actions = self._sheet(wb, L.ACTIONS)
+            if actions is not None:  # dashboards made before the Actieplan have none: an empty plan
+                reading.plan = self._plan(actions, s)
         finally:
             wb.close()
         reading.issues = self.issues
@@ -514,13 +525,42 @@ class _Reader:
 
     # -- Vragenlijst -----------------------------------------------------------------
 
-    def _find_header(self, sheet: _Sheet) -> int | None:
-        expected = [h.casefold() for h in L.Q_FIXED_HEADERS]
+    def _find_header(self, sheet: _Sheet, headers: Sequence[str]) -> int | None:
+        """The row (within the first 50) that starts with ``headers``, ignoring case and spaces."""
+        expected = [h.casefold() for h in headers]
         for r in range(sheet.r0, min(sheet.height, sheet.r0 + 50)):
             row = [_text(sheet.get(r, c)).strip().casefold() for c in range(len(expected))]
             if row == expected:
                 return r
         return None
+
+    def _header(
+        self, sheet: _Sheet, fixed: Sequence[str], row: int, code: str, what: str
+    ) -> tuple[int, dict[str, int]] | None:
+        """The header row of a table starting with ``fixed`` (as written: at ``row``) and its columns by
+        header (case-folded); ``None``, and an issue ``code`` that ``what`` cannot be read, when it is not found."""
+        header_row = self._find_header(sheet, fixed)
+        if header_row is None:
+            self.issue(
+                code,
+                sheet.ref(row, 0),
+                f"the header row {', '.join(fixed)} was not found; {what} cannot be read",
+            )
+            return None
+        width = max((len(r) for r in sheet.rows), default=0) + sheet.c0
+        return header_row, {_text(sheet.get(header_row, c)).strip().casefold(): c for c in range(width)}
+
+    def _again(self, code: str, sheet: _Sheet, r: int, ident: str, seen: dict[str, int], what: str) -> bool:
+        """Whether ``ident`` has a row already (an issue ``code`` then); else remember its row ``r``."""
+        if ident not in seen:
+            seen[ident] = r
+            return False
+        self.issue(
+            code,
+            sheet.ref(r, 0),
+            f"indicator {ident} {what} (first at {sheet.ref(seen[ident], 0)}); keep one row per indicator",
+        )
+        return True
 
     def _measurements(
         self,
@@ -539,16 +579,10 @@ class _Reader:
         A part (deelvragenlijst) reads the one slot ``only`` over its ``indicators``.
         """
         wanted = range(slots) if only is None else (only,)
-        header_row = self._find_header(sheet)
-        if header_row is None:
-            self.issue(
-                "column-missing",
-                f"{L.QUESTIONS}!A{L.Q_ROW_HEADER + 1}",
-                f"the header row {', '.join(L.Q_FIXED_HEADERS)} was not found; the answers cannot be read",
-            )
+        found = self._header(sheet, L.Q_FIXED_HEADERS, L.Q_ROW_HEADER, "column-missing", "the answers")
+        if found is None:
             return []
-        width = max((len(r) for r in sheet.rows), default=0) + sheet.c0
-        headers = {_text(sheet.get(header_row, c)).strip().casefold(): c for c in range(width)}
+        header_row, headers = found
         columns: dict[int, tuple[int, int | None]] = {}
         for slot in wanted:
             a = headers.get(L.answer_header(slot).casefold())
@@ -578,15 +612,8 @@ class _Reader:
             ident = ident.strip()
             if not ident:
                 continue  # a pillar heading or an empty row
-            if ident in seen:
-                self.issue(
-                    "row-duplicate",
-                    sheet.ref(r, L.Q_COL_ID),
-                    f"indicator {ident} appears again (first at {sheet.ref(seen[ident], L.Q_COL_ID)}); "
-                    "keep one row per indicator",
-                )
+            if self._again("row-duplicate", sheet, r, ident, seen, "appears again"):
                 continue
-            seen[ident] = r
             ind = by_id.get(ident)
             if ind is None:
                 unknown_rows.append((r, ident))
@@ -771,24 +798,7 @@ class _Reader:
         value = sheet.get(row, col)
         if value in ("", None):
             return None
-        found: dt.date | None = None
-        if isinstance(value, dt.datetime):
-            found = value.date()
-        elif isinstance(value, dt.date):
-            found = value
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            if float(value).is_integer() and 0 < value < 2_958_466:  # Excel's last date is 31-12-9999
-                found = _EXCEL_EPOCH + dt.timedelta(days=int(value))
-        elif isinstance(value, str):
-            try:
-                if m := _DATE_TEXT.match(value):
-                    d, mth, y = map(int, m.groups())
-                    found = dt.date(y, mth, d)
-                elif m := _ISO_DATE.match(value):
-                    y, mth, d = map(int, m.groups())
-                    found = dt.date(y, mth, d)
-            except ValueError:
-                found = None
+        found = _parse_date(value)
         where = sheet.ref(row, col)
         if found is None:
             self.issue("date-invalid", where, f"{_text(value)!r} is not a date; use a date such as 1-3-2026")
@@ -799,6 +809,74 @@ class _Reader:
                 where,
                 f"{found.strftime('%d-%m-%Y')} is not a plausible date of a measurement "
                 "(a number typed in the date cell?); use a date such as 1-3-2026",
+            )
+            return None
+        return found
+
+    # -- Actieplan ------------------------------------------------------------------------
+
+    def _plan(self, sheet: _Sheet, s: IndicatorSet) -> list[PlanRow]:
+        """The rows of the Actieplan with any input, matched by id; wrong deadlines and statuses are issues."""
+        found = self._header(
+            sheet, L.A_HEADERS[: L.A_COL_HANDVAT + 1], L.A_ROW_HEADER, "plan-column-missing", "the plan"
+        )
+        if found is None:
+            return []
+        header_row, headers = found
+        columns: dict[str, int] = {}
+        for field, col in L.A_FIELDS.items():
+            at = headers.get(L.A_HEADERS[col].casefold())
+            if at is None:
+                self.issue(
+                    "plan-column-missing",
+                    sheet.ref(header_row, col),
+                    f"the column '{L.A_HEADERS[col]}' of the Actieplan is missing or renamed; it cannot be read",
+                )
+                continue
+            columns[field] = at
+        rows: list[PlanRow] = []
+        seen: dict[str, int] = {}
+        for r in range(header_row + 1, sheet.height):
+            ident = _text(sheet.get(r, L.A_COL_ID)).strip()
+            if not ident:
+                continue
+            values = {field: sheet.get(r, col) for field, col in columns.items()}
+            if all(v in ("", None) or (isinstance(v, str) and not v.strip()) for v in values.values()):
+                continue
+            if self._again("plan-row-duplicate", sheet, r, ident, seen, "has another Actieplan row with input"):
+                continue
+            if ident not in s.by_id:
+                self.issue(
+                    "plan-row-unknown",
+                    sheet.ref(r, L.A_COL_ID),
+                    f"indicator {ident!r} is not in the set {s.id} {s.version}; its action cannot be kept",
+                )
+                continue
+            row = PlanRow(indicator=ident)
+            for field in ("actie", "eigenaar", "toelichting"):
+                if field in values:
+                    setattr(row, field, _text(values[field]).strip() or None)
+            if "deadline" in values:
+                row.deadline = self._deadline(sheet, r, columns["deadline"])
+            if "status" in values and values["status"] not in ("", None):
+                try:
+                    row.status = normalise_status(_text(values["status"]))
+                except ValueError as exc:
+                    self.issue("plan-status-invalid", sheet.ref(r, columns["status"]), str(exc))
+            rows.append(row)
+        return rows
+
+    def _deadline(self, sheet: _Sheet, row: int, col: int) -> dt.date | None:
+        value = sheet.get(row, col)
+        if value in ("", None) or (isinstance(value, str) and not value.strip()):
+            return None
+        found = _parse_date(value)
+        if found is None or not _FIRST_DATE <= found <= _LAST_DATE:
+            shown = _text(value) if found is None else found.strftime("%d-%m-%Y")
+            self.issue(
+                "plan-deadline-invalid",
+                sheet.ref(row, col),
+                f"deadline {shown!r} is not a date; use a date such as 1-9-2026",
             )
             return None
         return found
@@ -860,6 +938,29 @@ def _set_from_json(text: str) -> tuple[IndicatorSet, dict[str, str]]:
             _SET_CACHE.pop(next(iter(_SET_CACHE)))
         _SET_CACHE[text] = entry
     return entry
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    """A date from a cell: an Excel date, a serial number, or text d-m-yyyy / yyyy-mm-dd; ``None`` if it is none."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and 0 < value < 2_958_466:  # Excel's last date is 31-12-9999
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return None
+    if isinstance(value, str):
+        try:
+            if m := _DATE_TEXT.match(value):
+                d, mth, y = map(int, m.groups())
+                return dt.date(y, mth, d)
+            if m := _ISO_DATE.match(value):
+                y, mth, d = map(int, m.groups())
+                return dt.date(y, mth, d)
+        except ValueError:
+            return None
+    return None
 
 
 def _json_list(text: str | None, ok) -> list:

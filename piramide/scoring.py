@@ -161,6 +161,26 @@ def score_measurement(indicator_set: IndicatorSet, answers: Mapping[str, str | N
     return MeasurementResult(pillars, overall, answered, len(indicator_set.indicators))
 
 
+def blocking(
+    indicator_set: IndicatorSet, phases: Mapping[str, int], answers: Mapping[str, str | None]
+) -> dict[str, list[str]]:
+    """Per pillar below the top phase: the applicable indicators of its next phase not answered with full points.
+
+    ``phases`` is the phase per pillar of one measurement, ``answers`` its
+    answers. A blank counts as not met; an answer that is not applicable
+    (``n.v.t.``) never blocks.
+    """
+    s = indicator_set
+    top_points = max(a.points for a in s.answers if a.applicable)
+    done = {a.label for a in s.answers if not a.applicable or a.points == top_points}
+    top = max(s.phase_numbers)
+    return {
+        code: [ind.id for ind in s.indicators_of(code, phases[code] + 1) if answers.get(ind.id) not in done]
+        for code in s.pillar_codes
+        if phases[code] < top
+    }
+
+
 _NOT_A_LABEL = object()
 
 

@@ -19,7 +19,12 @@ Rules (see ``docs/indicator-sets.md``):
 - an old indicator that the new set neither keeps nor replaces is dropped,
   with its answers and notes. When anything would be dropped the upgrade
   refuses, unless ``allow_drop``; then the dropped answers are written to a
-  CSV next to the output.
+  CSV next to the output;
+- the action plan (Actieplan) goes the same way: a row follows its
+  indicator by id or ``replaces``; the rows of merged indicators are joined
+  (:func:`piramide.plan.join_rows`); the row of a dropped indicator is
+  dropped only with ``allow_drop``, and saved in the same CSV. A dashboard
+  made before the Actieplan gets an empty one.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from ._files import write_atomic
 from ._text import has_errors, plural
 from .errors import ArgumentError, OutputExistsError, Remedy, UpgradeRefused, UpgradeVerificationError
 from .model import IndicatorSet, answer_key
+from .plan import PlanRow, join_rows
 from .reader import WorkbookReading, read_dashboard, read_workbook
 from .writer import SlotContent, WorkbookSpec, workbook_bytes
 
@@ -46,6 +52,8 @@ class Dropped:
     answers: dict[int, str] = field(default_factory=dict)
     notes: dict[int, str] = field(default_factory=dict)
     reason: str = "not in the new set"
+    action: PlanRow | None = None
+    """The indicator's row of the action plan, if it had input."""
 
 
 @dataclass
@@ -73,6 +81,10 @@ class Plan:
     moved: list[dict] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
     new: list[str] = field(default_factory=list)
+    actions: list[PlanRow] = field(default_factory=list)
+    """The action plan of the new workbook."""
+    actions_joined: dict[str, list[str]] = field(default_factory=dict)
+    """New id -> the old ids whose plan rows were joined into its row."""
     emptied: list[int] = field(default_factory=list)
     """Measurement slots left without answers (all sat on dropped indicators): kept as measurements."""
     dropped_csv: str | None = None
@@ -81,6 +93,10 @@ class Plan:
     @property
     def dropped_answers(self) -> int:
         return sum(len(d.answers) + len(d.notes) for d in self.dropped)
+
+    @property
+    def dropped_actions(self) -> int:
+        return sum(1 for d in self.dropped if d.action is not None)
 
     def history_record(self) -> dict:
         """What the new workbook remembers of this upgrade (metadata ``history``)."""
@@ -121,12 +137,15 @@ class Plan:
                     "reason": d.reason,
                     "answers": {str(k): v for k, v in sorted(d.answers.items())},
                     "notes": {str(k): v for k, v in sorted(d.notes.items())},
+                    "action": None if d.action is None else d.action.model_dump(mode="json"),
                 }
                 for d in self.dropped
             ],
             "new": self.new,
+            "actions": {"carried": [r.indicator for r in self.actions], "joined": self.actions_joined},
             "emptied": self.emptied,
             "dropped_answers": self.dropped_answers,
+            "dropped_actions": self.dropped_actions,
             "dropped_csv": self.dropped_csv,
             "verified": self.verified,
         }
@@ -234,12 +253,21 @@ def plan_upgrade(reading: WorkbookReading, new_set: IndicatorSet | None, slots: 
             plan.mapped.append(Mapped(ind.id, sources[ind.id]))
     plan.mapped.sort(key=lambda x: new.indicators.index(new.by_id[x.to]))
     plan.emptied = [slot for slot in sorted(by_slot) if not any(v is not None for v in contents[slot].answers.values())]
+    # The action plan: each row follows its indicator; rows of merged indicators are joined.
+    old_rows = {r.indicator: r for r in reading.plan}
+    for ind in new.indicators:
+        given = [(o, old_rows[o]) for o in sources[ind.id] if o in old_rows]
+        row = join_rows(ind.id, given)
+        if row is not None:
+            plan.actions.append(row)
+            if len(given) > 1:
+                plan.actions_joined[ind.id] = [o for o, _ in given]
     # Old indicators that go nowhere.
     kept = set(new.by_id) | set(replaced_by)
     for ind in old.indicators:
         if ind.id in kept:
             continue
-        d = Dropped(ind.id, ind.text)
+        d = Dropped(ind.id, ind.text, action=old_rows.get(ind.id))
         for slot, m in sorted(slot_data.items()):
             if ind.id in m.answers:
                 d.answers[slot] = m.answers[ind.id]
@@ -274,9 +302,10 @@ def _merge(answers: list[str | None], points: dict) -> str | None:
 
 
 def dropped_csv_bytes(plan: Plan, reading: WorkbookReading) -> bytes:
-    """The dropped answers and notes (UTF-8 with BOM, ';'), one row per indicator and slot."""
+    """The dropped answers and notes (UTF-8 with BOM, ';'), one row per indicator and slot; then the dropped
+    rows of the action plan (label ``Actieplan``), one per indicator, in the last five columns."""
     dates = {k: r.date for k, r in reading.unanswered.items()} | {m.slot: m.date for m in reading.measurements}
-    rows = (
+    answers = (
         [
             reading.gemeente,
             slot,
@@ -287,12 +316,31 @@ def dropped_csv_bytes(plan: Plan, reading: WorkbookReading) -> bytes:
             d.answers.get(slot, ""),
             d.notes.get(slot, ""),
             d.reason,
+            *[""] * len(CSV_ACTION_COLUMNS),
         ]
         for d in plan.dropped
         for slot in sorted(set(d.answers) | set(d.notes))
     )
+    actions = (
+        [reading.gemeente, "", L.ACTIONS, "", d.indicator, d.text, "", "", d.reason, *_action_cells(d.action)]
+        for d in plan.dropped
+        if d.action is not None
+    )
     header = ["gemeente", "slot", "label", "datum", "indicator", "indicator_tekst", "antwoord", "toelichting", "reden"]
-    return excel_csv(header, rows)
+    return excel_csv([*header, *CSV_ACTION_COLUMNS], [*answers, *actions])
+
+
+CSV_ACTION_COLUMNS = ("actie", "eigenaar", "deadline", "status", "actie_toelichting")
+
+
+def _action_cells(row: PlanRow) -> list[str]:
+    return [
+        row.actie or "",
+        row.eigenaar or "",
+        row.deadline.isoformat() if row.deadline else "",
+        row.status or "",
+        row.toelichting or "",
+    ]
 
 
 def upgrade_workbook(
@@ -327,22 +375,26 @@ def upgrade_workbook(
         )
     plan = plan_upgrade(reading, new_set, slots, str(out))
     csv_path = out.with_name(out.stem + ".dropped.csv")
-    if plan.dropped_answers:
-        lost = sorted({d.indicator for d in plan.dropped if d.answers or d.notes})
+    dropping = plan.dropped_answers or plan.dropped_actions
+    if dropping:
+        lost = sorted({d.indicator for d in plan.dropped if d.answers or d.notes or d.action})
+        what = [
+            plural(plan.dropped_answers, "answer or note", "answers or notes") if plan.dropped_answers else "",
+            plural(plan.dropped_actions, "Actieplan row") if plan.dropped_actions else "",
+        ]
         if not allow_drop:
             raise UpgradeRefused(
-                f"{plural(plan.dropped_answers, 'answer or note', 'answers or notes')} would be dropped "
-                f"({', '.join(lost)})",
+                f"{' and '.join(w for w in what if w)} would be dropped ({', '.join(lost)})",
                 plan,
                 Remedy("allow_drop", True, "to drop them (they are then saved to a CSV next to the output)"),
             )
-    for target in (out, csv_path if plan.dropped_answers else None):
+    for target in (out, csv_path if dropping else None):
         if target is not None and target.exists() and not force:
             raise OutputExistsError(target)
     data = workbook_bytes(carried_spec(reading, plan))
     write_atomic(out, data, force=force, verify=lambda tmp: verify_written(tmp, plan, reading, "upgraded"))
     plan.verified = True
-    if plan.dropped_answers:
+    if dropping:
         write_atomic(csv_path, dropped_csv_bytes(plan, reading), force=force)
         plan.dropped_csv = str(csv_path)
     return plan
@@ -352,8 +404,9 @@ def carried_spec(reading: WorkbookReading, plan: Plan) -> WorkbookSpec:
     """The new dashboard of a plan: the workbook's identity and history, the plan's set, slots and contents.
 
     Used by upgrade and by merge (:mod:`piramide.parts`): what a dashboard
-    carries from one file to the next is decided here, once. A dashboard
-    made before workbook ids gets its (derived) id stored.
+    carries from one file to the next (measurements, Actieplan rows, set
+    history, workbook id) is decided here, once. A dashboard made before
+    workbook ids gets its (derived) id stored.
     """
     return WorkbookSpec(
         indicator_set=plan.new_set,
@@ -362,6 +415,7 @@ def carried_spec(reading: WorkbookReading, plan: Plan) -> WorkbookSpec:
         code=reading.code,
         slots=plan.new_slots,
         content=tuple(plan.contents),
+        plan=tuple(plan.actions),
         slot_sets=tuple(plan.slot_sets),
         history=(*reading.history, plan.history_record())
         if plan.new_set.fingerprint != plan.old_set.fingerprint
@@ -410,6 +464,8 @@ def verify_written(tmp: Path, plan: Plan, before: WorkbookReading, what: str, me
             problems.append(f"slot {slot} notes differ")
         if m.date != content.date or (m.ingevuld_door or None) != (content.ingevuld_door or None):
             problems.append(f"slot {slot} date or 'ingevuld door' differ")
+    if [r.model_dump() for r in after.plan] != [r.model_dump() for r in plan.actions]:
+        problems.append("the Actieplan differs")
     if problems:
         raise UpgradeVerificationError(
             f"the {what} workbook did not read back as planned (" + "; ".join(problems) + "); it was not written. "

@@ -23,7 +23,9 @@ from ._escape import CONTROL, printable
 from ._files import write_atomic
 from .errors import ArgumentError, PiramideError
 from .model import IndicatorSet
+from .plan import PlanRow
 from .sets import reference_set, workbook_problem
+from .sheets.actieplan import write_actieplan
 from .sheets.book import Book, PartSpec, SlotContent, WorkbookSpec
 from .sheets.calculation import write_calculation
 from .sheets.cover import write_cover
@@ -51,13 +53,15 @@ def build_workbook(
     slots: int = L.DEFAULT_SLOTS,
     password: str | None = None,
     content: Sequence[SlotContent] = (),
+    plan: Sequence[PlanRow] = (),
     force: bool = False,
 ) -> Path:
     """Write a dashboard for one municipality to ``out`` and return the path.
 
     The file is written atomically; an existing file is kept (and
     :class:`~piramide.errors.OutputExistsError` raised) unless ``force``.
-    ``content`` optionally fills the first slots (used by upgrades and demos).
+    ``content`` optionally fills the first slots (used by upgrades and demos);
+    ``plan`` the action plan.
     (The command line also refuses to replace a dashboard that holds answers:
     :func:`piramide._outputs.refuse_overwriting_answers`.)
     """
@@ -69,6 +73,7 @@ def build_workbook(
         slots=slots,
         password=password,
         content=tuple(content),
+        plan=tuple(plan),
     )
     out = Path(out)
     write_atomic(out, workbook_bytes(spec), force=force)
@@ -110,6 +115,12 @@ def check_spec(spec: WorkbookSpec) -> None:
         unknown = [i for i in part.indicators if i not in spec.indicator_set.by_id]
         if unknown or not part.indicators:
             raise PiramideError(f"a deelvragenlijst needs indicators of the set (unknown: {', '.join(unknown)})")
+    ids = [row.indicator for row in spec.plan]
+    unknown = [i for i in ids if i not in spec.indicator_set.by_id]
+    if unknown:
+        raise PiramideError(f"the action plan has rows for indicators the set does not have: {', '.join(unknown)}")
+    if len(set(ids)) != len(ids):
+        raise PiramideError("the action plan has more than one row for an indicator")
 
 
 
@@ -144,7 +155,15 @@ def check_password(password: str | None) -> None:
 def _write(book: Book) -> None:
     """Every sheet, in an order where each finds the names it uses; then hide, protect, close."""
     if book.part is None:
-        writers = (write_lists, write_questionnaire, write_calculation, write_cover, write_instructions, write_metadata)
+        writers = (
+            write_lists,
+            write_questionnaire,
+            write_actieplan,
+            write_calculation,
+            write_cover,
+            write_instructions,
+            write_metadata,
+        )
         first = L.COVER
     else:  # a part (deelvragenlijst): the questions, how to fill them in, and what binds it to its dashboard
         writers = (write_lists, write_questionnaire, write_instructions, write_metadata)
@@ -160,4 +179,4 @@ def _write(book: Book) -> None:
     book.wb.close()
 
 
-__all__ = ["PartSpec", "SlotContent", "WorkbookSpec", "build_workbook", "next_phase_rule", "workbook_bytes"]
+__all__ = ["PartSpec", "PlanRow", "SlotContent", "WorkbookSpec", "build_workbook", "next_phase_rule", "workbook_bytes"]

@@ -416,3 +416,17 @@ def test_every_bundled_set_fits_a_workbook():
 
     found = bundled_sets()
     assert found and {(b.id, b.version): workbook_problem(b.load()) for b in found} == {(b.id, b.version): None for b in found}
+
+
+@pytest.mark.soffice
+def test_libreoffice_opens_the_nasty_dashboard_and_keeps_the_text(nasty_dashboard, tmp_path):
+    """LibreOffice opens the file, recalculates it, saves it; the names and notes read back as written."""
+    need_soffice()
+    (saved,) = recalc([nasty_dashboard], tmp_path / "lo", make_profile(tmp_path / "profile"))
+    before, after = read_workbook(nasty_dashboard), read_workbook(saved)
+    assert not after.errors, after.errors
+    assert (after.gemeente, after.regio) == (before.gemeente, before.regio)
+    assert [(m.ingevuld_door, m.notes, m.phase) for m in after.measurements] == [
+        (m.ingevuld_door, m.notes, m.phase) for m in before.measurements
+    ]
+    assert_every_part_parses(saved)

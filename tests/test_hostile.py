@@ -269,7 +269,7 @@ CORPUS: dict[str, tuple[str, Callable[[bytes], bytes], str]] = {
     "embedded-object": (
         "ole.xlsx", lambda b: _with(b, {"xl/embeddings/oleObject1.bin": _ole("Ole10Native")}), "embedded"
     ),
-    "zip-bomb-200mb": ("bom.xlsx", lambda b: _zip_bomb(b, 200, "xl/worksheets/sheet7.xml", 1), "zip bomb"),
+    "zip-bomb-200mb": ("bom.xlsx", lambda b: _zip_bomb(b, 200, "xl/worksheets/sheet99.xml", 1), "zip bomb"),
     "zip-bomb-ratio": ("verhouding.xlsx", lambda b: _zip_bomb(b, 40, "xl/media/image1.png", 9), "zip bomb"),
     "zip-bomb-entries": ("delen.xlsx", _many_entries, "zip bomb"),
     "zip-lying-header": ("leugen.xlsx", _lying_header, "cannot be read"),

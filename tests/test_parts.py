@@ -80,7 +80,12 @@ def test_split_makes_one_part_per_pillar_named_after_its_owner(tmp_path):
     dash = piramide.read_workbook(path)
     for p in report.parts:
         r = piramide.read_workbook(p.path)
-        assert (r.kind, r.workbook_id, r.gemeente, r.set) == ("deelvragenlijst", dash.workbook_id, dash.gemeente, dash.set)
+        assert (r.kind, r.workbook_id, r.gemeente, r.set) == (
+            "deelvragenlijst",
+            dash.workbook_id,
+            dash.gemeente,
+            dash.set,
+        )
         code = p.respondent.split()[0]
         assert r.part.indicators == [i.id for i in s.indicators if i.pillar == code]
         assert (r.part.slot, r.part.respondent, r.part.total, r.part.answered) == (0, p.respondent, 21, 0)
@@ -174,7 +179,9 @@ def test_merge_puts_answers_notes_respondents_and_the_latest_date_into_the_slot(
     path = herhaal(tmp_path, small)
     report = split_workbook(path, tmp_path / "delen")
     aa, bb = (p.path for p in report.parts)
-    fill_part(aa, answers={"AA-1.01": "ja", "AA-2.01": "deels"}, notes={"AA-2.01": "concept"}, date="2026-03-02", by="Ann")
+    fill_part(
+        aa, answers={"AA-1.01": "ja", "AA-2.01": "deels"}, notes={"AA-2.01": "concept"}, date="2026-03-02", by="Ann"
+    )
     fill_part(bb, answers={"BB-1.01": "Nee"}, date="2026-03-09")
     before = digest(path), digest(aa), digest(bb)
     result = merge_parts(path, [aa, bb], tmp_path / "uit.xlsx")
@@ -187,7 +194,10 @@ def test_merge_puts_answers_notes_respondents_and_the_latest_date_into_the_slot(
     assert one.notes == {"AA-2.01": "[AA Eerste pijler] concept"}
     assert one.ingevuld_door == "AA Eerste pijler (Ann); BB Tweede pijler"
     assert one.date == dt.date(2026, 3, 9)
-    assert [str(b) for b in result.still_blank] == ["AA Eerste pijler: 0 van 2 nog open", "BB Tweede pijler: 1 van 2 nog open"]
+    assert [str(b) for b in result.still_blank] == [
+        "AA Eerste pijler: 0 van 2 nog open",
+        "BB Tweede pijler: 1 van 2 nog open",
+    ]
     assert result.still_blank[1].open == ["BB-2.01"]
 
 
@@ -199,7 +209,12 @@ def test_merging_the_same_parts_again_changes_nothing(tmp_path, small):
     merge_parts(path, parts, tmp_path / "een.xlsx")
     merge_parts(tmp_path / "een.xlsx", parts, tmp_path / "twee.xlsx")
     one, two = (piramide.read_workbook(tmp_path / f).measurements[1] for f in ("een.xlsx", "twee.xlsx"))
-    assert (two.answers, two.notes, two.date, two.ingevuld_door) == (one.answers, one.notes, one.date, one.ingevuld_door)
+    assert (two.answers, two.notes, two.date, two.ingevuld_door) == (
+        one.answers,
+        one.notes,
+        one.date,
+        one.ingevuld_door,
+    )
 
 
 def test_an_answer_that_differs_from_the_dashboard_is_a_conflict_until_prefer_says_which_wins(tmp_path, small, capsys):
@@ -228,8 +243,14 @@ def test_an_answer_that_differs_from_the_dashboard_is_a_conflict_until_prefer_sa
     assert "use --prefer parts (or file) to say which wins" in result.err
     merge_parts(running, [aa], tmp_path / "delen-wint.xlsx", prefer="parts")
     merge_parts(running, [aa], tmp_path / "dashboard-wint.xlsx", prefer="file")
-    wins = {f: piramide.read_workbook(tmp_path / f).measurements[1].answers for f in ("delen-wint.xlsx", "dashboard-wint.xlsx")}
-    assert wins == {"delen-wint.xlsx": {"AA-1.01": "ja", "AA-2.01": "ja"}, "dashboard-wint.xlsx": {"AA-1.01": "nee", "AA-2.01": "ja"}}
+    wins = {
+        f: piramide.read_workbook(tmp_path / f).measurements[1].answers
+        for f in ("delen-wint.xlsx", "dashboard-wint.xlsx")
+    }
+    assert wins == {
+        "delen-wint.xlsx": {"AA-1.01": "ja", "AA-2.01": "ja"},
+        "dashboard-wint.xlsx": {"AA-1.01": "nee", "AA-2.01": "ja"},
+    }
     assert path.exists()
 
 
@@ -328,8 +349,16 @@ def test_merge_json_reports_merged_conflicts_and_still_blank(tmp_path, small, ca
         "input", "output", "workbook_id", "slot", "label", "parts", "refused", "merged", "conflicts",
         "still_blank", "date", "ingevuld_door", "verified",
     }  # fmt: skip
-    assert (data["slot"], data["label"], data["merged"], data["verified"]) == (1, "Meting 1", ["BB-1.01", "BB-2.01"], True)
-    assert [b["text"] for b in data["still_blank"]] == ["AA Eerste pijler: 2 van 2 nog open", "BB Tweede pijler: 0 van 2 nog open"]
+    assert (data["slot"], data["label"], data["merged"], data["verified"]) == (
+        1,
+        "Meting 1",
+        ["BB-1.01", "BB-2.01"],
+        True,
+    )
+    assert [b["text"] for b in data["still_blank"]] == [
+        "AA Eerste pijler: 2 van 2 nog open",
+        "BB Tweede pijler: 0 van 2 nog open",
+    ]
     assert run_cli(capsys, "merge", path, tmp_path / "delen", "--out", tmp_path / "uit.xlsx").code == 1  # exists
     again = run_cli(capsys, "merge", path, tmp_path / "delen", "--out", tmp_path / "uit.xlsx", "--force")
     assert again.code == 1 and "a dashboard with answers is never overwritten" in again.err
@@ -469,7 +498,10 @@ def test_progress_skips_parts_with_a_note_and_never_counts_them(tmp_path, small,
     assert result.code == 0, result
     data = json.loads(result.out)
     assert [g["gemeente"] for g in data["gemeenten"]] == ["Teststad"] and data["errors"] == []
-    assert len(data["skipped"]) == 2 and "is a deelvragenlijst (AA Eerste pijler, Meting 1)" in data["skipped"][0]["message"]
+    assert (
+        len(data["skipped"]) == 2
+        and "is a deelvragenlijst (AA Eerste pijler, Meting 1)" in data["skipped"][0]["message"]
+    )
     text = run_cli(capsys, "progress", tmp_path / "regio")
     assert "2 skipped, listed at the end" in text.out and "Skipped (2):" in text.out
 
@@ -492,5 +524,25 @@ def test_a_folder_of_parts_may_hold_the_dashboard_and_the_output(tmp_path, small
     split_workbook(path, tmp_path)
     assert run_cli(capsys, "merge", path, tmp_path, "--out", tmp_path / "uit.xlsx").code == 0
     result = run_cli(capsys, "merge", path, tmp_path, "--out", tmp_path / "twee.xlsx")  # uit.xlsx is not a part
-    assert result.code == 1 and f"refused: {tmp_path / 'uit.xlsx'}: is a dashboard with this dashboard's id" in result.out
+    assert (
+        result.code == 1 and f"refused: {tmp_path / 'uit.xlsx'}: is a dashboard with this dashboard's id" in result.out
+    )
     assert run_cli(capsys, "merge", path, path, "--out", tmp_path / "x.xlsx").code == 1  # named: refused
+
+
+def test_merge_carries_the_actieplan_of_the_dashboard(tmp_path, small):
+    """The dashboard's Actieplan rows are in the merged file unchanged (carried as upgrade carries them)."""
+    from piramide.plan import PlanRow
+
+    zero = SlotContent(answers={i.id: "nee" for i in small.indicators}, date=EARLIER)
+    row = PlanRow(indicator="AA-1.01", actie="Agenderen", eigenaar="Ann", deadline=dt.date(2026, 6, 1), status="bezig")
+    path = piramide.build_workbook(
+        tmp_path / "dash.xlsx", gemeente="Teststad", indicator_set=small, content=[zero], plan=[row]
+    )
+    parts = [p.path for p in split_workbook(path, tmp_path / "delen").parts]
+    fill_part(parts[0], answers={"AA-1.01": "ja"})
+    merge_parts(path, parts, tmp_path / "uit.xlsx")
+    assert piramide.read_workbook(tmp_path / "uit.xlsx").plan == [row]
+    assert [p.name for p in (tmp_path / "delen").iterdir()] and all(
+        L.ACTIONS not in openpyxl.load_workbook(p).sheetnames for p in parts
+    )  # a part has no Actieplan of its own (yet)

@@ -80,7 +80,8 @@ DATES = (dt.date(2023, 3, 1), dt.date(2024, 3, 15), dt.date(2025, 4, 1))
 NAMES = ("J. de Vries (OOV)", "A. Bakker, RIEC Oost", "Ë. Çelik")
 #: Per slot the two answers that merge, and the answer the rule gives.
 MERGE_CASES = ((("n.v.t.", "n.v.t."), "n.v.t."), (("ja", "deels"), "deels"), ((None, "nee"), "nee"))
-CSV_HEADER = ["gemeente", "slot", "label", "datum", "indicator", "indicator_tekst", "antwoord", "toelichting", "reden"]
+CSV_HEADER = ["gemeente", "slot", "label", "datum", "indicator", "indicator_tekst", "antwoord", "toelichting", "reden",
+              "actie", "eigenaar", "deadline", "status", "actie_toelichting"]  # fmt: skip
 POINTS = {"ja": 1, "deels": 0.5, "nee": 0}
 
 
@@ -697,7 +698,8 @@ def test_json_report_has_the_documented_keys(done):
     """--json has exactly the documented top-level keys, with the sets, slots and carried ids filled in."""
     r = done.report
     assert set(r) == {"input", "output", "from_set", "to_set", "slots", "carried", "mapped", "text_changed", "moved",
-                      "dropped", "new", "emptied", "dropped_answers", "dropped_csv", "verified"}  # fmt: skip
+                      "dropped", "new", "emptied", "actions", "dropped_answers", "dropped_actions", "dropped_csv",
+                      "verified"}  # fmt: skip
     assert (r["input"], r["output"]) == (str(done.src), str(done.out))
     assert r["from_set"] == {"id": "nl-referentie", "version": "2026.1", "fingerprint": done.old.fingerprint}
     assert r["to_set"] == {"id": "nl-referentie-herzien", "version": "2027.1", "fingerprint": done.new.fingerprint}
@@ -716,12 +718,13 @@ def test_json_report_lists_the_merge_with_its_answers(done):
 
 
 def test_json_report_lists_the_dropped_with_answers_and_notes(done):
-    """dropped: [{id, text, reason, answers, notes}] per indicator; dropped_answers counts answers and notes."""
+    """dropped: [{id, text, reason, answers, notes, action}] per indicator; dropped_answers counts answers and notes."""
     dropped = {d["id"]: d for d in done.report["dropped"]}
     assert set(dropped) == set(DROPPED)
     for ident in DROPPED:
         d = dropped[ident]
-        assert set(d) == {"id", "text", "reason", "answers", "notes"}
+        assert set(d) == {"id", "text", "reason", "answers", "notes", "action"}
+        assert d["action"] is None  # no Actieplan row had input
         assert d["text"] == done.old.by_id[ident].text and d["reason"] == "not in the new set"
         assert d["answers"] == {str(m.slot): m.answers[ident] for m in done.before.measurements if ident in m.answers}
         assert d["notes"] == {str(m.slot): m.notes[ident] for m in done.before.measurements if ident in m.notes}

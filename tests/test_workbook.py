@@ -28,7 +28,7 @@ from piramide.writer import SlotContent, WorkbookSpec, build_workbook, workbook_
 
 GEMEENTE = "Teststad"
 REGIO = "Midden-Nederland"
-PORTABLE_FUNCTIONS = {"SUMPRODUCT", "IF", "AND", "OR", "MIN", "MAX", "INDEX", "MATCH", "IFERROR", "COUNTIFS"}
+PORTABLE_FUNCTIONS = {"SUMPRODUCT", "IF", "AND", "OR", "MIN", "MAX", "INDEX", "MATCH", "IFERROR", "COUNTIFS", "TODAY"}
 
 HOSTILE_GEMEENTE = '=HYPERLINK("http://x","klik")'
 HOSTILE_REGIO = "+31 6"
@@ -203,7 +203,7 @@ def _single_cell(wb, name: str) -> tuple[str, str]:
 def test_sheets_are_in_the_layouts_order(blank_wb):
     """The sheets come in the order of layout.SHEET_ORDER, starting with the cover."""
     assert blank_wb.sheetnames == list(L.SHEET_ORDER)
-    assert blank_wb.sheetnames[:3] == ["Voorblad", "Vragenlijst", "Instructie"]
+    assert blank_wb.sheetnames[:4] == ["Voorblad", "Vragenlijst", "Actieplan", "Instructie"]
 
 
 def test_lists_and_metadata_are_hidden_the_rest_visible(blank_wb):
@@ -306,7 +306,7 @@ def test_dropdown_source_is_never_an_inline_list(blank_parts):
     for sheet, part in sheet_parts(blank_parts).items():
         xml = blank_parts[part].decode("utf-8")
         formulas = re.findall(r"<dataValidation [^>]*type=\"list\".*?<formula1>(.*?)</formula1>", xml)
-        assert all(f == "antwoorden" for f in formulas), (sheet, formulas)
+        assert all(f in ("antwoorden", "actiestatus") for f in formulas), (sheet, formulas)
 
 
 def test_antwoorden_name_points_at_the_scale_labels_on_lijsten(blank_wb, reference):

@@ -409,3 +409,9 @@ def set_metadata(path: Path, out: Path, **values: str) -> Path:
         ws.cell(L.metadata_row(key) + 1, 2).value = value
     wb.save(out)
     return out
+
+
+def plan_rows(s: IndicatorSet) -> dict[str, int]:
+    """Indicator id -> its 0-based row in the Actieplan (one row per indicator, grouped by pillar as written)."""
+    order = [ind.id for p in s.pillars for ind in s.indicators_of(p.code)]
+    return {ident: L.A_FIRST_ROW + n for n, ident in enumerate(order)}

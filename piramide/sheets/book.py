@@ -15,6 +15,7 @@ from .. import palette as P
 from .._escape import xml_safe
 from .._version import __version__
 from ..model import IndicatorSet
+from ..plan import PlanRow
 from ..scoring import MeasurementResult, score_measurement
 
 
@@ -63,6 +64,8 @@ class WorkbookSpec:
     """The dashboard's stable id (a part: the id of its dashboard); ``None``: a new one is made."""
     part: PartSpec | None = None
     """Set for a part (deelvragenlijst) of the dashboard described by the rest of the spec."""
+    plan: tuple[PlanRow, ...] = ()
+    """The rows of the action plan that hold input (see :mod:`piramide.plan`)."""
 
 
 class Sheet(Worksheet):
@@ -150,6 +153,7 @@ class Formats:
         self.answer_col = add({**base, "align": "center", "locked": False, "num_format": "@"})
         self.input_cf = add({"bg_color": P.INPUT, "border": 1, "border_color": P.BORDER_GREY})
         self.input_date = add({**inp, "num_format": "d-m-yyyy", "align": "left"})
+        self.date_col = add({**base, "locked": False, "num_format": "d-m-yyyy", "align": "left"})
         self.input_text = add({**inp, "num_format": "@", "align": "left"})
         self.date = add({**base, "border": 1, "num_format": "d-m-yyyy", "align": "center"})
         earlier = {**base, "border": 1, "bg_color": P.EARLIER, "font_color": P.GREY_TEXT, "num_format": "@"}
@@ -164,6 +168,7 @@ class Formats:
         self.small = add({**base, "font_size": 8, "font_color": P.GREY_TEXT, "text_wrap": True})
         self.line = add({**base, "font_size": 8, "font_color": P.GREY_TEXT})  # one line, overflowing to the right
         self.next = add({"bg_color": P.HIGHLIGHT[0], "font_color": P.HIGHLIGHT[1]})
+        self.overdue = add({"bg_color": P.DOWN[0], "font_color": P.DOWN[1], "bold": True})
         self.small_next = add({**base, "font_size": 8, "bg_color": P.HIGHLIGHT[0], "text_wrap": True})
         self.ok, self.mid, self.bad, self.na = (
             add({"bg_color": fill, "font_color": text})
@@ -210,6 +215,7 @@ class Book:
             codes = {i.pillar for i in self.indicators}
             self.pillars = [p for p in self.set.pillars if p.code in codes]
             sheet_names = L.PART_SHEET_ORDER
+        self.plan = {row.indicator: row for row in spec.plan}
         self.n_rows = len(self.indicators) + len(self.pillars)
         self.last_row = L.Q_FIRST_ROW + self.n_rows - 1
         self.f = Formats(self.wb)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import layout as L
+from .actieplan import plan_summary
 from .book import Book, excel_date, number
 
 FIXED_SPANS = (5, 5, 8, 5)
@@ -52,13 +53,14 @@ def write_cover(book: Book) -> None:
     _heading(book, ws)
     table_last = _slot_table(book, ws, grid)
     base = _pyramid(book, ws, grid, table_last + 2)
-    _chart(book, ws, grid, base + 3)
+    chart_row = _plan(book, ws, base + 3)
+    _chart(book, ws, grid, chart_row)
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 1)
     ws.center_horizontally()
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    ws.print_area(0, 0, base + 3 + 14, grid.total_cols - 1)
+    ws.print_area(0, 0, chart_row + 14, grid.total_cols - 1)
     ws.hide_gridlines(2)
 
 
@@ -162,6 +164,16 @@ def _pyramid(book: Book, ws, grid: _Grid, top: int) -> int:
         f.line,
     )
     return base
+
+
+def _plan(book: Book, ws, row: int) -> int:
+    """The action plan per pillar, live from Actieplan: ``CO: 4 van 6 met eigenaar, 1 gereed``. Returns the next row."""
+    f = book.f
+    _span(ws, row, 0, 1, "Actieplan: per pijler de indicatoren die de volgende fase tegenhouden met een eigenaar, "
+          "en de acties die gereed zijn (blad Actieplan)", f.label)
+    for i, (formula, cached) in enumerate(plan_summary(book), start=row + 1):
+        _span(ws, i, 0, 1, None, f.text, formula, cached)
+    return row + len(book.set.pillars) + 2
 
 
 def _chart(book: Book, ws, grid: _Grid, row: int) -> None:

@@ -63,6 +63,11 @@ def _intro(book: Book) -> _Lines:
             "in de laatste meting nog geen 'ja'. De kolom Handvat zegt wat de gemeente kan doen.",
             f.wrap,
         ),
+        (
+            "7. Leg op het blad Actieplan per indicator vast wie wat doet en wanneer: Actie, Eigenaar, Deadline en "
+            "Status. Het Voorblad telt per pijler hoeveel tegenhoudende indicatoren een eigenaar hebben.",
+            f.wrap,
+        ),
         ("", None),
     ]
 

@@ -8,6 +8,7 @@ import uuid
 
 from .. import layout as L
 from .._version import __version__
+from ..plan import STATUSES
 from .book import Book, number
 
 
@@ -23,6 +24,11 @@ def write_lists(book: Book) -> None:
         ws.write_string(r, 3, a.description)
     last = L.L_FIRST_ROW + len(s.answers) - 1
     book.name(L.NAME_ANSWER_LIST, L.LISTS, f"$A${L.L_FIRST_ROW + 1}:$A${last + 1}")
+    ws.write_string(0, L.L_STATUS_COL, L.L_STATUS_HEADER, book.f.label)
+    for r, status in enumerate(STATUSES, start=L.L_FIRST_ROW):
+        ws.write_string(r, L.L_STATUS_COL, status)
+    first = L.cell(L.L_FIRST_ROW, L.L_STATUS_COL, True)
+    book.name(L.NAME_STATUS_LIST, L.LISTS, f"{first}:{L.cell(L.L_FIRST_ROW + len(STATUSES) - 1, L.L_STATUS_COL, True)}")
     ws.set_column(0, 0, 12)
     ws.set_column(3, 3, 60)
 

@@ -11,25 +11,37 @@ from .book import Book, SlotContent, row_height, text_literal
 TEXT_WIDTH, HANDVAT_WIDTH = 60, 50
 
 
-def next_phase_rule(s: IndicatorSet, slots: int, row: int) -> str:
-    """The condition (without ``=``) that marks row ``row`` (1-based) of Vragenlijst.
+#: The measurement the next-phase rule looks at (a defined name: its slot), and its phase per pillar.
+RULE_SLOT, RULE_PHASES = L.NAME_LATEST, L.NAME_LATEST_PHASES
 
-    True when the row's indicator belongs to the phase just above its
-    pillar's phase in the latest measurement with answers, and its answer
-    there is not the full-points answer (``ja``) nor not applicable.
+
+def blocks_condition(s: IndicatorSet, phase: str, pillar: str, answer: str) -> str:
+    """The condition (without ``=``) that an indicator holds its pillar back from the next phase.
+
+    ``phase``, ``pillar`` and ``answer`` are references to the indicator's
+    phase, pillar code and answer in the measurement :data:`RULE_SLOT`. True
+    when the indicator belongs to the phase just above its pillar's phase in
+    that measurement, and its answer there is not the full-points answer
+    (``ja``) nor not applicable. The orange highlight of Vragenlijst and the
+    column ``Houdt volgende fase tegen`` of Actieplan are this one rule.
     """
-    first, last = L.col_letter(L.answer_col(0)), L.col_letter(L.note_col(slots - 1))
-    answer = f"INDEX(${first}{row}:${last}{row},1,2*{L.NAME_LATEST}+1)"
     top = max(a.points for a in s.answers if a.applicable)
     ok = [a.label for a in s.answers if (a.applicable and a.points == top) or not a.applicable]
-    phase = f"${L.col_letter(L.Q_COL_PHASE)}{row}"
-    pillar = f"${L.col_letter(L.Q_COL_PILLAR)}{row}"
     return (
-        f'AND({L.NAME_LATEST}>=0,{phase}<>"",'
-        f"{phase}=INDEX({L.NAME_LATEST_PHASES},1,MATCH({pillar},{L.NAME_PILLAR_CODES},0))+1,"
+        f'AND({RULE_SLOT}>=0,{phase}<>"",'
+        f"{phase}=INDEX({RULE_PHASES},1,MATCH({pillar},{L.NAME_PILLAR_CODES},0))+1,"
         + ",".join(f"{answer}<>{text_literal(label)}" for label in ok)
         + ")"
     )
+
+
+def next_phase_rule(s: IndicatorSet, slots: int, row: int) -> str:
+    """The condition (without ``=``) that marks row ``row`` (1-based) of Vragenlijst (:func:`blocks_condition`)."""
+    first, last = L.col_letter(L.answer_col(0)), L.col_letter(L.note_col(slots - 1))
+    answer = f"INDEX(${first}{row}:${last}{row},1,2*{RULE_SLOT}+1)"
+    phase = f"${L.col_letter(L.Q_COL_PHASE)}{row}"
+    pillar = f"${L.col_letter(L.Q_COL_PILLAR)}{row}"
+    return blocks_condition(s, phase, pillar, answer)
 
 
 def write_questionnaire(book: Book) -> None:
