@@ -57,12 +57,13 @@ class _Placeholders:
         }
 
 
-# Two sets of placeholders of different lengths: a part that changes between them depends on the texts.
+# Two sets of placeholders, short and as long as a name may be (255 characters): a part that changes
+# between them depends on the texts' length, and the blank is not used.
 _FIRST = _Placeholders(
     "Pgemeente7c1e", "Pregio7c1e", "Pcode7c1e", dt.datetime(1901, 1, 1, 1, 1, 1, tzinfo=dt.UTC), "Pworkbookid7c1e"
 )
 _SECOND = _Placeholders(
-    "Qgemeente-a-longer-placeholder-4b2d", "Qregio-a-longer-one-4b2d", "Qcode-longer-4b2d",
+    "Qgemeente4b2d".ljust(255, "g"), "Qregio4b2d".ljust(255, "r"), "Qcode4b2d".ljust(255, "c"),
     dt.datetime(1902, 2, 2, 2, 2, 2, tzinfo=dt.UTC), "Qworkbookid-a-longer-one-4b2d",
 )  # fmt: skip
 

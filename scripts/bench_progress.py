@@ -56,8 +56,9 @@ What it measures, side by side in one run:
    scoring or report, which ours does on top. The methods are interleaved
    round by round and their order rotates, so drift in machine load hits
    them alike. The ratio openpyxl / ours (median wall times) is printed.
-4. **The verdict**: the targets of the issue (the 342 files in under 5 s
-   wall time and under 300 MB peak memory; MB = 10^6 bytes) next to the
+4. **The verdict**: the targets of the issues (the 342 files in under 5 s
+   wall time, issue 15: at most 1.5 s, and under 300 MB peak memory; MB =
+   10^6 bytes) next to the
    figures, PASS/MISS each. Memory is judged on both the largest process
    and the whole tree.
 5. **Machine context**: cpu count, load average, python and package
@@ -116,6 +117,8 @@ TARGET_WALL_S = 5.0
 """Issue 5, point 9: the 342 files in under 5 s wall time..."""
 TARGET_MEM_MB = 300.0
 """... and under 300 MB peak memory (MB = 10^6 bytes)."""
+TARGET_WALL_S_15 = 1.5
+"""Issue 15, point 2: at most 1.5 s end to end on 2 cores (and the same memory bound)."""
 MEASUREMENTS = 5
 SLOTS = 5
 SAMPLE_EVERY_S = 0.02
@@ -588,15 +591,17 @@ def report(runs: dict[str, list[Run]], inproc: list[float], n: int) -> None:
 
     single = mb(max(r.maxrss_kb for r in ours))
     tree = mb(max(r.tree_kb for r in ours))
-    print(f"\nTargets (issue 5, point 9), {n} files")
+    print(f"\nTargets (issue 5, point 9; issue 15, point 2), {n} files")
     print(f"  {'':<46} {'target':>9}  {'measured':>9}")
-    for name, target, got, unit in (
-        ("wall time, end to end (median)", TARGET_WALL_S, ours_med, "s"),
-        ("peak memory, largest single process", TARGET_MEM_MB, single, "MB"),
-        ("peak memory, whole process tree (sum of RSS)", TARGET_MEM_MB, tree, "MB"),
+    for name, below, target, got, unit in (  # below: the target is "under", else "at most"
+        ("wall time, end to end (median)", True, TARGET_WALL_S, ours_med, "s"),
+        ("issue 15: wall time, end to end (median)", False, TARGET_WALL_S_15, ours_med, "s"),
+        ("peak memory, largest single process", True, TARGET_MEM_MB, single, "MB"),
+        ("peak memory, whole process tree (sum of RSS)", True, TARGET_MEM_MB, tree, "MB"),
     ):
-        verdict = "PASS" if got < target else "MISS"
-        print(f"  {name:<46} {'< ' + format(target, '.0f') + ' ' + unit:>9}  {got:>6.2f} {unit:<2}  {verdict}")
+        verdict = "PASS" if (got < target if below else got <= target) else "MISS"
+        shown = ("< " if below else "<= ") + format(target, "g") + " " + unit
+        print(f"  {name:<46} {shown:>9}  {got:>6.2f} {unit:<2}  {verdict}")
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     floor = statistics.median(r.cpu_s for r in ours) / cpus
     print(f"  (CPU time / {cpus} usable cpus = {floor:.2f} s: a lower bound of our wall time on this machine "

@@ -21,6 +21,8 @@ import pytest
 import xlsxwriter
 
 import piramide
+from piramide import layout as L
+from piramide import writer as writer_module
 from piramide.batch import BatchRow, build_batch, dashboard_bytes
 from piramide.blank import Blank
 from piramide.sheets.book import Sheet
@@ -160,3 +162,22 @@ def test_the_formula_scan_override_takes_effect():
     """XlsxWriter's scan prefixes FILTER (Excel 365); the writer's sheets pass the formula through as written."""
     assert _formulas(None) == [b"_xlfn._xlws.FILTER(B1:B3,B1:B3&gt;1)"]  # the scan runs in plain XlsxWriter
     assert _formulas(Sheet) == [b"FILTER(B1:B3,B1:B3&gt;1)"]  # and not in ours
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        lambda book: book.sheets[L.COVER].set_row(30, 12 + len(book.spec.gemeente) % 7),  # layout by name length
+        lambda book: book.sheets[L.COVER].set_header(book.spec.gemeente),  # the name outside the shared strings
+    ],
+)
+def test_no_blank_when_the_layout_depends_on_the_names(reference, monkeypatch, leak):
+    """A writer that puts a name anywhere but the shared strings, or sizes by it, gets no blank: all direct."""
+    real = writer_module._write
+
+    def leaky(book):
+        leak(book)
+        real(book)
+
+    monkeypatch.setattr(writer_module, "_write", leaky)
+    assert Blank.make(reference, 5) is None

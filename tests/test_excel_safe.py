@@ -29,6 +29,7 @@ from wb import answer_ref, name_values, rezip, set_cell_xml, sheet_parts, zip_pa
 from piramide import layout as L
 from piramide import load_set, reference_set
 from piramide.errors import PiramideError, SetError
+from piramide.plan import PlanRow
 from piramide.progress import region_progress
 from piramide.progress_out import overview_bytes
 from piramide.reader import read_workbook
@@ -53,7 +54,7 @@ def assert_every_part_parses(data: bytes | Path) -> None:
 
 @pytest.fixture(scope="module")
 def nasty_dashboard(tmp_path_factory) -> Path:
-    """A dashboard (Python API) with control characters in the names, notes and 'ingevuld door' of two slots."""
+    """A dashboard (Python API) with control characters in the names, notes, 'ingevuld door' and action plan."""
     s = reference_set()
     folder = tmp_path_factory.mktemp("nasty")
     contents = [
@@ -65,8 +66,13 @@ def nasty_dashboard(tmp_path_factory) -> Path:
         ),
         SlotContent(answers={"BO-1.01": "nee"}, date=dt.date(2025, 3, 1), ingevuld_door=NASTY),
     ]
-    return build_workbook(folder / "nasty.xlsx", gemeente=f"Ede{NASTY}", regio=f"R{NASTY}", code=f"GM{NASTY}",
-                          indicator_set=s, slots=3, content=contents)  # fmt: skip
+    plan = (PlanRow(indicator="BO-1.02", actie=f"Actie{NASTY}", eigenaar=NASTY, status="bezig",
+                    toelichting=f"T{NASTY}"),)  # fmt: skip
+    spec = WorkbookSpec(s, f"Ede{NASTY}", regio=f"R{NASTY}", code=f"GM{NASTY}", slots=3, content=tuple(contents),
+                        plan=plan)  # fmt: skip
+    path = folder / "nasty.xlsx"
+    path.write_bytes(workbook_bytes(spec))
+    return path
 
 
 def test_a_dashboard_with_control_characters_everywhere_parses(nasty_dashboard):
