@@ -7,6 +7,7 @@ import errno
 import os
 import signal
 import re
+import stat
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -104,21 +105,55 @@ def read_bounded(
     (default ``what``).
     """
     path = Path(path)
-    if not path.exists():
-        raise error(f"{path}: no such {what}")
-    if path.is_dir():
-        raise error(f"{path}: is a folder, not a {what}")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise error(
-                f"{path}: too large for a {large or what} ({size / 2**20:.1f} MiB; the limit is "
-                f"{max_bytes / 2**20:.1f} MiB)"
-            )
-        with open(path, "rb") as handle:  # read-only: an input is never modified
-            return handle.read(max_bytes + 1)
+        info = path.stat()  # follows links: a link to a device is a device
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what}") from None
     except OSError as exc:
         raise error(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise error(f"{path}: is a folder, not a {what}")
+    if not stat.S_ISREG(info.st_mode):
+        raise error(f"{path}: is {_kind(info.st_mode)}, not a {what}; refused without reading it")
+    if info.st_size > max_bytes:
+        raise error(_too_large(path, info.st_size, max_bytes, large or what))
+    try:
+        # Read-only, and without waiting: should a FIFO or device take the file's place after the
+        # check above, opening it must not block; fstat then refuses it before a byte is read.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            opened = os.fstat(fd)
+            if not stat.S_ISREG(opened.st_mode):
+                raise error(f"{path}: is {_kind(opened.st_mode)}, not a {what}; refused without reading it")
+            if opened.st_size > max_bytes:
+                raise error(_too_large(path, opened.st_size, max_bytes, large or what))
+            data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise error(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > max_bytes:  # grew while being read
+        raise error(_too_large(path, len(data), max_bytes, large or what))
+    return data
+
+
+def _too_large(path: Path, size: int, max_bytes: int, what: str) -> str:
+    return (
+        f"{path}: too large for a {what} ({size:,} bytes, {size / 2**20:.1f} MiB; "
+        f"the limit is {max_bytes:,} bytes, {max_bytes / 2**20:.1f} MiB)"
+    )
+
+
+def _kind(mode: int) -> str:
+    """What a path that is not a regular file is, in a few words."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
 def write_atomic(path: Path, data: bytes, force: bool = False, verify: Callable[[Path], None] | None = None) -> None:

@@ -20,7 +20,9 @@ _PART_LIMIT = 1024 * 1024
 
 
 def _part(path: Path, name: str) -> bytes:
-    """One small part of an xlsx package, or b"" (not a zip, missing, too large)."""
+    """One small part of an xlsx package, or b"" (not a zip, missing, too large, not a regular file)."""
+    if not path.is_file():  # a FIFO or device is never opened: reading it could wait for ever
+        return b""
     try:
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo(name)

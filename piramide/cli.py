@@ -403,17 +403,15 @@ def check(paths: tuple[Path, ...], set_refs: tuple[str, ...]) -> int:
     Exit 0 without errors (warnings allowed), 1 when a workbook has errors,
     2 when a file cannot be read as a Piramide dashboard.
     """
-    from .reader import read_workbook
+    from .progress import ReadFailure, read_each
 
     known = _known_sets(set_refs)
     files = list(find_workbooks(paths))
     code = EXIT_OK
     counts = {"ok": 0, "errors": 0, "refused": 0, "parts": 0}
-    for path in files:
-        try:
-            reading = read_workbook(path, known)
-        except InputError as exc:
-            _say(f"{exc} [refused]")
+    for path, reading in read_each(files, known=known):
+        if isinstance(reading, ReadFailure):
+            _say(f"{reading.message} [refused]")
             counts["refused"] += 1
             code = EXIT_UNUSABLE
             continue
@@ -853,10 +851,11 @@ def find_workbooks(paths) -> list[Path]:
             found.extend(
                 p
                 for p in sorted(path.rglob("*"))
+                # Not only regular files: a FIFO or device named .xlsx is listed, so that it is refused aloud.
                 if p.suffix.lower() == ".xlsx"
-                and p.is_file()
+                and not p.is_dir()
                 and not p.name.startswith(("~$", ".~lock"))
-                and not is_piramide_output(p)
+                and not (p.is_file() and is_piramide_output(p))
             )
         else:
             found.append(path)

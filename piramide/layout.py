@@ -50,6 +50,9 @@ Q_FIRST_ROW = 4  # first pillar heading row; indicator rows follow
 Q_COL_ID, Q_COL_PILLAR, Q_COL_PHASE, Q_COL_TEXT, Q_COL_HANDVAT = range(5)
 Q_FIXED_HEADERS = ("ID", "Pijler", "Fase", "Indicator", "Handvat")
 Q_FIRST_SLOT_COL = 5
+# Above the header, columns A-E (up to Q_FIRST_SLOT_COL) hold fixed text: the title, labels and hints;
+# the slot columns hold only each slot's date and name (in its answer column). Any other cell holds
+# nothing the reader reads, so a value there is reported (cell-unread / answers-unread).
 Q_LABEL_DATE = "Datum meting"
 Q_LABEL_BY = "Ingevuld door"
 
@@ -129,6 +132,28 @@ def dashboard_columns(slots: int) -> QuestionColumns:
 
 def part_columns(slot: int, previous: int | None) -> QuestionColumns:
     return QuestionColumns((slot,), previous)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def counted_label(value: str, labels: tuple[str, ...] | list[str]) -> str | None:
+    """The label the dashboard's formulas count an answer cell holding ``value`` as, or ``None``.
+
+    The formulas on Berekening compare each answer cell with each label of
+    the scale (``antwoord_0="ja"``). Excel and LibreOffice compare text that
+    way ignoring letter case, and nothing else: a trailing or non-breaking
+    space, a missing dot (``nvt``) or a full-width letter makes a cell that
+    no label equals, which the formulas count as 0 points and not as blank.
+    Only ASCII letters are folded here (what both engines surely fold); a
+    reader that accepts a value must find its label through this function,
+    so that it counts exactly what the workbook counts.
+    """
+    key = value.translate(_ASCII_LOWER)
+    for label in labels:
+        if label.translate(_ASCII_LOWER) == key:
+            return label
+    return None
 
 
 def question_headers(slots: int) -> list[str]:

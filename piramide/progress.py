@@ -16,14 +16,14 @@ import functools
 import itertools
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._gemeenten import same_municipality
 from ._pool import worker_pool
 from ._text import has_errors
-from .errors import InputError, PiramideError
+from .errors import PiramideError
 from .model import IndicatorSet
 from .plan import plan_progress
 from .reader import MeasurementReading, WorkbookReading, read_workbook
@@ -393,14 +393,11 @@ def blocking_indicators(s: IndicatorSet, m: MeasurementReading) -> dict[str, lis
 # --- the region ---------------------------------------------------------------------------
 
 
-def _read_one(path: Path, known: KnownSets | None = None, today: dt.date | None = None) -> WorkbookReading | FileError:
-    """A file's reading, or why it is not used (:class:`FileError`) or skipped (:class:`Skipped`)."""
-    try:
-        reading = read_workbook(path, known, today=today)
-    except InputError as exc:
-        return FileError(str(path), str(exc).removeprefix(f"{path}: "))
-    except PiramideError as exc:
-        return FileError(str(path), str(exc))
+def _usable(path: Path, result: WorkbookReading | ReadFailure, today: dt.date | None) -> WorkbookReading | FileError:
+    """A reading progress can use, or why not: refused, failed, or with errors (the first is named)."""
+    if isinstance(result, ReadFailure):
+        return FileError(str(path), result.message.removeprefix(f"{path}: "))
+    reading = result
     if reading.part is not None:
         return Skipped(
             str(path),
@@ -418,22 +415,52 @@ def _read_one(path: Path, known: KnownSets | None = None, today: dt.date | None 
             code=reading.code,
             latest_date=max(dates, default=None),
         )
-    return reading
+    return result
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    """A file that could not be read; ``message`` is one line that starts with the file."""
+
+    file: str
+    message: str
+
+
+def read_or_refuse(
+    path: Path, known: KnownSets | None = None, today: dt.date | None = None
+) -> WorkbookReading | ReadFailure:
+    """Read one workbook; whatever goes wrong becomes a :class:`ReadFailure`, never an exception.
+
+    A refusal (:class:`InputError`) keeps its message; any other failure is a
+    bug in piramide or its parser, reported for this file only, so that a
+    folder run goes on with the others.
+    """
+    try:
+        return read_workbook(path, known, today=today)
+    except PiramideError as exc:
+        message = str(exc)
+        return ReadFailure(str(path), message if message.startswith(str(path)) else f"{path}: {message}")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - one file must not stop a folder
+        return ReadFailure(
+            str(path), f"{path}: cannot be read (internal error: {type(exc).__name__}); please report this file"
+        )
 
 
 _SENT_SETS: set[str] = set()  # in a worker: fingerprints of the sets already sent to the parent
 
 
 def _read_in_worker(path: Path, known: KnownSets | None = None, today: dt.date | None = None):
-    """:func:`_read_one` for a worker process, with a lean result to send back.
+    """:func:`read_or_refuse` for a worker process, with a lean result to send back.
 
     A reading's indicator set is most of its pickled size and would arrive in
     the parent as one copy per file; each worker sends each set once (as its
     canonical JSON), and the parent shares one object per set. The scoring
     engine's full results are not needed by progress and are left out.
     """
-    result = _read_one(path, known, today)
-    if isinstance(result, FileError):
+    result = read_or_refuse(path, known, today)
+    if isinstance(result, ReadFailure):
         return result, None
     s = result._indicator_set
     result._indicator_set = None
@@ -446,6 +473,67 @@ def _read_in_worker(path: Path, known: KnownSets | None = None, today: dt.date |
     return result, (s.fingerprint, text)
 
 
+def read_each(
+    files: Sequence[Path],
+    workers: int | None = None,
+    known: KnownSets | None = None,
+    today: dt.date | None = None,
+) -> Iterator[tuple[Path, WorkbookReading | ReadFailure]]:
+    """Read workbooks and yield ``(path, reading or failure)`` in input order; one file never stops the others.
+
+    With more than one file the reading happens in worker processes (over the
+    cores from :data:`PARALLEL_FROM` files on), so that even a file that
+    crashes the native parser takes down only its worker: the pool is
+    restarted, the files still open are read again one worker at a time, and
+    the file whose reading killed a worker is reported as a failure.
+    ``workers=1`` reads in this process (no isolation; for profiling).
+    ``known`` and ``today`` are passed on to :func:`~piramide.reader.read_workbook`.
+    """
+    files = list(files)
+    if len(files) <= 1 or workers == 1:
+        for f in files:
+            yield f, read_or_refuse(f, known, today)
+        return
+    from concurrent.futures.process import BrokenProcessPool  # loaded with the pool, as _pool does
+
+    n = min(workers or os.cpu_count() or 1, len(files)) if len(files) >= PARALLEL_FROM else 1
+    sets: dict[str, IndicatorSet] = {}
+
+    def unpack(result, set_ref):
+        if set_ref is not None:
+            fingerprint, text = set_ref
+            if text is not None and fingerprint not in sets:
+                sets[fingerprint] = IndicatorSet.from_canonical_json(text)
+            result._indicator_set = sets[fingerprint]
+        return result
+
+    read = functools.partial(_read_in_worker, known=known, today=today)
+    done = 0
+    try:
+        with worker_pool(n) as pool:
+            chunk = max(1, len(files) // (n * 8))
+            for result, set_ref in pool.map(read, files, chunksize=chunk):
+                yield files[done], unpack(result, set_ref)
+                done += 1
+        return
+    except BrokenProcessPool:
+        pass
+    # A worker died: go on one file at a time, in a fresh worker after each death.
+    while done < len(files):
+        try:
+            with worker_pool(1) as pool:
+                futures = [pool.submit(read, f) for f in files[done:]]
+                for future in futures:
+                    yield files[done], unpack(*future.result())
+                    done += 1
+        except BrokenProcessPool:
+            path = files[done]
+            yield path, ReadFailure(
+                str(path), f"{path}: cannot be read (the reading process crashed on it); please report this file"
+            )
+            done += 1
+
+
 def read_all(
     files: Sequence[Path],
     workers: int | None = None,
@@ -453,27 +541,12 @@ def read_all(
     known: KnownSets | None = None,
     today: dt.date | None = None,
 ) -> list[WorkbookReading | FileError]:
-    """Read workbooks, in parallel over the cores when there are many; results in input order."""
-    workers = workers or os.cpu_count() or 1
+    """Read workbooks (see :func:`read_each`); results in input order, failures and files with errors as :class:`FileError`."""
     out: list[WorkbookReading | FileError] = []
-    if workers <= 1 or len(files) < PARALLEL_FROM:
-        for f in files:
-            out.append(_read_one(f, known, today))
-            if on_done:
-                on_done()
-        return out
-    sets: dict[str, IndicatorSet] = {}
-    with worker_pool(min(workers, len(files))) as pool:
-        read = functools.partial(_read_in_worker, known=known, today=today)
-        for result, set_ref in pool.map(read, files, chunksize=max(1, len(files) // (workers * 8))):
-            if set_ref is not None:
-                fingerprint, text = set_ref
-                if text is not None and fingerprint not in sets:
-                    sets[fingerprint] = IndicatorSet.from_canonical_json(text)
-                result._indicator_set = sets[fingerprint]
-            out.append(result)
-            if on_done:
-                on_done()
+    for path, result in read_each(files, workers, known, today):
+        out.append(_usable(path, result, today))
+        if on_done:
+            on_done()
     return out
 
 

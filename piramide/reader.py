@@ -25,8 +25,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, PrivateAttr
 
 from . import layout as L
+from ._text import plural
+from .errors import AnswerError, WorkbookRefused
 from .model import IndicatorSet
-from .errors import WorkbookRefused
 from .plan import PlanRow, normalise_status
 from .safety import Package, open_package
 from .scoring import MeasurementResult, score_measurement
@@ -187,6 +188,9 @@ class WorkbookReading(BaseModel):
 #: Every issue code with its severity and what it means (documented in docs/reading.md).
 ISSUE_CODES: dict[str, tuple[Severity, str]] = {
     "answer-invalid": ("error", "an answer that is not on the scale"),
+    "answers-unread": ("error", "answers or notes outside the answer and note columns (an added or renamed column)"),
+    "cell-unread": ("warning", "a cell outside the dashboard's cells; it is not read"),
+    "answer-not-counted": ("error", "an answer the dashboard's formulas do not count (a space, a missing dot)"),
     "row-missing": ("error", "an indicator of the set has no row (deleted)"),
     "row-unknown": ("error", "a row with an id the set does not have (added or id changed)"),
     "row-duplicate": ("error", "an indicator has more than one row"),
@@ -217,7 +221,6 @@ _WORKBOOK_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _DATE_TEXT = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+)?\s*$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-_UNKNOWN = object()
 _FIRST_DATE, _LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)  # as the dashboard's date validation
 
 
@@ -474,7 +477,9 @@ class _Reader:
 
     def _part(self, sheet: _Sheet, s: IndicatorSet, slots: int, meta: _PartMeta) -> PartReading:
         """A part's one slot, read by the dashboard's rules over the part's own indicators."""
-        found = self._measurements(sheet, s, slots, only=meta.slot, indicators=meta.indicators)
+        found = self._measurements(
+            sheet, s, slots, only=meta.slot, indicators=meta.indicators, previous=meta.previous
+        )
         m = found[0] if found else None
         remains = self.unanswered.get(meta.slot)
         answers = m.answers if m is not None else {}
@@ -570,13 +575,15 @@ class _Reader:
         measured: set[int] = frozenset(),
         only: int | None = None,
         indicators: list[str] | None = None,
+        previous: int | None = None,
     ) -> list[MeasurementReading]:
         """The measurements: slots with answers, and slots an upgrade recorded as measured (``measured``).
 
         After an upgrade, a measurement whose answers all sat on dropped
         indicators has none left; it stays a measurement in its slot (with
         its date and name), so that a later one never becomes the 0-meting.
-        A part (deelvragenlijst) reads the one slot ``only`` over its ``indicators``.
+        A part (deelvragenlijst) reads the one slot ``only`` over its ``indicators``;
+        the read-only columns of its ``previous`` measurement are its own cells, not read.
         """
         wanted = range(slots) if only is None else (only,)
         found = self._header(sheet, L.Q_FIXED_HEADERS, L.Q_ROW_HEADER, "column-missing", "the answers")
@@ -601,6 +608,7 @@ class _Reader:
         notes: list[dict[str, str]] = [{} for _ in range(slots)]
         seen: dict[str, int] = {}
         unknown_rows: list[tuple[int, str]] = []
+        id_rows: set[int] = set()
         texts = self.texts
         by_id = s.by_id if indicators is None else {i: s.by_id[i] for i in indicators}
         slot_columns = list(columns.items())
@@ -612,6 +620,7 @@ class _Reader:
             ident = ident.strip()
             if not ident:
                 continue  # a pillar heading or an empty row
+            id_rows.add(r)
             if self._again("row-duplicate", sheet, r, ident, seen, "appears again"):
                 continue
             ind = by_id.get(ident)
@@ -632,28 +641,26 @@ class _Reader:
                             notes[slot][ident] = note
         missing = [i for i in by_id.values() if i.id not in seen]
         self._report_rows(sheet, s, unknown_rows, missing, part=indicators is not None)
+        earlier = [headers.get(h(previous).casefold()) for h in (L.previous_answer_header, L.previous_note_header)]
+        shown = {c for c in earlier if c is not None} if previous is not None else set()
+        self._report_unread(sheet, s, header_row, columns, id_rows, shown)
 
         measurements = []
         date_row, by_row = header_row - (L.Q_ROW_HEADER - L.Q_ROW_DATE), header_row - (L.Q_ROW_HEADER - L.Q_ROW_BY)
         filled: dict[int, bool] = {}
         dated: list[tuple[int, dt.date, str]] = []
-        known: dict[str, str | None] = {}  # typed text -> canonical label (a region types five answers)
+        known: dict[Any, tuple[str | None, str | None]] = {}  # typed value -> (label, problem); a region types few
         for slot in wanted:
             answers: dict[str, str] = {}
             for ident, (value, r, c) in raw[slot].items():
-                label = known.get(value, _UNKNOWN) if isinstance(value, str) else _UNKNOWN
-                if label is _UNKNOWN:
-                    try:
-                        label = s.normalise_answer(value)
-                    except Exception:
-                        shown = _text(value)
-                        self.issue(
-                            "answer-invalid", sheet.ref(r, c), f"{shown!r} is not an answer; use {s.labels_text}"
-                        )
-                        continue
-                    if isinstance(value, str):
-                        known[value] = label
-                if label is not None:
+                try:
+                    label, problem = known[value]
+                except (KeyError, TypeError):
+                    label, problem = known.setdefault(value, self._answer(s, value))
+                if problem is not None:
+                    code = "answer-invalid" if label is None else "answer-not-counted"
+                    self.issue(code, sheet.ref(r, c), problem)
+                elif label is not None:
                     answers[ident] = label
             col = columns.get(slot, (L.answer_col(slot), None))[0]
             date = self._date(sheet, date_row, col) if date_row >= sheet.r0 else None
@@ -701,6 +708,128 @@ class _Reader:
                 )
                 break
         return measurements
+
+    def _report_unread(
+        self,
+        sheet: _Sheet,
+        s: IndicatorSet,
+        header_row: int,
+        columns: dict[int, tuple[int, int | None]],
+        id_rows,
+        shown: set[int] = frozenset(),
+    ) -> None:
+        """Every non-empty cell outside the cells the dashboard has (and the reader reads) is an issue.
+
+        Known (see :mod:`piramide.layout`): above the header, columns A-E
+        (title, labels, hints) and each slot's date and name; the header; per
+        indicator row its id, texts, answers and notes; per pillar heading its
+        code and texts. Anything else is not read, so it is
+        reported: ``answers-unread`` (an error) when it looks like answers or
+        notes (in an indicator row, in an answer or note column, or under a
+        header such as ``Antwoord Meting 5``), ``cell-unread`` otherwise.
+        Cells below the header are reported once per column, at the first.
+        ``shown``: a part's read-only columns of an earlier measurement (with
+        its date and name above them), known cells that are not read.
+        """
+        fixed = {*range(len(L.Q_FIXED_HEADERS)), *shown}
+        slot_cols = {c for a, n in columns.values() for c in (a, n) if c is not None}
+        date_row, by_row = header_row - (L.Q_ROW_HEADER - L.Q_ROW_DATE), header_row - (L.Q_ROW_HEADER - L.Q_ROW_BY)
+        inputs = {(row, a) for row in (date_row, by_row) for a, _ in columns.values()}  # dates and names
+        pillars = set(s.pillar_codes)
+
+        def looks_like_answers(header: str) -> bool:
+            return header.casefold().startswith(("antwoord", "toelichting", "meting", "0-meting"))
+
+        headers: dict[int, str] = {}
+        for c in range(sheet.c0, sheet.c0 + max((len(row) for row in sheet.rows), default=0)):
+            headers[c] = _text(sheet.get(header_row, c)).strip()
+        below: dict[int, list[int]] = {}  # column -> rows with content, below the header
+        answers_like: set[int] = set()
+        for r in range(sheet.r0, sheet.height):
+            row = sheet.rows[r - sheet.r0]
+            for i, value in enumerate(row):
+                if value in ("", None) or (isinstance(value, str) and not value.strip()):
+                    continue
+                c = i + sheet.c0
+                if r < header_row:
+                    if c not in fixed and (r, c) not in inputs:  # A-E: the title, labels and hints
+                        self.issue(
+                            "cell-unread",
+                            sheet.ref(r, c),
+                            f"{_clip(value)!r} is outside the dashboard's cells and is not read; "
+                            "move it into a note (Toelichting) or remove it",
+                        )
+                    continue
+                if r == header_row:
+                    if c not in fixed and c not in slot_cols:
+                        below.setdefault(c, [])
+                    continue
+                if r in id_rows:
+                    if c in fixed or c in slot_cols:
+                        continue
+                    answers_like.add(c)
+                elif c in fixed and (c != L.Q_COL_ID) and _text(row[L.Q_COL_PILLAR - sheet.c0]).strip() in pillars:
+                    continue  # a pillar heading: its code, name and description
+                elif c in slot_cols:
+                    answers_like.add(c)
+                below.setdefault(c, []).append(r)
+        for c, rows in sorted(below.items()):
+            header = headers.get(c, "")
+            first = rows[0] if rows else header_row
+            named = f" (headed {header!r})" if header else ""
+            what = plural(len(rows), "cell")
+            if c in answers_like or (rows and looks_like_answers(header)):
+                self.issue(
+                    "answers-unread",
+                    sheet.ref(first, c),
+                    f"{what} in column {L.col_letter(c)}{named} hold answers or notes outside the dashboard's "
+                    "answer and note columns (or beside no indicator); they are not read: put them in a "
+                    "measurement's Antwoord or Toelichting column (piramide upgrade adds slots when they ran out)",
+                )
+            elif rows:
+                self.issue(
+                    "cell-unread",
+                    sheet.ref(first, c),
+                    f"{what} in column {L.col_letter(c)}{named} outside the dashboard's cells, not read; "
+                    "move them into a note (Toelichting) or remove them",
+                )
+            else:
+                self.issue(
+                    "cell-unread",
+                    sheet.ref(first, c),
+                    f"the header {header!r} in column {L.col_letter(c)} is not one of the dashboard's; it is not read",
+                )
+
+    @staticmethod
+    def _answer(s: IndicatorSet, value: Any) -> tuple[str | None, str | None]:
+        """(label, problem) of a typed answer cell: what the dashboard counts it as, or why it is not counted.
+
+        A value counts only when the workbook's own formulas count it
+        (:func:`piramide.layout.counted_label`), so that the reader and the
+        dashboard never disagree. A value that means a label but that the
+        formulas do not count (``'ja '``, ``'nvt'``) is ``answer-not-counted``
+        and reads as blank, as the dashboard sees it; anything else is
+        ``answer-invalid``.
+        """
+        if isinstance(value, str):
+            label = L.counted_label(value, [a.label for a in s.answers])
+            if label is not None:
+                return label, None
+            if not value.strip():
+                return "", (
+                    f"{value!r} holds only spaces: the dashboard does not count it as blank or as an answer; "
+                    "empty the cell or choose from the list"
+                )
+            try:
+                meant = s.normalise_answer(value)
+            except AnswerError:
+                meant = None
+            if meant is not None:
+                return meant, (
+                    f"{value!r} is not counted by the dashboard (it counts {meant!r} exactly, in any case); "
+                    f"choose {meant} from the list"
+                )
+        return None, f"{_text(value)!r} is not an answer; use {s.labels_text}"
 
     def _check_dates(self, dated: list[tuple[int, dt.date, str]]) -> None:
         """Warn about a measurement dated after today, or before the measurement in the slot before it."""
@@ -972,6 +1101,11 @@ def _json_list(text: str | None, ok) -> list:
     except ValueError:
         return []
     return value if isinstance(value, list) and all(ok(x) for x in value) else []
+
+
+def _clip(value: Any, limit: int = 60) -> str:
+    text = _text(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _norm_space(text: str) -> str:

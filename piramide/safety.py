@@ -94,7 +94,7 @@ def check_bytes(data: bytes, path: Path, sheets: tuple[str, ...] | None = None) 
     total = sum(i.file_size for i in infos)
     if total > MAX_TOTAL_UNCOMPRESSED:
         raise WorkbookRefused(
-            f"{shown}: unpacks to {total / 1e6:.0f} MB (at most {MAX_TOTAL_UNCOMPRESSED / 1e6:.0f} MB); refused as a possible zip bomb"
+            f"{shown}: unpacks to {total:,} bytes (at most {MAX_TOTAL_UNCOMPRESSED:,}); refused as a possible zip bomb"
         )
     for info in infos:
         _check_entry(info, shown)
@@ -185,12 +185,13 @@ def _check_entry(info: zipfile.ZipInfo, shown: str) -> None:
         raise WorkbookRefused(f"{shown}: has encrypted parts; refused")
     if info.file_size > MAX_ENTRY_UNCOMPRESSED:
         raise WorkbookRefused(
-            f"{shown}: part {info.filename} unpacks to {info.file_size / 1e6:.0f} MB; refused as a possible zip bomb"
+            f"{shown}: part {info.filename} unpacks to {info.file_size:,} bytes (at most {MAX_ENTRY_UNCOMPRESSED:,}); "
+            "refused as a possible zip bomb"
         )
     if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
         raise WorkbookRefused(
-            f"{shown}: part {info.filename} is compressed {info.file_size // max(info.compress_size, 1)} times; "
-            "refused as a possible zip bomb"
+            f"{shown}: part {info.filename} unpacks {info.compress_size:,} bytes to {info.file_size:,} (more than "
+            f"{MAX_RATIO} times, over {_RATIO_FLOOR:,} bytes); refused as a possible zip bomb"
         )
 
 
@@ -280,8 +281,12 @@ def _prolog(head: bytes, done: bool) -> str | None:
     return "element" if rest.startswith("<") else "whole"
 
 
+MAX_ROW, MAX_COL = 1_048_576, 16_384
+"""The last cell a sheet can hold, XFD1048576 (Excel 2007 and later; LibreOffice holds no more)."""
+
 # Cells as Excel, LibreOffice, XlsxWriter and openpyxl write them: ``<c r="B7" ...>``.
 _FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_FAST_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
 # What follows "<c" in other elements whose name starts with c (col, cfRule, customSheetView, cellWatch, ...).
 _NOT_CELLS = (b"o", b"f", b"u", b"e")
 _AFTER_C = re.compile(rb"<c(.)", re.DOTALL)
@@ -291,24 +296,43 @@ _AFTER_R = re.compile(rb" r=(.)", re.DOTALL)
 _ODD = (b":c",)
 _R_SPACED = re.compile(rb" r\s")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?c(?=[\s/>])([^>]*)>")
-_CELL_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]{1,5})\$?([0-9]{1,12})["']""")
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?row(?=[\s/>])([^>]*)>")
-_ROW_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']([0-9]{1,12})""")
+_DIMENSION_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?dimension(?=[\s/>])([^>]*)>")
+# Every r (or ref) attribute, whatever its value: the value is then checked strictly.
+_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REF_ATTR = re.compile(rb"""(?:^|\s)ref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# A cell reference the parser reads: letters then digits (it also takes lower case).
+_CELL_NAME = re.compile(rb"([A-Za-z]+)([0-9]+)")
 
 
 def _check_extent(content: bytes, name: str, shown: str) -> None:
-    """Refuse a sheet whose cells span more than :data:`MAX_SHEET_CELLS`.
+    """Refuse a sheet with a reference outside A1:XFD1048576, or whose cells span more than :data:`MAX_SHEET_CELLS`.
 
-    The parser places every cell with a value by its reference and fills the
-    rectangle from the first to the last. Plainly written sheets are checked
-    with one quick scan; anything unusual (and any sheet over the limit) with
-    an exact one that skips empty formatted cells (``<c .../>``, which the
-    parser skips) and places cells without a reference conservatively.
+    The parser places every cell with a value by its reference (or, without
+    one, after the previous cell or row) and fills the rectangle from the
+    first to the last. Every reference it could use (each cell's and row's
+    ``r``, the ``dimension``) must be one a sheet can hold: a column of at
+    most three letters up to XFD, a row from 1 to 1,048,576. Plainly
+    written sheets are checked with one quick scan; anything unusual (and
+    any sheet over the limit) with an exact one that skips empty formatted
+    cells (``<c .../>``, which the parser skips for the area) and places
+    cells without a reference conservatively.
     """
+    _check_dimension(content, name, shown)
     refs = _FAST_CELL.findall(content)
-    box = _box(refs) if _plainly_written(content, len(refs)) else None
-    if box is None or _area(box) > MAX_SHEET_CELLS:
-        box = _exact_box(content)
+    n = len(refs)
+    rows = _FAST_ROW.findall(content)
+    # Plain: every cell has its one reference first (see _plainly_written), and every row its number.
+    plain = _plainly_written(content, n) and len(rows) == content.count(b'<row r="') and b":row" not in content
+    if plain:
+        box = _box(refs)
+        numbers = [int(r) for r in set(rows)]
+        inside = (box is None or (box[0] >= 1 and box[1] <= MAX_ROW and box[3] <= MAX_COL)) and (
+            not numbers or (min(numbers) >= 1 and max(numbers) <= MAX_ROW)
+        )
+        if inside and (box is None or _area(box) <= MAX_SHEET_CELLS):
+            return  # else the exact scan names the reference outside, or the area
+    box = _exact_box(content, name, shown)
     if box is None:
         return
     area = _area(box)
@@ -318,6 +342,52 @@ def _check_extent(content: bytes, name: str, shown: str) -> None:
             f"({area:,} cells to read; at most "
             f"{MAX_SHEET_CELLS:,}); delete the cells far outside the dashboard and save again"
         )
+
+
+def _beyond(value: bytes, what: str, name: str, shown: str) -> None:
+    text = value[:24].decode("ascii", "replace")
+    text = "".join(ch if ch.isprintable() and ch.isascii() else "?" for ch in text) + ("..." if len(value) > 24 else "")
+    raise WorkbookRefused(
+        f"{shown}: part {name} has {what} {text!r} outside A1:XFD1048576, the cells a sheet can hold; "
+        "refused as damaged or crafted"
+    )
+
+
+def _position(value: bytes) -> tuple[int, int] | None:
+    """(row, column), 1-based, of a cell reference within XFD1048576; ``None`` for anything else."""
+    match = _CELL_NAME.fullmatch(value)
+    if match is None or len(match.group(1)) > 3 or len(match.group(2)) > 7:
+        return None
+    row, col = int(match.group(2)), _col_number(match.group(1))
+    return (row, col) if 0 < row <= MAX_ROW and col <= MAX_COL else None
+
+
+def _cell_position(value: bytes, name: str, shown: str) -> tuple[int, int]:
+    position = _position(value)
+    if position is None:
+        _beyond(value, "a cell reference", name, shown)
+    return position
+
+
+def _row_number(value: bytes, name: str, shown: str) -> int:
+    if not value.isdigit() or len(value) > 7 or not 0 < int(value) <= MAX_ROW:
+        _beyond(value, "a row number", name, shown)
+    return int(value)
+
+
+def _check_dimension(content: bytes, name: str, shown: str) -> None:
+    """The ``<dimension ref="A1:P114"/>`` a sheet declares: one or two corners within XFD1048576."""
+    at = content.find(b"dimension")
+    while at >= 0:  # quicker than a regular expression over the whole sheet
+        tag = _DIMENSION_TAG.match(content, max(content.rfind(b"<", 0, at), 0))
+        at = content.find(b"dimension", at + 1)
+        if tag is None:
+            continue
+        for double, single in _REF_ATTR.findall(tag.group(1)):
+            value = double or single
+            corners = value.replace(b"$", b"").split(b":")
+            if len(corners) > 2 or any(_position(corner) is None for corner in corners):
+                _beyond(value, "a dimension", name, shown)
 
 
 def _plainly_written(content: bytes, n: int) -> bool:
@@ -357,23 +427,27 @@ def _area(box: tuple[int, int, int, int]) -> int:
     return (bottom - top + 1) * (right - left + 1)
 
 
-def _exact_box(content: bytes) -> tuple[int, int, int, int] | None:
-    refs: list[tuple[bytes, bytes]] = []
+def _exact_box(content: bytes, name: str, shown: str) -> tuple[int, int, int, int] | None:
+    cells: list[tuple[int, int]] = []
     loose = 0
     for match in _CELL_TAG.finditer(content):
         attrs = match.group(1)
+        found = [_cell_position(a or b, name, shown) for a, b in _R_ATTR.findall(attrs)]  # every r, should there be two
         if attrs.endswith(b"/"):
             continue  # an empty cell: the parser skips it
-        found = _CELL_REF.findall(attrs)
         if found:
-            refs.extend(found)  # every r, should there be two
+            cells.extend(found)
         else:
             loose += 1
-    box = _box(refs)
+    rows = [_row_number(a or b, name, shown) for tag in _ROW_TAG.finditer(content) for a, b in _R_ATTR.findall(tag.group(1))]
+    box = (
+        (min(r for r, _ in cells), max(r for r, _ in cells), min(c for _, c in cells), max(c for _, c in cells))
+        if cells
+        else None
+    )
     if not loose:
         return box
     # Cells without a (readable) reference follow the previous cell or row: assume the worst.
-    rows = [int(r) for tag in _ROW_TAG.finditer(content) for r in _ROW_REF.findall(tag.group(1))]
     top, bottom, left, right = box or (1, 1, 1, 1)
     bottom = max([bottom, *rows]) + content.count(b"row") + 1
     return 1, bottom, 1, right + loose

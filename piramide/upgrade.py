@@ -45,6 +45,10 @@ from .reader import WorkbookReading, read_dashboard, read_workbook
 from .writer import SlotContent, WorkbookSpec, workbook_bytes
 
 
+UNREAD_CODES = ("answers-unread", "cell-unread")
+"""Issues of cells the reader does not read: an upgrade would silently leave them behind, so it refuses."""
+
+
 @dataclass
 class Dropped:
     indicator: str
@@ -367,6 +371,13 @@ def upgrade_workbook(
             "out", str(out), "is the input; the output must be a new file (the input is never modified)"
         )
     reading = read_dashboard(path)
+    unread = [i for i in reading.issues if i.code in UNREAD_CODES]
+    if unread:
+        more = f" (and {len(unread) - 1} more; see piramide check)" if len(unread) > 1 else ""
+        raise UpgradeRefused(
+            f"{path}: holds content outside the dashboard's cells, which upgrade would not carry: "
+            f"{unread[0]}{more}; move it into an answer or note (Toelichting) column or remove it, then upgrade"
+        )
     if reading.errors:
         raise UpgradeRefused(f"{path}: {has_errors(reading.errors)}; fix them first so that no answer is lost")
     if new_set is None and (slots is None or slots == reading.slots):

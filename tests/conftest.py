@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 import helpers
 from piramide import IndicatorSet, bundled_set
+
+# Property tests: in CI (CI=true, as GitHub Actions and GitLab set it) every run tries the same
+# examples (derandomize) and keeps no example database, so a red build is reproducible and a green
+# one does not turn red on the next push by chance. Locally, Hypothesis explores as usual.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() in ("true", "1") else "dev"))
 
 
 @pytest.fixture(scope="session")

@@ -242,6 +242,42 @@ def _far_cell_hidden(base: bytes) -> bytes:
     return rezip(parts)
 
 
+def _row_added(sheet: str, number: str, ref: str | None) -> Callable[[bytes], bytes]:
+    """The dashboard with a row ``number`` added to ``sheet``, holding one answer at ``ref`` (``None``: no reference)."""
+
+    def build(base: bytes) -> bytes:
+        parts = zip_parts(base)
+        name = sheet_parts(parts)[sheet]
+        r = f' r="{ref}"' if ref is not None else ""
+        row = f'<row r="{number}"><c{r} t="inlineStr"><is><t>ja</t></is></c></row>'.encode()
+        parts[name] = parts[name].replace(b"</sheetData>", row + b"</sheetData>", 1)
+        return rezip(parts)
+
+    return build
+
+
+def _answer_at(sheet: str, ref: str, row: str | None = None) -> Callable[[bytes], bytes]:
+    """One answer typed at ``ref`` (in its own row ``row``, default: ref's digits)."""
+    return _row_added(sheet, row if row is not None else re.sub(r"^\$?[A-Za-z]+\$?", "", ref), ref)
+
+
+def _row_without_refs(sheet: str, number: str) -> Callable[[bytes], bytes]:
+    """A row numbered ``number`` whose cell has no reference (the parser places it by the row)."""
+    return _row_added(sheet, number, None)
+
+
+def _dimension(sheet: str, ref: str) -> Callable[[bytes], bytes]:
+    def build(base: bytes) -> bytes:
+        parts = zip_parts(base)
+        name = sheet_parts(parts)[sheet]
+        xml, n = re.subn(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), parts[name], count=1)
+        assert n == 1
+        parts[name] = xml
+        return rezip(parts)
+
+    return build
+
+
 def _ole(*markers: str) -> bytes:
     body = b"".join(m.encode("utf-16-le") + b"\x00" * 64 for m in markers)
     return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + body + bytes(range(256)) * 8
@@ -288,11 +324,14 @@ CORPUS: dict[str, tuple[str, Callable[[bytes], bytes], str]] = {
     "slots-damaged": ("slots.xlsx", lambda b: _metadata_cell(b, "slots", "999"), "damaged"),
     "far-cell": ("ver.xlsx", _far_cell, "cells up to row"),
     "far-cell-hidden": ("verstopt.xlsx", _far_cell_hidden, "cells up to row"),
+    "column-6-letters": ("kolom.xlsx", _row_added(L.QUESTIONS, "200", "AAAAAA200"), "outside A1:XFD1048576"),
+    "row-14-digits": ("rij.xlsx", _row_added(L.QUESTIONS, "200", "F99999999999999"), "outside A1:XFD1048576"),
+    "dimension-beyond": ("dim.xlsx", _dimension(L.METADATA, "A1:XFE1048577"), "outside A1:XFD1048576"),
     "too-large": ("groot.xlsx", lambda b: b + bytes(21 * 1024 * 1024), "too large"),
 }
 BOMBS = {
     "zip-bomb-200mb", "zip-bomb-ratio", "zip-bomb-entries", "zip-lying-header", "billion-laughs",
-    "far-cell", "far-cell-hidden",
+    "far-cell", "far-cell-hidden", "column-6-letters", "row-14-digits",
 }  # fmt: skip
 
 
@@ -462,14 +501,18 @@ def fuzz_base(tmp_path_factory) -> tuple[bytes, dict[str, bytes], Path]:
 
 
 def _outcome(data: bytes, folder: Path) -> str:
+    """Read the mutated file: a reading or a one-line refusal, within :data:`SECONDS` (a hang fails too)."""
     path = folder / "fuzz.xlsx"
     path.write_bytes(data)
+    started = time.perf_counter()
     try:
         reading = read_workbook(path)
     except WorkbookRefused as exc:
         message = str(exc)
         assert message and "\n" not in message
+        assert time.perf_counter() - started < SECONDS
         return "refused"
+    assert time.perf_counter() - started < SECONDS
     assert isinstance(reading, WorkbookReading)
     json.dumps(reading.model_dump(mode="json"))  # whatever was read still fits the contract
     return "errors" if reading.errors else "read"
@@ -523,11 +566,15 @@ _XML_NAMES = sorted(
     ["[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl/sharedStrings.xml",
      "xl/styles.xml"] + [f"xl/worksheets/sheet{n}.xml" for n in range(1, 7)]
 )  # fmt: skip
-_NUMBERS = [b"0", b"-1", b"99", b"1048577", b"4294967296", b"1e308"]
+_NUMBERS = [b"0", b"-1", b"99", b"1048576", b"1048577", b"4294967296", b"4294967297", b"99999999999999", b"1e308"]
 _REF = st.one_of(
     st.from_regex(r"\A[A-Z]{1,3}[0-9]{1,7}\Z"),
-    st.sampled_from(["XFD1048576", "AAA100000", "A1048576", "XFD1"]),  # the far corners, found more often
+    st.from_regex(r"\A[A-Za-z]{1,7}[0-9]{1,15}\Z"),  # beyond XFD1048576 too: more letters, more digits
+    st.sampled_from(  # the far corners and one step beyond, found more often
+        ["XFD1048576", "AAA100000", "A1048576", "XFD1", "XFE1", "A1048577", "AAAAAA1", "F99999999999999", "A0"]
+    ),
 )
+_DIMENSIONS = ["A1", "A1:XFD1048576", "A1:XFE1", "A1:A1048577", "A1:AAAAAA1", "A0:B2", "$A$1:$P$114", "A1:B2:C3", ""]
 
 
 @_FUZZ
@@ -536,12 +583,21 @@ _REF = st.one_of(
     ops=_OPS | st.just([]),
     refs=st.lists(st.tuples(st.integers(min_value=0), _REF), max_size=2),
     numbers=st.lists(st.tuples(st.integers(min_value=0), st.sampled_from(_NUMBERS)), max_size=2),
+    rows=st.lists(st.tuples(st.integers(min_value=0), st.sampled_from(_NUMBERS)), max_size=2),
+    dimension=st.none() | st.sampled_from(_DIMENSIONS),
 )
-def test_mutated_xml_parts_are_read_or_refused_never_a_crash(fuzz_base, name, ops, refs, numbers):
-    """Bytes, cell references and numbers changed inside one XML part (re-zipped, so the zip is sound)."""
+def test_mutated_xml_parts_are_read_or_refused_never_a_crash(fuzz_base, name, ops, refs, numbers, rows, dimension):
+    """Bytes, cell references, row numbers, dimensions and numbers changed inside one XML part (re-zipped)."""
     _, parts, folder = fuzz_base
     parts = dict(parts)
     xml = parts[name]
+    if dimension is not None:
+        xml = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="' + dimension.encode() + b'"', xml, count=1)
+    for index, number in rows:  # a row renumbered, possibly beyond the last row
+        found = list(re.finditer(rb'<row r="([0-9]+)"', xml))
+        if found:
+            m = found[index % len(found)]
+            xml = xml[: m.start(1)] + number + xml[m.end(1) :]
     for index, ref in refs:  # move a cell somewhere else, possibly very far
         found = list(re.finditer(rb'<c r="([A-Z]+[0-9]+)"', xml))
         if found:
@@ -562,3 +618,228 @@ def test_the_fuzz_base_reads_cleanly(fuzz_base):
     assert _outcome(data, folder) == "read"
     assert _outcome(rezip(parts), folder) == "read"
     assert set(_XML_NAMES) <= set(parts)
+
+
+# --- references and sizes at and beyond what a sheet can hold (issue 9) -------------------------
+
+
+_OUTSIDE = "outside A1:XFD1048576"
+# name -> (build, fragment): each a reference a sheet cannot hold, in each sheet that is parsed.
+BEYOND: dict[str, tuple[Callable[[bytes], bytes], str]] = {
+    "column-XFE": (_answer_at(L.QUESTIONS, "XFE200"), "'XFE200' " + _OUTSIDE),
+    "column-4-letters": (_answer_at(L.QUESTIONS, "AAAA200"), "'AAAA200' " + _OUTSIDE),
+    "column-6-letters": (_answer_at(L.QUESTIONS, "AAAAAA200"), "'AAAAAA200' " + _OUTSIDE),  # 79 GB to the parser
+    "column-lower-case": (_answer_at(L.QUESTIONS, "xfe200"), "'xfe200' " + _OUTSIDE),
+    "row-1048577": (_answer_at(L.QUESTIONS, "F1048577"), "'F1048577' " + _OUTSIDE),
+    "row-8-digits": (_answer_at(L.QUESTIONS, "F10000000", row="200"), "'F10000000' " + _OUTSIDE),
+    "row-14-digits": (_answer_at(L.QUESTIONS, "F99999999999999", row="200"), "'F99999999999999' " + _OUTSIDE),
+    "row-2-to-the-32": (_answer_at(L.QUESTIONS, "F4294967297", row="200"), "'F4294967297' " + _OUTSIDE),
+    "row-0": (_answer_at(L.QUESTIONS, "F0", row="200"), "'F0' " + _OUTSIDE),
+    "absolute-reference": (_answer_at(L.QUESTIONS, "$F$200", row="200"), "'$F$200' " + _OUTSIDE),
+    "row-number-14-digits": (_row_without_refs(L.QUESTIONS, "99999999999999"), "row number '99999999999999'"),
+    "row-number-1048577": (_row_without_refs(L.QUESTIONS, "1048577"), "row number '1048577'"),
+    "metadata-column": (_answer_at(L.METADATA, "AAAAAA300"), "'AAAAAA300' " + _OUTSIDE),
+    "berekening-row": (_answer_at(L.CALCULATION, "A99999999999"), "'A99999999999' " + _OUTSIDE),
+    "dimension-column": (_dimension(L.QUESTIONS, "A1:XFE114"), "dimension 'A1:XFE114'"),
+    "dimension-row": (_dimension(L.QUESTIONS, "A1:P99999999999"), "dimension 'A1:P99999999999'"),
+    "dimension-garbage": (_dimension(L.QUESTIONS, "A1:P114:Q5"), "dimension 'A1:P114:Q5'"),
+}
+
+
+@pytest.fixture(scope="module")
+def beyond(tmp_path_factory) -> dict[str, tuple[Path, str]]:
+    folder = tmp_path_factory.mktemp("beyond")
+    base = _dashboard()
+    out = {}
+    for name, (build, fragment) in BEYOND.items():
+        path = folder / f"{name}.xlsx"
+        path.write_bytes(build(base))
+        out[name] = (path, fragment)
+    return out
+
+
+@pytest.mark.parametrize("name", list(BEYOND))
+def test_a_reference_no_sheet_can_hold_is_refused_before_parsing(beyond, cli, monkeypatch, name):
+    """Any reference beyond XFD1048576 (cell, row, dimension; any sheet parsed): exit 2, one line, parser never called."""
+    import python_calamine
+
+    path, fragment = beyond[name]
+
+    def never(*args, **kwargs):
+        raise AssertionError("the parser was called")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", never)
+    with pytest.raises(WorkbookRefused) as caught:
+        read_workbook(path)
+    assert fragment in str(caught.value) and "\n" not in str(caught.value), caught.value
+    result = cli("read", path)
+    assert result.code == 2 and result.out == ""
+    (line,) = result.err.splitlines()
+    assert line.startswith(f"piramide: error: {path}: part xl/worksheets/") and fragment in line
+
+
+def test_the_whole_beyond_corpus_in_one_fresh_process_exits_2_not_134(beyond):
+    """`piramide check` over the folder in a real process: every file refused, exit 2 (not an abort, exit 134)."""
+    import subprocess
+    import sys
+
+    folder = next(iter(beyond.values()))[0].parent
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from piramide.cli import main; main(sys.argv[1:])", "check", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert sum(line.endswith("[refused]") for line in done.stdout.splitlines()) == len(BEYOND)
+
+
+def _one_sheet(cells: bytes, dimension: bytes | None = None) -> bytes:
+    """A minimal xlsx package of one sheet holding ``cells`` (its ``<sheetData>`` content)."""
+    dim = b'<dimension ref="' + dimension + b'"/>' if dimension is not None else b""
+    sheet = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + dim + b"<sheetData>" + cells + b"</sheetData></worksheet>"
+    )  # fmt: skip
+    return rezip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet})
+
+
+@pytest.mark.parametrize(
+    ("cells", "dimension", "refused"),
+    [
+        (b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', b"XFD1048576", False),  # the last cell itself
+        (b'<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>', None, False),
+        (b'<row r="1"><c r="A1"><v>1</v></c></row>', b"A1:XFD1048576", False),  # the largest dimension
+        (b'<row r="1048576"><c r="XFE1048576"><v>1</v></c></row>', None, True),
+        (b'<row r="1048577"><c r="XFD1048577"><v>1</v></c></row>', None, True),
+        (b'<row r="1048577"><c><v>1</v></c></row>', None, True),
+        (b'<row r="1"><c r="A1"><v>1</v></c></row>', b"A1:XFE1", True),
+        (b'<row r="1"><c r="A1"><v>1</v></c></row>', b"A1:A1048577", True),
+    ],
+)
+def test_references_are_checked_exactly_at_the_last_cell(cells, dimension, refused):
+    """XFD1048576 and row 1,048,576 pass (a one-cell sheet), one column or row further is refused."""
+    from piramide.safety import check_bytes
+
+    data = _one_sheet(cells, dimension)
+    if refused:
+        with pytest.raises(WorkbookRefused, match=_OUTSIDE):
+            check_bytes(data, Path("x.xlsx"))
+    else:
+        assert check_bytes(data, Path("x.xlsx")).data == data
+
+
+# --- paths that are not files; folders where one file fails in any way (issue 9) ---------------
+
+_CLI = "import sys; from piramide.cli import main; main(sys.argv[1:])"
+
+
+def _run(*args, timeout: float = 60):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", _CLI, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        (("read", "{fifo}"), "a named pipe (FIFO)"),
+        (("check", "{fifo}"), "a named pipe (FIFO)"),
+        (("read", "/dev/zero"), "a device"),
+        (("sets", "validate", "{fifo}"), "a named pipe (FIFO)"),
+        (("new", "--gemeenten", "{fifo}", "--out-dir", "{tmp}/uit"), "a named pipe (FIFO)"),
+    ],
+)
+def test_a_fifo_or_device_is_refused_at_once_never_opened(tmp_path, command, kind):
+    """A FIFO (no writer: opening it to read would wait forever) or a device: exit 2, one line, within seconds."""
+    import os
+
+    fifo = tmp_path / "dashboard.xlsx"
+    os.mkfifo(fifo)
+    args = [a.format(fifo=fifo, tmp=tmp_path) for a in command]
+    done = _run(*args, timeout=30)  # a regression hangs: the timeout fails the test
+    assert done.returncode == 2, done
+    line = next(line for line in (done.stdout + done.stderr).splitlines() if kind in line)
+    assert f"is {kind}" in line and "refused without reading it" in line
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_fifo_in_a_folder_is_reported_and_the_others_read(tmp_path, cli):
+    """`check` over a folder with a FIFO named .xlsx and a good dashboard: both reported, exit 2."""
+    import os
+
+    (tmp_path / "goed.xlsx").write_bytes(_dashboard())
+    os.mkfifo(tmp_path / "pijp.xlsx")
+    done = _run("check", tmp_path, timeout=60)
+    assert done.returncode == 2
+    assert f"{tmp_path / 'pijp.xlsx'}: is a named pipe (FIFO)" in done.stdout
+    assert done.stderr.splitlines()[0] == "2 workbooks: 1 without errors, 0 with errors, 1 refused"
+
+
+@pytest.fixture
+def region(tmp_path) -> list[Path]:
+    """Six good dashboards of six municipalities, and one named poison.xlsx (also a good file, until patched)."""
+    from piramide.writer import WorkbookSpec, workbook_bytes
+
+    s = reference_set()
+    files = []
+    for k, name in enumerate(["Aa", "Bb", "Cc", "Dd", "Ee", "Ff", "poison"]):
+        content = (SlotContent(answers=random_grid(s, seed=k), date=dt.date(2025, 3, 1)),)
+        path = tmp_path / f"{name}.xlsx"
+        path.write_bytes(workbook_bytes(WorkbookSpec(s, name, content=content)))
+        files.append(path)
+    return files
+
+
+def _poisoned(how: str):
+    """``read_workbook`` that fails on poison.xlsx: a crash of the process, or an unexpected exception."""
+    import os
+
+    real = read_workbook
+
+    def read(path, known=None, **options):
+        if Path(path).name == "poison.xlsx":
+            if how == "abort":
+                import faulthandler
+
+                faulthandler.disable()  # pytest's fault handler would print the worker's stack
+                os.abort()  # as a native parser failure: SIGABRT, the process is gone
+            if how == "kill":
+                os.kill(os.getpid(), 9)  # as the out-of-memory killer
+            if how == "exit":
+                os._exit(134)
+            raise RuntimeError("unexpected")
+        return real(path)
+
+    return read
+
+
+@pytest.mark.parametrize("how", ["abort", "kill", "exit", "exception"])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_folder_run_survives_any_single_file(region, cli, monkeypatch, how, parallel):
+    """One file kills its worker process (or raises): it is reported, every other file still is; exit 1 / 2, never 3."""
+    import piramide.progress as P
+
+    monkeypatch.setattr(P, "read_workbook", _poisoned(how))  # worker processes are forked: they inherit it
+    if parallel:
+        monkeypatch.setattr(P, "PARALLEL_FROM", 2)
+    folder = region[0].parent
+    poison = folder / "poison.xlsx"
+
+    checked = cli("check", folder)
+    assert checked.code == 2, checked
+    lines = checked.out.splitlines()
+    assert [line for line in lines if line.endswith("[refused]")] == [
+        f"{poison}: cannot be read ("
+        + ("the reading process crashed on it" if how != "exception" else "internal error: RuntimeError")
+        + "); please report this file [refused]"
+    ]
+    assert checked.err.splitlines()[0] == "7 workbooks: 6 without errors, 0 with errors, 1 refused"
+
+    result = cli("progress", folder, "--json")
+    assert result.code == 1, result
+    data = json.loads(result.out)
+    assert sorted(g["gemeente"] for g in data["gemeenten"]) == ["Aa", "Bb", "Cc", "Dd", "Ee", "Ff"]
+    assert [e["file"] for e in data["errors"]] == [str(poison)]

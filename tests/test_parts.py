@@ -546,3 +546,18 @@ def test_merge_carries_the_actieplan_of_the_dashboard(tmp_path, small):
     assert [p.name for p in (tmp_path / "delen").iterdir()] and all(
         L.ACTIONS not in openpyxl.load_workbook(p).sheetnames for p in parts
     )  # a part has no Actieplan of its own (yet)
+
+
+def test_a_part_with_answers_typed_beside_its_columns_is_refused(tmp_path, small):
+    """An answer typed in a column the part does not have is not read: an error, so merge refuses the part."""
+    path = herhaal(tmp_path, small)
+    part = split_workbook(path, tmp_path / "delen").parts[0].path
+    wb = openpyxl.load_workbook(part)
+    wb[L.QUESTIONS]["J6"] = "ja"  # right of Toelichting Meting 1, in AA-1.01's row
+    wb.save(part)
+    reading = piramide.read_workbook(part)
+    assert [(i.code, i.location) for i in reading.errors] == [("answers-unread", "Vragenlijst!J6")]
+    assert [i.code for i in reading.issues if i.code != "set-unknown"] == ["answers-unread"]  # F, G: known
+    with pytest.raises(PartsRefused) as caught:
+        merge_parts(path, [part], tmp_path / "uit.xlsx")
+    assert "answers-unread" in caught.value.report.refused[0][1]

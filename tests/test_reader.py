@@ -172,7 +172,7 @@ def test_answers_list_only_answered_indicators_with_canonical_labels(tmp_path):
         | id      | 0-meting |
         | BO-1.01 | JA       |
         | BO-1.02 |          |
-        | BO-1.03 | Nvt      |
+        | BO-1.03 | N.v.T.   |
         | CO-4.03 | Deels    |
         """,
     )
@@ -220,27 +220,50 @@ def test_a_fully_answered_slot_is_not_provisional(tmp_path, reference):
 # --- what users do, handled -------------------------------------------------------------
 
 
-def test_typed_answers_are_normalised(tmp_path):
-    """Case, surrounding spaces and dots do not matter: Ja, ' nvt ', DEELS, N.V.T. are answers."""
+def test_answers_typed_in_another_case_are_answers(tmp_path):
+    """Case does not matter, as in the dashboard's formulas: Ja, DEELS, N.V.T., nEE are answers."""
     path = filled_workbook(
         tmp_path,
         """
         | id      | 0-meting  |
         | BO-1.01 | Ja        |
-        | BO-1.02 | ' nvt '   |
         | BO-1.03 | DEELS     |
         | BO-1.04 | N.V.T.    |
-        | BO-1.05 | ' Nee'    |
-        | BO-1.06 | 'ja  '    |
+        | BO-1.05 | nEE       |
         """,
         dates={0: dt.date(2025, 3, 1)},
     )
     reading = read_workbook(path)
     assert reading.measurements[0].answers == {
-        "BO-1.01": "ja", "BO-1.02": "n.v.t.", "BO-1.03": "deels",
-        "BO-1.04": "n.v.t.", "BO-1.05": "nee", "BO-1.06": "ja",
+        "BO-1.01": "ja", "BO-1.03": "deels", "BO-1.04": "n.v.t.", "BO-1.05": "nee",
     }  # fmt: skip
     assert flat(reading) == []
+
+
+def test_answers_the_dashboard_does_not_count_are_errors_at_their_cells(tmp_path, reference):
+    """Spaces, a non-breaking space or a missing dot: the formulas do not count them, so neither does the reader."""
+    path = filled_workbook(
+        tmp_path,
+        """
+        | id      | 0-meting  |
+        | BO-1.01 | ja        |
+        | BO-1.02 | ' nvt '   |
+        | BO-1.03 | 'ja '     |
+        | BO-1.04 | N.V.T     |
+        | BO-1.05 | ' Nee'    |
+        | BO-1.06 | 'ja\u00a0' |
+        """,
+        dates={0: dt.date(2025, 3, 1)},
+    )
+    reading = read_workbook(path)
+    assert reading.measurements[0].answers == {"BO-1.01": "ja"}  # the others read as blank, as the dashboard sees them
+    ids = ["BO-1.02", "BO-1.03", "BO-1.04", "BO-1.05", "BO-1.06"]
+    assert flat(reading) == sorted(("answer-not-counted", answer_ref(reference, i)) for i in ids)
+    messages = {i.location: i.message for i in reading.issues}
+    assert messages[answer_ref(reference, "BO-1.03")] == (
+        "'ja ' is not counted by the dashboard (it counts 'ja' exactly, in any case); choose ja from the list"
+    )
+    assert {i.severity for i in reading.issues if i.code == "answer-not-counted"} == {"error"}
 
 
 def test_a_cell_of_only_spaces_is_blank(tmp_path):
@@ -565,8 +588,11 @@ def test_a_renamed_answer_header_is_reported_and_the_other_slots_read(tmp_path):
     ref = f"{Q}!F{L.Q_ROW_HEADER + 1}"
     path = filled_workbook(tmp_path, TABLE, dates=DATES, cells={ref: "Antwoord nulmeting"})
     reading = read_workbook(path)
-    assert [(i.code, i.location) for i in reading.errors] == [("column-missing", ref)]
+    first_answer = f"{Q}!F{L.Q_FIRST_ROW + 2}"  # BO-1.01, under the renamed header
+    assert [(i.code, i.location) for i in reading.errors] == [("column-missing", ref), ("answers-unread", first_answer)]
     assert "'Antwoord 0-meting'" in reading.errors[0].message
+    assert "4 cells in column F (headed 'Antwoord nulmeting')" in reading.errors[1].message
+    assert ("cell-unread", f"{Q}!F{L.Q_ROW_DATE + 1}") in flat(reading)  # its date is not read either
     assert [m.slot for m in reading.measurements] == [1]
     assert reading.measurements[0].answers == TABLE_ANSWERS[1]
 
@@ -885,13 +911,40 @@ def test_reading_and_checking_never_modify_the_file(cli, tmp_path, good, bad, ki
     assert sorted(p.name for p in path.parent.iterdir()) == listing  # nothing written next to it either
 
 
-def test_reading_from_a_read_only_file_works(tmp_path, good):
-    """A file without write permission (a shared drive) is read normally."""
-    good.chmod(0o444)
-    try:
-        assert read_workbook(good).measurements
-    finally:
-        good.chmod(0o644)
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+
+def test_inputs_are_only_ever_opened_read_only(tmp_path, good, cli, monkeypatch):
+    """read, check, progress and upgrade open the input only for reading: every open of it is recorded
+    (os.open flags, open() modes), which holds as root too (root ignores a chmod 0o444)."""
+    import builtins
+
+    opened: list[tuple[str, str]] = []
+    real_os_open, real_open = os.open, builtins.open
+
+    def is_input(file) -> bool:
+        return not isinstance(file, int) and Path(os.fsdecode(file)).resolve() == good.resolve()
+
+    def spy_os_open(file, flags, *args, **kwargs):
+        if is_input(file):
+            opened.append(("os.open", "write" if flags & _WRITE_FLAGS else "read"))
+        return real_os_open(file, flags, *args, **kwargs)
+
+    def spy_open(file, mode="r", *args, **kwargs):
+        if is_input(file):
+            opened.append(("open", "write" if set(mode) & set("wax+") else "read"))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy_os_open)
+    monkeypatch.setattr(builtins, "open", spy_open)
+    monkeypatch.setattr(io, "open", spy_open)
+    before = _fingerprint(good)
+    assert cli("read", good).code == 0
+    assert cli("check", good).code == 0
+    assert cli("progress", good, "--json").code == 0
+    assert cli("upgrade", good, "--slots", "8", "--out", tmp_path / "nieuw.xlsx").code == 0
+    assert len(opened) >= 4 and {mode for _, mode in opened} == {"read"}, opened
+    assert _fingerprint(good) == before
 
 
 def test_reading_from_an_in_memory_copy_gives_the_same_result(tmp_path, bad):
@@ -920,3 +973,95 @@ def test_a_slot_with_only_invalid_answers_is_not_empty_for_the_slot_gap_check(tm
     codes = [issue.code for issue in read_workbook(path).issues]
     assert "answer-invalid" in codes
     assert "slot-gap" not in codes
+
+
+# --- no answer ignored without a word: cells outside the dashboard's cells (issue 9) ------------
+
+_LAST = L.col_letter(L.note_col(L.DEFAULT_SLOTS - 1))  # the last column of a 5-slot Vragenlijst (O)
+_NEXT = L.col_letter(L.note_col(L.DEFAULT_SLOTS - 1) + 1)  # the first column after it (P)
+
+
+def test_an_added_answer_column_is_an_error_at_its_first_cell(tmp_path, reference):
+    """The slots ran out, a column 'Antwoord Meting 5' was added with answers below it: answers-unread, not read."""
+    rows = indicator_rows(reference)
+    path = filled_workbook(
+        tmp_path,
+        TABLE,
+        dates=DATES,
+        cells={
+            f"{Q}!{_NEXT}{L.Q_ROW_HEADER + 1}": "Antwoord Meting 5",
+            f"{Q}!{_NEXT}{rows['BO-1.01']}": "ja",
+            f"{Q}!{_NEXT}{rows['CO-4.03']}": "nee",
+        },
+    )
+    reading = read_workbook(path)
+    assert [(i.code, i.location) for i in reading.errors] == [("answers-unread", f"{Q}!{_NEXT}{rows['BO-1.01']}")]
+    assert reading.errors[0].message.startswith(f"2 cells in column {_NEXT} (headed 'Antwoord Meting 5') hold answers")
+    assert [m.slot for m in reading.measurements] == [0, 1]  # the rest is read as before
+
+
+def test_notes_under_a_renamed_toelichting_header_are_an_error(tmp_path, reference):
+    """'Toelichting 0-meting' renamed to 'Opmerkingen' with notes below: answers-unread at the first note."""
+    rows = indicator_rows(reference)
+    note_col = L.col_letter(L.note_col(0))
+    path = filled_workbook(
+        tmp_path,
+        TABLE,
+        dates=DATES,
+        cells={f"{Q}!{note_col}{L.Q_ROW_HEADER + 1}": "Opmerkingen", f"{Q}!{note_col}{rows['BO-1.08']}": "zie besluit"},
+    )
+    reading = read_workbook(path)
+    assert flat(reading) == [("answers-unread", f"{Q}!{note_col}{rows['BO-1.08']}")]
+    assert "(headed 'Opmerkingen')" in reading.errors[0].message
+
+
+def test_an_answer_typed_on_a_pillar_heading_row_is_an_error(tmp_path, reference):
+    """A pillar heading has no indicator: an answer typed on it would be ignored, so it is answers-unread."""
+    heading = indicator_rows(reference)["BO-1.01"] - 1
+    path = filled_workbook(tmp_path, TABLE, dates=DATES, cells={f"{Q}!F{heading}": "ja"})
+    assert flat(read_workbook(path)) == [("answers-unread", f"{Q}!F{heading}")]
+
+
+@pytest.mark.parametrize(
+    ("cell", "where"),
+    [
+        (f"{_NEXT}200", "below the table, beside no indicator"),
+        (f"{L.col_letter(L.note_col(0))}{L.Q_ROW_DATE + 1}", "the hidden half of a merged date cell"),
+        (f"{_NEXT}{L.Q_ROW_TITLE + 1}", "right of the title"),
+    ],
+)
+def test_any_other_non_empty_cell_is_a_warning_at_its_cell(tmp_path, cell, where):
+    """A remark outside the dashboard's cells: cell-unread (a warning) with its cell; nothing else changes."""
+
+    def type_remark(wb, rows):
+        ws = wb[Q]
+        for merged in list(ws.merged_cells.ranges):
+            if cell in merged:
+                ws.unmerge_cells(str(merged))
+        ws[cell] = "opmerking"
+
+    reading = read_workbook(filled_workbook(tmp_path, TABLE, dates=DATES, edit=type_remark))
+    assert flat(reading) == [("cell-unread", f"{Q}!{cell}")], where
+    assert [i.severity for i in reading.issues if i.code == "cell-unread"] == ["warning"]
+    assert "'opmerking' is outside" in str(reading.issues) or "1 cell in column" in str(reading.issues)
+    assert [m.answers for m in reading.measurements] == TABLE_ANSWERS
+
+
+def test_a_header_without_content_is_a_warning(tmp_path):
+    """An extra header with nothing below it: cell-unread (a warning), at the header."""
+    path = filled_workbook(tmp_path, TABLE, dates=DATES, cells={f"{Q}!{_NEXT}{L.Q_ROW_HEADER + 1}": "Extra"})
+    reading = read_workbook(path)
+    assert flat(reading) == [("cell-unread", f"{Q}!{_NEXT}{L.Q_ROW_HEADER + 1}")]
+    assert not reading.errors
+
+
+def test_a_blank_and_a_filled_dashboard_have_no_unread_cells(tmp_path, reference):
+    """Control: every cell piramide writes (title, labels, hints, headers, rows, dates, names, notes) is known."""
+    content = [
+        SlotContent(answers=random_grid(reference, seed=k), date=dt.date(2020 + k, 3, 1), ingevuld_door="A. B.",
+                    notes={reference.indicators[k].id: "toelichting"})
+        for k in range(L.DEFAULT_SLOTS)
+    ]  # fmt: skip
+    for name, spec in (("leeg.xlsx", []), ("vol.xlsx", content)):
+        path = build_workbook(tmp_path / name, gemeente="Teststad", indicator_set=reference, content=spec)
+        assert read_workbook(path).issues == [], name

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from engine import lo_fill, make_profile, need_soffice, need_uno, recalc
-from wb import blank_bytes, fill_openpyxl, filled_workbook, indicator_rows, lo_cells, random_grid
+from wb import answer_ref, blank_bytes, fill_openpyxl, filled_workbook, indicator_rows, lo_cells, random_grid
 
 from piramide import read_workbook, reference_set, score_measurement
 from piramide import layout as L
@@ -25,7 +25,7 @@ from piramide.writer import SlotContent, build_workbook
 
 pytestmark = pytest.mark.soffice
 
-TYPED = ["Ja", "NVT", " deels ", "N.V.T.", "NEE"]
+TYPED = ["Ja", "N.v.T.", "DEELS", "N.V.T.", "NEE"]  # other case: the formulas count these
 LO_DATES = ["2021-03-01", "2022-02-28", "2023-12-31", "2024-02-29"]
 
 
@@ -138,7 +138,7 @@ def test_read_json_of_a_workbook_filled_in_libreoffice_gives_the_engines_answers
 
 
 def test_answers_typed_oddly_in_libreoffice_are_normalised(typed_in_libreoffice):
-    """'Ja', 'NVT', ' deels ', 'N.V.T.', 'NEE' typed in LibreOffice read as the set's labels."""
+    """'Ja', 'N.v.T.', 'DEELS', 'N.V.T.', 'NEE' typed in LibreOffice read as the set's labels."""
     reading = read_workbook(typed_in_libreoffice.saved)
     last = reading.measurements[-1]
     assert set(last.answers.values()) == {"ja", "n.v.t.", "deels", "nee"}
@@ -182,3 +182,65 @@ def test_mistakes_survive_a_libreoffice_round_trip_with_their_cells(saved_by_lib
     before, after = flat(filled.source), flat(filled.saved)
     assert after == before
     assert {code for code, _ in after} == {"answer-invalid", "row-changed", "date-invalid", "slot-gap"}
+
+
+# --- the dashboard and `piramide read` agree on every answer (issue 9) ---------------------------
+
+VARIANTS = [
+    "ja", "Ja", "JA", "jA", "ja ", " ja", "ja\u00a0", "nvt", "N.V.T", "N.V.T.", "N.v.t.", "n.v.t",
+    "Deels", "DEELS", "ja.", "Nee", "Nee\u00a0", " ", "\u00a0", "\uff4a\uff41",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def variants_in_libreoffice(tmp_path_factory, profile) -> Path:
+    """One slot per variant: every indicator ``ja``, BO-1.01 the variant typed in LibreOffice, recalculated, saved."""
+    need_uno()
+    s = reference_set()
+    assert len(VARIANTS) == L.MAX_SLOTS
+    work = tmp_path_factory.mktemp("lo-variants")
+    blank = work / "blank.xlsx"
+    blank.write_bytes(blank_bytes(s, slots=L.MAX_SLOTS))
+    grids = [{**{i.id: "ja" for i in s.indicators}, "BO-1.01": v} for v in VARIANTS]
+    cells = lo_cells(blank, grids)
+    cells += [[L.QUESTIONS, L.Q_ROW_DATE, L.answer_col(k), "date", "2025-03-01"] for k in range(L.MAX_SLOTS)]
+    out = work / "varianten.xlsx"
+    lo_fill([{"in": str(blank), "out": str(out), "cells": cells}], profile, work)
+    return out
+
+
+def test_the_workbook_and_read_agree_on_every_typed_variant(variants_in_libreoffice):
+    """What LibreOffice's formulas compute (answered, score per level, phase) equals `read`, slot by slot;
+    `read` flags exactly the cells the formulas did not count (answer-not-counted), and no other."""
+    import openpyxl
+
+    s = reference_set()
+    reading = read_workbook(variants_in_libreoffice)
+    by_slot = {m.slot: m for m in reading.measurements}
+    layout = L.CalcLayout(L.MAX_SLOTS, s.pillar_codes, s.phase_numbers)
+    calc = openpyxl.load_workbook(variants_in_libreoffice, data_only=True)[L.CALCULATION]
+    codes = {i.location: i.code for i in reading.issues}
+    flagged = set(codes)
+    assert set(codes.values()) == {"answer-not-counted", "answer-invalid"}  # nothing stale: the phases agree
+    ref = answer_ref(s, "BO-1.01", 0)
+    not_counted = []
+    for slot, typed in enumerate(VARIANTS):
+        m = by_slot[slot]
+        answered = calc.cell(layout.slot_row(slot) + 1, L.C_SLOT_COL_ANSWERED + 1).value
+        counted = answered == len(s.indicators)
+        assert answered in (len(s.indicators), len(s.indicators) - 1), typed
+        assert m.answered == answered, typed
+        cell = answer_ref(s, "BO-1.01", slot)
+        assert (cell in flagged) == (not counted), (typed, counted)
+        if not counted:
+            not_counted.append(typed)
+        for code in s.pillar_codes:
+            row = layout.pillar_row(slot, code) + 1
+            assert calc.cell(row, layout.phase_col + 1).value == m.pillars[code].phase, (typed, code)
+            for level in s.phase_numbers:
+                score = calc.cell(row, layout.score_col(level) + 1).value
+                assert m.pillars[code].scores[str(level)] == pytest.approx(score), (typed, code, level)
+    assert ref.startswith(f"{L.QUESTIONS}!F")
+    invalid = [VARIANTS[k] for k in range(L.MAX_SLOTS) if codes.get(answer_ref(s, "BO-1.01", k)) == "answer-invalid"]
+    assert invalid == ["ja.", "\uff4a\uff41"]  # no label at all; the rest mean a label the formulas do not count
+    assert not_counted == ["ja ", " ja", "ja\u00a0", "nvt", "N.V.T", "n.v.t", "ja.", "Nee\u00a0", " ", "\u00a0", "\uff4a\uff41"]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import set_yaml
+from helpers import SetSpec, oracle, set_yaml
 from piramide import AnswerError, load_set, normalise_answers, reference_set, score_measurement
 
 LEVELS = (1, 2, 3, 4)
@@ -311,29 +311,18 @@ def test_labels_come_from_the_set(write_set):
 
 # --- properties over the reference set, against an oracle --------------------------
 
-ORACLE_POINTS = {"ja": Fraction(1), "deels": Fraction(1, 2), "nee": Fraction(0), None: Fraction(0)}
-ORACLE_THRESHOLD = Fraction(3, 4)
-
-
-def oracle(reference, answers) -> dict[str, tuple[int, list[Fraction | None]]]:
-    """The phase rule of the domain brief, written out plainly: {pillar: (phase, scores per level)}."""
-    result = {}
-    for pillar in ("BO", "IP", "BH", "IV", "CO"):
-        scores, phase, climbing = [], 0, True
-        for level in LEVELS:
-            given_ = [answers.get(i.id) for i in reference.indicators if i.pillar == pillar and i.phase == level]
-            counted = [ORACLE_POINTS[a] for a in given_ if a != "n.v.t."]
-            score = sum(counted, Fraction(0)) / len(counted) if counted else None
-            scores.append(score)
-            if climbing and (score is None or score >= ORACLE_THRESHOLD):
-                phase = level
-            else:
-                climbing = False
-        result[pillar] = (phase, scores)
-    return result
-
-
 REF = reference_set()  # at collection: the strategies below are built from it
+
+# The reference scale and threshold written out independently of the set file: the oracle
+# (helpers.oracle, the rule written out plainly) must not read them from the code under test.
+REF_SPEC = SetSpec(
+    scale=(("ja", "1"), ("deels", "0.5"), ("nee", "0"), ("n.v.t.", None)),
+    threshold="0.75",
+    pillars=("BO", "IP", "BH", "IV", "CO"),
+    per_phase={(p, n): len(REF.indicators_of(p, n)) for p in REF.pillar_codes for n in LEVELS},
+    phases=4,
+    named={(p, n): tuple(i.id for i in REF.indicators_of(p, n)) for p in REF.pillar_codes for n in LEVELS},
+)
 
 
 #: What a level's mix of answers is chosen from: ja is in six slots, so that levels are
@@ -365,7 +354,7 @@ def measurements(draw):
 def test_property_phase_matches_oracle(answers):
     """Every pillar's phase and every level's score equal the plain re-implementation."""
     result = score_measurement(REF, answers)
-    expected = oracle(REF, answers)
+    expected = oracle(REF_SPEC, answers)
     for code, (phase, scores) in expected.items():
         assert result.pillars[code].phase == phase
         assert [lv.score for lv in result.pillars[code].levels] == scores
@@ -415,3 +404,66 @@ def test_property_answered_counts_non_blanks(answers):
     """answered is the number of non-blank answers; total is 105."""
     result = score_measurement(REF, answers)
     assert (result.answered, result.total) == (sum(a is not None for a in answers.values()), 105)
+
+
+def test_property_tests_are_deterministic_in_ci():
+    """With CI=true the 'ci' Hypothesis profile is loaded: derandomized, no example database."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = "import conftest, hypothesis; s = hypothesis.settings(); print(s.derandomize, s.database)"
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_PROFILE"} | {"CI": "true"}
+    tests = Path(__file__).parent
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tests)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "None"]
+    assert 'export CI="${CI:-true}"' in (tests.parent / ".ci" / "run").read_text()  # and CI sets it
+
+
+# --- properties over generated sets: other points, thresholds, levels without applicable ones ----
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_property_generated_sets_match_the_oracle(seed):
+    """For random sets (points such as 0.7 and 0.25, thresholds 0.25..1, 1-5 phases, levels all n.v.t.)
+    every pillar's phase, every level's score and the overall phase equal the plain oracle."""
+    import random
+    import tempfile
+    from pathlib import Path
+
+    from helpers import generated_answers, generated_set, write_set
+
+    rng = random.Random(seed)
+    spec = generated_set(rng)
+    with tempfile.TemporaryDirectory() as folder:
+        s = load_set(write_set(Path(folder), spec.yaml()))
+    for _ in range(3):
+        answers = generated_answers(spec, rng)
+        result = score_measurement(s, answers)
+        expected = oracle(spec, answers)
+        for code, (phase, scores) in expected.items():
+            assert [lv.score for lv in result.pillars[code].levels] == scores, (spec, answers, code)
+            assert result.pillars[code].phase == phase, (spec, answers, code)
+        assert result.phase == min(phase for phase, _ in expected.values())
+
+
+def test_generated_sets_cover_the_cases_the_property_is_for():
+    """Control: over the seeds the property draws from, the generator makes what it promises."""
+    import random
+
+    from helpers import generated_answers, generated_set
+
+    points, thresholds, empty_levels, phases = set(), set(), 0, set()
+    for seed in range(200):
+        rng = random.Random(seed)
+        spec = generated_set(rng)
+        points |= {value for _, value in spec.scale}
+        thresholds.add(spec.threshold)
+        result = oracle(spec, generated_answers(spec, rng))
+        empty_levels += sum(score is None for _, scores in result.values() for score in scores)
+        phases |= {phase for phase, _ in result.values()}
+    assert {"0.7", "0.25", None} <= points and {"0.25", "0.7", "1"} <= thresholds
+    assert empty_levels > 20 and phases >= {0, 1, 2, 3, 4, 5}

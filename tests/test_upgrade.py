@@ -547,7 +547,9 @@ def test_fewer_slots_are_refused(cli, tmp_path, source):
     """--slots 3 on a five-slot dashboard: bad usage, exit 2 (as --slots 31), 'fewer', nothing written."""
     before = snapshot(tmp_path)
     result = cli("upgrade", source, "--slots", "3", "--out", tmp_path / "drie.xlsx")
-    assert result.code == 2 and "--slots 3: fewer" in result.err
+    assert result.code == 2
+    assert result.err.startswith("piramide: error: --slots 3: fewer"), result.err
+    assert len(result.err.splitlines()) == 1
     assert snapshot(tmp_path) == before
 
 
@@ -575,7 +577,9 @@ def test_out_equal_to_the_input_is_refused(cli, tmp_path, source, revised, monke
     out = spellings[spelling]
     before = snapshot(tmp_path)
     result = cli("upgrade", source, "--set", revised[0], "--out", out, "--allow-drop", "--force")
-    assert result.code == 2 and "--out" in result.err and "is the input" in result.err
+    assert result.code == 2
+    assert result.err.startswith(f"piramide: error: --out {out}: ") and "is the input" in result.err.split(": ", 3)[-1]
+    assert len(result.err.splitlines()) == 1
     assert snapshot(tmp_path) == before
 
 
@@ -673,7 +677,11 @@ def test_a_workbook_with_errors_is_refused_before_anything_is_written(cli, tmp_p
     before = snapshot(tmp_path)
     result = cli("upgrade", broken, "--set", revised[0], "--out", tmp_path / "in" / "nieuw.xlsx", "--allow-drop",
                  "--force")  # fmt: skip
-    assert result.code == 1 and "has 1 error; the first: " in result.err and "fix them first" in result.err
+    assert result.code == 1
+    (line,) = result.err.splitlines()
+    assert line.startswith(f"piramide: error: {broken}: has 1 error; the first: Vragenlijst!") and (
+        "'misschien' is not an answer; use ja, deels, nee or n.v.t. [error: answer-invalid]; fix them first" in line
+    ), line
     assert snapshot(tmp_path) == before
 
 
@@ -1062,3 +1070,38 @@ def test_the_report_says_a_measurement_kept_no_answers(cli, tmp_path):
     r = cli("upgrade", src, "--set", tmp_path / "nieuw.yaml", "--out", tmp_path / "uit.xlsx", "--allow-drop")
     assert r.code == 0, r.err
     assert "0-meting: every answer was on a dropped indicator; it stays a measurement in its slot" in r.out
+
+
+# --- content outside the dashboard's cells is never left behind (issue 9) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("cells", "code"),
+    [
+        ({"P4": "Antwoord Meting 5", "P6": "ja"}, "answers-unread"),  # an added answer column
+        ({"P200": "een opmerking onder de tabel"}, "cell-unread"),  # a warning only, still refused
+    ],
+)
+def test_upgrade_refuses_a_workbook_with_content_outside_its_cells(cli, tmp_path, cells, code):
+    """`upgrade` would not carry such cells: exit 1 with the cell and what to do; nothing written, input unchanged."""
+    from wb import filled_workbook
+
+    source = filled_workbook(
+        tmp_path,
+        """
+        | id      | 0-meting |
+        | BO-1.01 | ja       |
+        """,
+        dates={0: dt.date(2025, 3, 1)},
+        cells={f"{L.QUESTIONS}!{ref}": value for ref, value in cells.items()},
+    )
+    first = next(ref for ref in cells if ref != "P4")
+    assert {i.code for i in read_workbook(source).issues} >= {code}
+    before = snapshot(tmp_path)
+    result = cli("upgrade", source, "--slots", "8", "--out", tmp_path / "nieuw.xlsx")
+    assert result.code == 1, result
+    (line,) = result.err.splitlines()
+    assert line.startswith(f"piramide: error: {source}: holds content outside the dashboard's cells")
+    assert f"{L.QUESTIONS}!{first}: " in line and f"[{'error' if code == 'answers-unread' else 'warning'}: {code}]" in line
+    assert "move it into an answer or note (Toelichting) column or remove it" in line
+    assert snapshot(tmp_path) == before

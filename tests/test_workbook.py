@@ -563,14 +563,19 @@ def test_gemeente_and_regio_that_look_like_formulas_are_stored_as_text(hostile, 
         assert "HYPERLINK" not in formula.upper() and "+31" not in formula, (sheet, ref, formula)
 
 
-def test_control_characters_in_names_still_give_well_formed_xml(small):
+def test_control_characters_in_names_still_give_well_formed_xml(small, tmp_path):
     """A gemeente and regio with control characters (pasted from elsewhere) give well-formed XML in every part."""
     import xml.dom.minidom
 
-    parts = zip_parts(workbook_bytes(WorkbookSpec(small, "Ede\x0bNoord\x01", regio="Regio\x1f")))
-    for name, data in parts.items():
-        if name.endswith((".xml", ".rels")):
-            xml.dom.minidom.parseString(data)  # raises on malformed XML
+    data = workbook_bytes(WorkbookSpec(small, "Ede\x0bNoord\x01", regio="Regio\x1f"))
+    parts = zip_parts(data)
+    parsed = [name for name, part in parts.items() if name.endswith((".xml", ".rels")) and xml.dom.minidom.parseString(part)]
+    assert len(parsed) == sum(name.endswith((".xml", ".rels")) for name in parts) >= 10  # every part, and they are many
+    from piramide import read_workbook
+
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(data)
+    assert read_workbook(path).gemeente == "Ede\x0bNoord\x01"  # and the name comes back as typed
 
 
 def test_hostile_gemeente_is_shown_as_typed(hostile):
@@ -671,7 +676,8 @@ def test_metadata_values_describe_the_set_and_the_dashboard(blank, reference):
 def test_metadata_without_regio_keeps_the_key(tmp_path, small):
     """A dashboard without a regio still lists the key, with an empty value."""
     meta = read_metadata(build_workbook(tmp_path / "x.xlsx", gemeente="X", indicator_set=small, slots=2))
-    assert "regio" in meta and meta["regio"] in (None, "")
+    assert meta["regio"] in (None, "")
+    assert list(meta).index("regio") == L.metadata_row("regio")  # the key, in its row
     assert str(meta["slots"]) == "2"
 
 
@@ -799,9 +805,18 @@ def test_slots_outside_1_to_20_are_refused(small, slots):
 
 
 @pytest.mark.parametrize("slots", [1, 20])
-def test_slots_at_the_bounds_are_accepted(small, slots):
-    """1 and 20 slots both give a workbook."""
-    assert workbook_bytes(WorkbookSpec(small, "X", slots=slots))[:2] == b"PK"
+def test_slots_at_the_bounds_are_accepted(small, slots, tmp_path):
+    """1 and 20 slots both give a dashboard with that many slots: read back, its headers and names are there."""
+    from piramide import KnownSets, read_workbook
+
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(workbook_bytes(WorkbookSpec(small, "X", slots=slots)))
+    reading = read_workbook(path, KnownSets([small]))
+    assert reading.slots == slots and reading.issues == []
+    headers = [c.value for c in openpyxl.load_workbook(path)[L.QUESTIONS][L.Q_ROW_HEADER + 1]]
+    assert headers == L.question_headers(slots)
+    names = name_values(path)
+    assert {L.name_overall(slots - 1), L.name_date(slots - 1)} <= set(names) and L.name_overall(slots) not in names
 
 
 def test_more_measurements_than_slots_are_refused(small):
