@@ -541,7 +541,7 @@ def read_all(
     known: KnownSets | None = None,
     today: dt.date | None = None,
 ) -> list[WorkbookReading | FileError]:
-    """Read workbooks (see :func:`read_each`); results in input order, failures and files with errors as :class:`FileError`."""
+    """Read workbooks (see :func:`read_each`), in input order; failures and files with errors as :class:`FileError`."""
     out: list[WorkbookReading | FileError] = []
     for path, result in read_each(files, workers, known, today):
         out.append(_usable(path, result, today))

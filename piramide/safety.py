@@ -439,7 +439,9 @@ def _exact_box(content: bytes, name: str, shown: str) -> tuple[int, int, int, in
             cells.extend(found)
         else:
             loose += 1
-    rows = [_row_number(a or b, name, shown) for tag in _ROW_TAG.finditer(content) for a, b in _R_ATTR.findall(tag.group(1))]
+    rows = [
+        _row_number(a or b, name, shown) for tag in _ROW_TAG.finditer(content) for a, b in _R_ATTR.findall(tag.group(1))
+    ]
     box = (
         (min(r for r, _ in cells), max(r for r, _ in cells), min(c for _, c in cells), max(c for _, c in cells))
         if cells

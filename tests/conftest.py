@@ -15,7 +15,8 @@ from piramide import IndicatorSet, bundled_set
 # one does not turn red on the next push by chance. Locally, Hypothesis explores as usual.
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.register_profile("dev")
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() in ("true", "1") else "dev"))
+_IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _IN_CI else "dev"))
 
 
 @pytest.fixture(scope="session")

@@ -166,7 +166,8 @@ class SetSpec:
         return [f"{pillar}-{phase}.{n:02d}" for n in range(1, self.per_phase[pillar, phase] + 1)]
 
     def yaml(self) -> str:
-        lines = ["id: gegenereerd", "name: Gegenereerde set", 'version: "1"', f"threshold: {self.threshold}", "answers:"]
+        lines = ["id: gegenereerd", "name: Gegenereerde set", 'version: "1"', f"threshold: {self.threshold}"]
+        lines.append("answers:")
         for label, points in self.scale:
             lines.append(f"  - {{label: {label}, points: {points}}}" if points is not None
                          else f"  - {{label: {label}, applicable: false}}")  # fmt: skip

@@ -243,7 +243,7 @@ def _far_cell_hidden(base: bytes) -> bytes:
 
 
 def _row_added(sheet: str, number: str, ref: str | None) -> Callable[[bytes], bytes]:
-    """The dashboard with a row ``number`` added to ``sheet``, holding one answer at ``ref`` (``None``: no reference)."""
+    """The dashboard with a row ``number`` added to ``sheet``, one answer in it at ``ref`` (``None``: no reference)."""
 
     def build(base: bytes) -> bytes:
         parts = zip_parts(base)
@@ -660,7 +660,7 @@ def beyond(tmp_path_factory) -> dict[str, tuple[Path, str]]:
 
 @pytest.mark.parametrize("name", list(BEYOND))
 def test_a_reference_no_sheet_can_hold_is_refused_before_parsing(beyond, cli, monkeypatch, name):
-    """Any reference beyond XFD1048576 (cell, row, dimension; any sheet parsed): exit 2, one line, parser never called."""
+    """Any reference beyond XFD1048576 (cell, row, dimension; any sheet parsed): exit 2, one line, never parsed."""
     import python_calamine
 
     path, fragment = beyond[name]
@@ -702,7 +702,8 @@ def _one_sheet(cells: bytes, dimension: bytes | None = None) -> bytes:
         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         + dim + b"<sheetData>" + cells + b"</sheetData></worksheet>"
     )  # fmt: skip
-    return rezip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": sheet})
+    core = {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
+    return rezip({**core, "xl/worksheets/sheet1.xml": sheet})
 
 
 @pytest.mark.parametrize(
@@ -739,7 +740,8 @@ def _run(*args, timeout: float = 60):
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-c", _CLI, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    command = [sys.executable, "-c", _CLI, *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,8 @@ from piramide.safety import check_bytes
 SHOWN = Path("x.xlsx")
 _SHEET = (
     b'<?xml version="1.0" encoding="UTF-8"?>'
-    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>%s</sheetData></worksheet>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b"<sheetData>%s</sheetData></worksheet>"
 )
 _CORE = {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
 

@@ -205,7 +205,25 @@ def variants_in_libreoffice(tmp_path_factory, profile) -> Path:
     cells = lo_cells(blank, grids)
     cells += [[L.QUESTIONS, L.Q_ROW_DATE, L.answer_col(k), "date", "2025-03-01"] for k in range(L.MAX_SLOTS)]
     out = work / "varianten.xlsx"
-    lo_fill([{"in": str(blank), "out": str(out), "cells": cells}], profile, work)
+    # In the same LibreOffice run: a 5-slot dashboard where the slots ran out, so a user added a column
+    # 'Antwoord Meting 5' after the last one and typed answers under it, and a remark below the table.
+    five = work / "vijf.xlsx"
+    five.write_bytes(blank_bytes(s))
+    rows = indicator_rows(s)
+    extra = L.note_col(L.DEFAULT_SLOTS - 1) + 1
+    outside = [
+        *lo_cells(five, [{i.id: "ja" for i in s.indicators}]),
+        [L.QUESTIONS, L.Q_ROW_DATE, L.answer_col(0), "date", "2025-03-01"],
+        [L.QUESTIONS, L.Q_ROW_HEADER, extra, "text", "Antwoord Meting 5"],
+        [L.QUESTIONS, rows["BO-1.01"] - 1, extra, "text", "nee"],
+        [L.QUESTIONS, rows["BO-1.02"] - 1, extra, "text", "nee"],
+        [L.QUESTIONS, 199, extra + 2, "text", "zie ook het raadsbesluit"],
+    ]
+    jobs = [
+        {"in": str(blank), "out": str(out), "cells": cells},
+        {"in": str(five), "out": str(work / "buiten.xlsx"), "cells": outside},
+    ]
+    lo_fill(jobs, profile, work)
     return out
 
 
@@ -243,4 +261,34 @@ def test_the_workbook_and_read_agree_on_every_typed_variant(variants_in_libreoff
     assert ref.startswith(f"{L.QUESTIONS}!F")
     invalid = [VARIANTS[k] for k in range(L.MAX_SLOTS) if codes.get(answer_ref(s, "BO-1.01", k)) == "answer-invalid"]
     assert invalid == ["ja.", "\uff4a\uff41"]  # no label at all; the rest mean a label the formulas do not count
-    assert not_counted == ["ja ", " ja", "ja\u00a0", "nvt", "N.V.T", "n.v.t", "ja.", "Nee\u00a0", " ", "\u00a0", "\uff4a\uff41"]
+    assert not_counted == [
+        "ja ", " ja", "ja\u00a0", "nvt", "N.V.T", "n.v.t", "ja.", "Nee\u00a0", " ", "\u00a0", "\uff4a\uff41"
+    ]
+
+
+def test_answers_typed_beside_the_dashboard_in_libreoffice_are_reported(variants_in_libreoffice, cli, tmp_path):
+    """A column 'Antwoord Meting 5' added in LibreOffice with answers under it, and a remark below the table:
+    the workbook's formulas ignore them and so does the phase `read` reports, but `read` names each one
+    (answers-unread, an error; cell-unread, a warning) and `upgrade` refuses to leave them behind."""
+    import openpyxl
+
+    s = reference_set()
+    path = variants_in_libreoffice.parent / "buiten.xlsx"
+    reading = read_workbook(path)
+    rows = indicator_rows(s)
+    extra = L.col_letter(L.note_col(L.DEFAULT_SLOTS - 1) + 1)
+    remark = L.col_letter(L.note_col(L.DEFAULT_SLOTS - 1) + 3)
+    assert sorted((i.code, i.location) for i in reading.issues) == [
+        ("answers-unread", f"{L.QUESTIONS}!{extra}{rows['BO-1.01']}"),
+        ("cell-unread", f"{L.QUESTIONS}!{remark}200"),
+    ]
+    (m,) = reading.measurements
+    calc = openpyxl.load_workbook(path, data_only=True)[L.CALCULATION]
+    layout = L.CalcLayout(L.DEFAULT_SLOTS, s.pillar_codes, s.phase_numbers)
+    assert calc.cell(layout.slot_row(0) + 1, L.C_SLOT_COL_ANSWERED + 1).value == m.answered == len(s.indicators)
+    row = layout.slot_row(0) + 1
+    phases = {code: calc.cell(row, layout.slot_pillar_col(code) + 1).value for code in s.pillar_codes}
+    assert phases == {code: p.phase for code, p in m.pillars.items()}
+    result = cli("upgrade", path, "--slots", "8", "--out", tmp_path / "acht.xlsx")
+    assert result.code == 1 and "holds content outside the dashboard's cells" in result.err
+    assert not (tmp_path / "acht.xlsx").exists()

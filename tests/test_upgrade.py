@@ -1102,6 +1102,7 @@ def test_upgrade_refuses_a_workbook_with_content_outside_its_cells(cli, tmp_path
     assert result.code == 1, result
     (line,) = result.err.splitlines()
     assert line.startswith(f"piramide: error: {source}: holds content outside the dashboard's cells")
-    assert f"{L.QUESTIONS}!{first}: " in line and f"[{'error' if code == 'answers-unread' else 'warning'}: {code}]" in line
+    severity = "error" if code == "answers-unread" else "warning"
+    assert f"{L.QUESTIONS}!{first}: " in line and f"[{severity}: {code}]" in line
     assert "move it into an answer or note (Toelichting) column or remove it" in line
     assert snapshot(tmp_path) == before
