@@ -965,12 +965,14 @@ class _Reader:
             columns[field] = at
         rows: list[PlanRow] = []
         seen: dict[str, int] = {}
+        cols = [(field, col - sheet.c0) for field, col in columns.items()]
         for r in range(header_row + 1, sheet.height):
+            row = sheet.rows[r - sheet.r0]
+            values = {field: row[c] if 0 <= c < len(row) else "" for field, c in cols}
+            if all(v in ("", None) or (isinstance(v, str) and not v.strip()) for v in values.values()):
+                continue  # most rows: nothing typed
             ident = _text(sheet.get(r, L.A_COL_ID)).strip()
             if not ident:
-                continue
-            values = {field: sheet.get(r, col) for field, col in columns.items()}
-            if all(v in ("", None) or (isinstance(v, str) and not v.strip()) for v in values.values()):
                 continue
             if self._again("plan-row-duplicate", sheet, r, ident, seen, "has another Actieplan row with input"):
                 continue

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from engine import convert, lo_fill, make_profile, need_soffice, need_uno
+from engine import convert, lo_fill, make_profile, need_soffice, need_uno, recalc
 from helpers import REF_2026_1
 from test_workbook import _effective
 from wb import blank_bytes, lo_cells, plan_rows, question_rows, random_grid, zip_parts
@@ -534,3 +534,16 @@ def test_plan_text_with_control_characters_is_xml_safe_and_reads_back(tmp_path):
     path = build_workbook(tmp_path / "nasty.xlsx", gemeente="Ede", indicator_set=OLD, plan=[row])
     assert_every_part_parses(path)
     assert read_workbook(path).plan == [row.model_copy(update={"eigenaar": f"J{NASTY}".strip()})]
+
+
+@pytest.mark.soffice
+def test_a_blank_dashboard_recalculated_by_libreoffice_has_empty_live_columns(blank, tmp_path):
+    """Without a measurement, LibreOffice shows no answer, nothing blocking and nothing overdue, as cached."""
+    need_soffice()
+    (out,) = recalc([blank], tmp_path / "out", make_profile(tmp_path / "profile"))
+    for col in (L.A_COL_ANSWER, L.A_COL_BLOCKS, L.A_COL_OVERDUE):
+        assert set(plan_column(out, col).values()) <= {"", None}, L.A_HEADERS[col]
+        assert set(plan_column(blank, col).values()) <= {"", None}
+    lines = [c.value for row in openpyxl.load_workbook(out, data_only=True)[L.COVER].iter_rows() for c in row
+             if isinstance(c.value, str) and "met eigenaar" in c.value]  # fmt: skip
+    assert lines == [f"{code}: 0 van 0 met eigenaar, 0 gereed" for code in OLD.pillar_codes]

@@ -43,6 +43,9 @@ LEGEND = (
 )
 
 
+ROW = "\x00"  # stands for the row number in a row's formula (no formula holds this character)
+
+
 def plan_slot(book: Book) -> int:
     """The slot whose answers the live columns show (-1 when none): as the formula :data:`RULE_SLOT`."""
     return book.latest
@@ -85,39 +88,32 @@ def _rows(book: Book, ws) -> None:
         L.QUESTIONS,
         f"{L.cell(first_q, L.answer_col(0), True)}:{L.cell(last_q, L.note_col(book.spec.slots - 1), True)}",
     )
+    # The formulas of one row, with ROW for the row number (built once: the same for every row).
+    ref = {col: f"${L.col_letter(col)}{ROW}" for col in range(len(L.A_HEADERS))}
+    found = f"INDEX({block},MATCH({ref[L.A_COL_ID]},{L.NAME_IDS},0),2*{RULE_SLOT}+1)"
+    answer_f = f'=IFERROR({found}&"","")'  # no measurement (-1): INDEX fails, so empty
+    condition = blocks_condition(s, ref[L.A_COL_PHASE], ref[L.A_COL_PILLAR], ref[L.A_COL_ANSWER])
+    blocks_f = f'=IF({condition},"{L.A_YES}","")'
+    deadline, status = ref[L.A_COL_DEADLINE], ref[L.A_COL_STATUS]
+    closed = ",".join(f"{status}<>{text_literal(c)}" for c in CLOSED)
+    overdue_f = f'=IF(AND({deadline}<>"",{deadline}<TODAY(),{closed}),"{L.A_OVERDUE}","")'
     row = L.A_FIRST_ROW
     for pillar in s.pillars:
         for ind in s.indicators_of(pillar.code):
-            x = row + 1
+            x = str(row + 1)
             ws.write_string(row, L.A_COL_ID, ind.id, f.cell_center)
             ws.write_string(row, L.A_COL_PILLAR, ind.pillar, f.cell_center)
             ws.write_number(row, L.A_COL_PHASE, ind.phase, f.cell_num)
             ws.write_string(row, L.A_COL_TEXT, ind.text, f.cell)
             ws.write_string(row, L.A_COL_HANDVAT, ind.handvat, f.cell)
-            id_ref = f"${L.col_letter(L.A_COL_ID)}{x}"
-            found = f"INDEX({block},MATCH({id_ref},{L.NAME_IDS},0),2*{RULE_SLOT}+1)"
-            answer = f'IFERROR(IF({RULE_SLOT}<0,"",{found}&""),"")'
-            ws.write_formula(row, L.A_COL_ANSWER, f"={answer}", f.cell_center, answers.get(ind.id) or "")
-            condition = blocks_condition(
-                s,
-                f"${L.col_letter(L.A_COL_PHASE)}{x}",
-                f"${L.col_letter(L.A_COL_PILLAR)}{x}",
-                f"${L.col_letter(L.A_COL_ANSWER)}{x}",
-            )
+            ws.write_formula(row, L.A_COL_ANSWER, answer_f.replace(ROW, x), f.cell_center, answers.get(ind.id) or "")
             cached = L.A_YES if ind.id in blocks else ""
-            ws.write_formula(row, L.A_COL_BLOCKS, f'=IF({condition},"{L.A_YES}","")', f.cell_center, cached)
+            ws.write_formula(row, L.A_COL_BLOCKS, blocks_f.replace(ROW, x), f.cell_center, cached)
             plan = book.plan.get(ind.id)
             if plan is not None:
                 _plan_cells(book, ws, row, plan)
-            deadline, status = f"${L.col_letter(L.A_COL_DEADLINE)}{x}", f"${L.col_letter(L.A_COL_STATUS)}{x}"
-            closed = ",".join(f"{status}<>{text_literal(c)}" for c in CLOSED)
-            ws.write_formula(
-                row,
-                L.A_COL_OVERDUE,
-                f'=IF(AND({deadline}<>"",{deadline}<TODAY(),{closed}),"{L.A_OVERDUE}","")',
-                f.cell_center,
-                L.A_OVERDUE if plan is not None and plan.overdue(today) else "",
-            )
+            cached = L.A_OVERDUE if plan is not None and plan.overdue(today) else ""
+            ws.write_formula(row, L.A_COL_OVERDUE, overdue_f.replace(ROW, x), f.cell_center, cached)
             texts = [ind.text, WIDTHS[L.A_COL_TEXT], ind.handvat, WIDTHS[L.A_COL_HANDVAT]]
             if plan is not None:
                 texts += [plan.actie or "", WIDTHS[L.A_COL_ACTION], plan.toelichting or "", WIDTHS[L.A_COL_NOTE]]
