@@ -25,7 +25,7 @@ CALCULATION = "Berekening"
 LISTS = "Lijsten"
 METADATA = "Metadata"
 SHEET_ORDER = (COVER, QUESTIONS, ACTIONS, INSTRUCTIONS, CALCULATION, LISTS, METADATA)
-HIDDEN_SHEETS = (LISTS, METADATA)
+HIDDEN_SHEETS = (CALCULATION, LISTS, METADATA)  # hidden sheets never print; Berekening can be shown again
 
 # --- kinds of workbook (metadata `kind`) ----------------------------------------------
 KIND_DASHBOARD = "dashboard"
@@ -191,6 +191,8 @@ NAME_PHASES = "vl_fase"
 NAME_LATEST = "laatste_meting"  # slot index of the latest measurement with answers, -1 if none
 NAME_LATEST_PHASES = "laatste_fasen"  # per pillar, the phase in the latest measurement with answers
 NAME_PILLAR_CODES = "pijlers"  # the pillar codes, in the order of laatste_fasen
+NAME_COVER = "meting_voorblad"  # slot the cover describes: the latest settled measurement with answers, -1 if none
+NAME_COVER_PHASES = "voorblad_fasen"  # per pillar, the phase in meting_voorblad (-1 when none)
 
 # --- Actieplan ---------------------------------------------------------------------
 # One row per indicator, in the Vragenlijst's order (no pillar heading rows).
@@ -269,12 +271,15 @@ def defined_names(pillars: tuple[str, ...] | list[str], slots: int = MAX_SLOTS) 
 C_ROW_TITLE = 0
 C_ROW_THRESHOLD = 1  # label in column A, value in column B (named `drempel`)
 C_ROW_LATEST = 2  # label in column A, value in column B (named `laatste_meting`)
+C_ROW_COVER = 3  # label in column A, value in column B (named `meting_voorblad`)
 C_SLOT_HEADER_ROW = 4
 C_SLOT_FIXED = ("Meting", "Datum", "Ingevuld door", "Beantwoord", "Totaal")
 C_SLOT_COL_ANSWERED = 3
 C_SLOT_COL_TOTAL = 4
 C_SLOT_FIRST_PILLAR_COL = 5
 C_LATEST_LABEL = "Laatste meting"
+C_COVER_LABEL = "Meting voorblad"
+C_SLOT_EXTRA = ("Vast", "Totaal max", "Grafiek")  # after Totaal: settled (1/0), the overall phase_max, chart data
 
 
 @dataclass(frozen=True)
@@ -285,13 +290,52 @@ class CalcLayout:
     pillars: tuple[str, ...]
     levels: tuple[int, ...]
 
-    # Table 1: one row per slot, then a row for the latest measurement with answers.
+    # Table 1: one row per slot, then the rows of the measurements the cover uses (each: the
+    # slot in column B, the phase per pillar and overall; -1 everywhere when there is none).
     def slot_row(self, slot: int) -> int:
         return C_SLOT_HEADER_ROW + 1 + slot
 
     @property
     def latest_row(self) -> int:
+        """The latest measurement with answers (phases only; the slot is `laatste_meting`)."""
         return self.slot_row(self.slots)
+
+    @property
+    def cover_row(self) -> int:
+        """The measurement the cover describes (`meting_voorblad`)."""
+        return self.latest_row + 1
+
+    @property
+    def base_row(self) -> int:
+        """The first settled measurement: what the cover compares with (normally the 0-meting)."""
+        return self.latest_row + 2
+
+    @property
+    def prev_row(self) -> int:
+        """The settled measurement before `meting_voorblad`: where a regression is measured from."""
+        return self.latest_row + 3
+
+    @property
+    def cover_next_row(self) -> int:
+        """Per pillar, the score of the next level in `meting_voorblad` (0 when none)."""
+        return self.latest_row + 4
+
+    @property
+    def settled_col(self) -> int:
+        return self.slot_overall_col + 1
+
+    @property
+    def overall_max_col(self) -> int:
+        return self.slot_overall_col + 2
+
+    @property
+    def chart_label_col(self) -> int:
+        """The short slot label the cover's charts use as categories (``0``, ``1``, ...)."""
+        return self.slot_overall_col + 3
+
+    def chart_col(self, pillar: str) -> int:
+        """The phase of a pillar when the slot is settled, else -1 (below the chart's axis: no point)."""
+        return self.slot_overall_col + 4 + self.pillars.index(pillar)
 
     def slot_pillar_col(self, pillar: str) -> int:
         return C_SLOT_FIRST_PILLAR_COL + self.pillars.index(pillar)
@@ -303,7 +347,7 @@ class CalcLayout:
     # Table 2: one row per slot and pillar.
     @property
     def pillar_header_row(self) -> int:
-        return self.latest_row + 2
+        return self.cover_next_row + 2
 
     def pillar_row(self, slot: int, pillar: str) -> int:
         return self.pillar_header_row + 1 + slot * len(self.pillars) + self.pillars.index(pillar)
@@ -323,6 +367,11 @@ class CalcLayout:
     def next_score_col(self) -> int:
         return 4 + len(self.levels)
 
+    @property
+    def phase_max_col(self) -> int:
+        """The phase with every blank counted as the full-points answer (``ja``)."""
+        return 5 + len(self.levels)
+
     def pillar_headers(self) -> list[str]:
         return [
             "Meting",
@@ -331,8 +380,23 @@ class CalcLayout:
             "Fase",
             "Voorlopig",
             "Score volgende fase",
+            "Fase max",
         ]
 
+    # Table 3: one row per Vragenlijst row (indicator rows and pillar headings, in sheet
+    # order): whether the row blocks the next phase in `meting_voorblad`, and the n-th such
+    # row of its pillar (for the cover's list of what blocks the next phase).
+    @property
+    def block_header_row(self) -> int:
+        return self.pillar_row(self.slots - 1, self.pillars[-1]) + 2
+
+    def block_row(self, index: int) -> int:
+        """The row for the ``index``-th row of Vragenlijst's indicator block (0 = its first row)."""
+        return self.block_header_row + 1 + index
+
+
+C_BLOCK_HEADERS = ("Houdt tegen", "Sleutel")  # row n here is row n of Vragenlijst's indicator block
+C_BLOCK_COL_FLAG, C_BLOCK_COL_KEY = range(2)
 
 # --- Lijsten ------------------------------------------------------------------------
 L_HEADERS = ("Antwoord", "Punten", "Toepasbaar", "Toelichting")

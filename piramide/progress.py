@@ -98,8 +98,20 @@ class GemeenteProgress:
         return self.reading.indicator_set
 
     @property
+    def settled(self) -> list[MeasurementReading]:
+        """The measurements whose phases are settled: the ones changes and regressions compare."""
+        return [m for m in self.measurements if m.settled]
+
+    @property
     def latest(self) -> MeasurementReading | None:
-        return self.measurements[-1] if self.measurements else None
+        """The latest settled measurement: the municipality's current state."""
+        settled = self.settled
+        return settled[-1] if settled else None
+
+    @property
+    def running(self) -> MeasurementReading | None:
+        """The last measurement, when it is still running (not settled); it never replaces :attr:`latest`."""
+        return self.measurements[-1] if self.measurements and not self.measurements[-1].settled else None
 
     @property
     def latest_date(self) -> dt.date | None:
@@ -126,9 +138,11 @@ class GemeenteProgress:
                     "date": m.date.isoformat() if m.date else None,
                     "phase": m.phase,
                     "pillars": {code: p.phase for code, p in m.pillars.items()},
+                    "settled": m.settled,
                 }
                 for m in self.measurements
             ],
+            "running": _running_json(self.running),
             "change_since_baseline": self.change_since_baseline,
             "change_since_previous": self.change_since_previous,
             "regressions": [r.to_json() for r in self.regressions],
@@ -150,6 +164,19 @@ class GemeenteProgress:
             "unusable_files": self.unusable,
             "warnings": [{"code": i.code, "location": i.location, "message": i.message} for i in self.warnings],
         }
+
+
+def _running_json(m: MeasurementReading | None) -> dict | None:
+    if m is None:
+        return None
+    return {
+        "slot": m.slot,
+        "label": m.label,
+        "date": m.date.isoformat() if m.date else None,
+        "answered": m.answered,
+        "total": m.total,
+        "pillars": {code: [p.phase, p.phase_max] for code, p in m.pillars.items()},
+    }
 
 
 DATE_WARNINGS = ("date-future", "date-order")
@@ -200,13 +227,14 @@ class RegionProgress:
     def distribution(self) -> dict[str, dict[str, dict[str, int]]]:
         """Per calendar year, per pillar (and ``totaal``), how many measurements reached each phase.
 
-        Each municipality counts once per year: its last measurement of that
-        year. Measurements without a date are left out (see :meth:`undated`).
+        Each municipality counts once per year: its last settled measurement
+        of that year. Measurements without a date are left out (see
+        :meth:`undated`); running ones too.
         """
         result: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
         for g in self.gemeenten:
             per_year: dict[int, MeasurementReading] = {}
-            dated = [m for m in g.measurements if usable_date(m, self.today)]  # never a year from a future date
+            dated = [m for m in g.settled if usable_date(m, self.today)]  # never a year from a future date
             for m in sorted(dated, key=lambda m: (m.date, m.slot)):
                 per_year[m.date.year] = m  # the last of each year, by date
             for year, m in per_year.items():
@@ -219,7 +247,7 @@ class RegionProgress:
         }
 
     def undated(self) -> int:
-        return sum(1 for g in self.gemeenten for m in g.measurements if m.date is None)
+        return sum(1 for g in self.gemeenten for m in g.settled if m.date is None)
 
     def overdue(self) -> list[GemeenteProgress]:
         """Municipalities without a measurement in the last 15 months."""
@@ -282,10 +310,13 @@ class RegionProgress:
 def gemeente_progress(reading: WorkbookReading, today: dt.date | None = None) -> GemeenteProgress:
     """History, changes, regressions, blocking indicators and the action plan's state of one read workbook.
 
-    ``today`` (default: today) is the date actions are overdue against.
+    ``today`` (default: today) is the date actions are overdue against. Phases
+    are compared between settled measurements only: a running one (see
+    :attr:`GemeenteProgress.running`) has no phases yet, only a range. Changed
+    answers are listed between all consecutive measurements.
     """
     s = reading.indicator_set
-    ms = reading.measurements
+    ms = [m for m in reading.measurements if m.settled]
     codes = list(s.pillar_codes)
     change_base: dict[str, int] = {}
     change_prev: dict[str, int] = {}
@@ -297,19 +328,20 @@ def gemeente_progress(reading: WorkbookReading, today: dt.date | None = None) ->
             change_prev[code] = last.pillars[code].phase - prev.pillars[code].phase
         change_base["totaal"] = last.phase - first.phase
         change_prev["totaal"] = last.phase - prev.phase
-    regressions = []
+    regressions = [
+        Regression(code, before.slot, after.slot, before.pillars[code].phase, after.pillars[code].phase)
+        for before, after in itertools.pairwise(ms)
+        for code in codes
+        if after.pillars[code].phase < before.pillars[code].phase
+    ]
     changes = []
-    for before, after in itertools.pairwise(ms):
-        for code in codes:
-            a, b = before.pillars[code].phase, after.pillars[code].phase
-            if b < a:
-                regressions.append(Regression(code, before.slot, after.slot, a, b))
+    for before, after in itertools.pairwise(reading.measurements):
         for ind in s.indicators:
             x, y = before.answers.get(ind.id), after.answers.get(ind.id)
             if x != y:
                 changes.append(AnswerChange(ind.id, before.slot, after.slot, x, y))
     set_changes = []
-    for before, after in itertools.pairwise(ms):
+    for before, after in itertools.pairwise(reading.measurements):
         a, b = reading.set_of_slot(before.slot), reading.set_of_slot(after.slot)
         if a != b:
             set_changes.append(
@@ -330,7 +362,7 @@ def gemeente_progress(reading: WorkbookReading, today: dt.date | None = None) ->
         code=reading.code,
         file=reading.file,
         reading=reading,
-        measurements=list(ms),
+        measurements=list(reading.measurements),
         change_since_baseline=change_base,
         change_since_previous=change_prev,
         regressions=regressions,

@@ -16,7 +16,9 @@ from . import palette as P
 from ._csv import excel_csv
 from ._outputs import OUTPUT_PROPERTY
 from ._text import measurement, plural
+from .sheets.book import print_footer, row_height
 from .progress import GemeenteProgress, RegionProgress
+from .reader import MeasurementReading
 
 if TYPE_CHECKING:
     import xlsxwriter
@@ -46,7 +48,7 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
         + ")",
         "",
     ]
-    header = ["Gemeente", "Code", "Metingen", "Laatste", "Datum", *codes, "Totaal", "Sinds 0-meting"]
+    header = ["Gemeente", "Code", "Metingen", "Laatste", "Datum", *codes, "Totaal", "Sinds 0-meting", "Loopt"]
     rows = []
     for g in p.gemeenten:
         m = g.latest
@@ -61,9 +63,12 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
                 *phases,
                 str(m.phase) if m else "-",
                 _signed(g.change_since_baseline.get("totaal")) if m else "-",
+                f"{g.running.label} ({g.running.answered}/{g.running.total})" if g.running else "-",
             ]
         )
     lines += _table(header, rows)
+    if any(g.running for g in p.gemeenten):
+        lines.append("  (Laatste = the latest settled measurement; Loopt = a later one still running)")
     if detail:
         for g in p.gemeenten:
             lines += ["", *_gemeente_text(g, handvatten=len(p.gemeenten) <= 3)]
@@ -122,8 +127,13 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
         out.append("  no measurement with answers yet")
         return out
     for m in g.measurements:
-        phases = "  ".join(f"{c} {m.pillars[c].phase}" for c in codes)
-        out.append(f"  {m.label:<9} {m.date.isoformat() if m.date else '-':<10}  {phases}  totaal {m.phase}")
+        phases = "  ".join(f"{c} {_phase_text(m, c)}" for c in codes)
+        running = "" if m.settled else "  (running)"
+        out.append(
+            f"  {m.label:<9} {m.date.isoformat() if m.date else '-':<10}  {phases}  totaal {m.phase}{running}"
+        )
+    if g.running:
+        out.append("  " + running_text(g.running))
     if len(g.measurements) > 1:
         out.append(
             "  since 0-meting: "
@@ -182,6 +192,23 @@ def _gemeente_text(g: GemeenteProgress, handvatten: bool = False) -> list[str]:
             + "".join(f"; {label}: {', '.join(g.plan[key])}" for key, label in _PLAN_KEYS if g.plan.get(key))
         )
     return out
+
+
+def _phase_text(m: MeasurementReading, code: str) -> str:
+    """A pillar's phase, or the range it can still take in a running measurement (``1-4``)."""
+    p = m.pillars[code]
+    return str(p.phase) if p.phase == p.phase_max else f"{p.phase}-{p.phase_max}"
+
+
+def running_text(m: MeasurementReading) -> str:
+    """``Meting 3 is running: 15 of 105 answered; phases BO 1-4, ...``."""
+    ranges = ", ".join(f"{c} {_phase_text(m, c)}" for c in m.pillars)
+    return f"{m.label} is running: {m.answered} of {m.total} answered; phases {ranges}"
+
+
+def running_dutch(m: MeasurementReading) -> str:
+    """``Meting 3 loopt: 15 van 105 beantwoord``."""
+    return f"{m.label} loopt: {m.answered} van {m.total} beantwoord"
 
 
 _PLAN_KEYS = (("blocking_without_owner", "no owner"), ("overdue", "overdue"), ("done", "gereed"))
@@ -316,7 +343,7 @@ class _Formats:
         self.delta = add({**base, "border": 1, "align": "center", "num_format": DELTA_FORMAT})
         self.date = add({**base, "border": 1, "align": "center", "num_format": DATE_FORMAT})
         self.year = add({**base, "border": 1, "num_format": "0", "align": "left"})
-        self.small = add({**base, "font_size": 8, "font_color": P.GREY_TEXT})
+        self.small = add({**base, "font_size": 9, "font_color": P.GREY_TEXT})
         self.bold = add({**base, "bold": True})
         self.phases = [add({"bg_color": P.phase_fill(n), "font_color": P.phase_text(n)}) for n in range(top + 1)]
         self.down = add({"bg_color": P.DOWN[0], "font_color": P.DOWN[1], "bold": True})
@@ -325,8 +352,10 @@ class _Formats:
     def colour_phases(self, ws, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
         if last_row < first_row:
             return
+        top_left = L.cell(first_row, first_col)  # relative: the rule moves with each cell
         for phase, fmt in enumerate(self.phases):
-            rule = {"type": "cell", "criteria": "==", "value": phase, "format": fmt}
+            # An empty cell (no measurement) equals 0 to a plain "== 0" rule: it must not look like fase 0.
+            rule = {"type": "formula", "criteria": f'=AND({top_left}<>"",{top_left}={phase})', "format": fmt}
             ws.conditional_format(first_row, first_col, last_row, last_col, rule)
 
 
@@ -354,9 +383,12 @@ def overview_bytes(p: RegionProgress) -> bytes:
 
 
 def _landscape(ws) -> None:
+    """A4 landscape, one page wide, the footer of every printed sheet."""
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    print_footer(ws)
 
 
 def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> None:
@@ -372,7 +404,7 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
         f.small,
     )
     headers = ["Gemeente", "Code", "Regio", "Laatste meting", "Datum", *codes, "Totaal", *(f"Δ {c}" for c in codes)]
-    headers += ["Δ Totaal", "Terugval", "Geen meting in 15 mnd", *PLAN_OVERVIEW_HEADERS]
+    headers += ["Δ Totaal", "Terugval", "Geen meting in 15 mnd", *PLAN_OVERVIEW_HEADERS, "Lopende meting"]
     hr = 3
     for c, h in enumerate(headers):
         ws.write_string(hr, c, h, f.head)
@@ -387,11 +419,18 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
             rule = {"type": "cell", "criteria": criteria, "value": 0, "format": fmt}
             ws.conditional_format(hr + 1, dcol, last, dcol + len(codes), rule)
         ws.autofilter(hr, 0, last, len(headers) - 1)
-    widths = ((0, 0, 24), (1, 1, 9), (2, 2, 16), (3, 4, 12), (_FIRST_PHASE_COL, dcol + len(codes), 7))
-    for first, end, width in widths:
-        ws.set_column(first, end, width)
-    ws.set_column(dcol + len(codes) + 1, dcol + len(codes) + 1, 22)
-    ws.set_column(dcol + len(codes) + 2, dcol + len(codes) + 2 + len(PLAN_OVERVIEW_HEADERS), 12)
+    else:
+        ws.write_string(hr + 1, 0, "Geen gemeente: geen van de bestanden kon gebruikt worden.", f.small)
+    end, w = dcol + len(codes), _OVERVIEW_WIDTHS
+    for col, key in enumerate(("gemeente", "code", "regio", "label", "datum")):
+        ws.set_column(col, col, w[key])
+    ws.set_column(_FIRST_PHASE_COL, end, w["phase"])
+    for col, key in ((end + 1, "terugval"), (end + 2, "overdue")):
+        ws.set_column(col, col, w[key])
+    plan_last = end + 2 + len(PLAN_OVERVIEW_HEADERS)
+    ws.set_column(end + 3, plan_last, w["plan"])
+    ws.set_column(plan_last + 1, plan_last + 1, w["running"])
+    ws.set_row(hr, 54)  # the headers wrap in the narrow columns
     ws.freeze_panes(hr + 1, 1)
     _landscape(ws)
     ws.repeat_rows(hr)
@@ -400,11 +439,21 @@ def _overview_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> 
 _FIRST_PHASE_COL = 5  # Gemeente, Code, Regio, Laatste meting, Datum, then the phases
 
 
+# Overzicht's text columns are narrow and wrap, so the sheet prints one page wide at a readable size.
+_OVERVIEW_WIDTHS = {"gemeente": 16, "code": 8, "regio": 11, "label": 9, "datum": 9, "phase": 4, "terugval": 11,
+                    "overdue": 7, "plan": 9, "running": 15}  # fmt: skip
+
+
 def _overview_row(ws, f: _Formats, r: int, g: GemeenteProgress, codes: list[str], overdue: bool) -> None:
     m = g.latest
-    ws.write_string(r, 0, g.gemeente, f.cell)
+    w = _OVERVIEW_WIDTHS
+    regressions = "; ".join(f"{x.pillar} {x.from_phase}→{x.to_phase}" for x in g.regressions)
+    running = running_dutch(g.running) if g.running else ""
+    texts = (g.gemeente, w["gemeente"], g.regio or "", w["regio"], regressions, w["terugval"], running, w["running"])
+    ws.set_row(r, row_height(*texts))
+    ws.write_string(r, 0, g.gemeente, f.wrap)
     ws.write_string(r, 1, g.code or "", f.cell)
-    ws.write_string(r, 2, g.regio or "", f.cell)
+    ws.write_string(r, 2, g.regio or "", f.wrap)
     ws.write_string(r, 3, m.label if m else "geen", f.cell)
     _write_date(ws, r, 4, m.date if m else None, f.date)
     col = _FIRST_PHASE_COL
@@ -424,12 +473,13 @@ def _overview_row(ws, f: _Formats, r: int, g: GemeenteProgress, codes: list[str]
         else:
             ws.write_number(r, col, delta, f.delta)
         col += 1
-    ws.write_string(r, col, "; ".join(f"{x.pillar} {x.from_phase}→{x.to_phase}" for x in g.regressions), f.cell)
+    ws.write_string(r, col, regressions, f.wrap)
     ws.write_string(r, col + 1, "ja" if overdue else "", f.num)
     owned, total = g.blocking_with_owner
     ws.write_string(r, col + 2, f"{owned}/{total}", f.num)
     ws.write_number(r, col + 3, len(g.plan.get("overdue", [])), f.num)
     ws.write_number(r, col + 4, len(g.plan.get("done", [])), f.num)
+    ws.write_string(r, col + 5, running, f.wrap)
 
 
 PLAN_OVERVIEW_HEADERS = ("Tegenhouders met eigenaar", "Acties verlopen", "Acties gereed")
@@ -459,6 +509,8 @@ def _distribution_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress)
     _landscape(ws)
     if years:
         _distribution_charts(wb, ws, f, blocks)
+    else:
+        ws.write_string(2, 0, "Nog geen meting met vaste fasen en een datum: er is nog niets te verdelen.", f.bold)
 
 
 def _distribution_block(ws, f: _Formats, row: int, code: str, years: list[str], dist: dict) -> None:
@@ -483,9 +535,12 @@ def _distribution_block(ws, f: _Formats, row: int, code: str, years: list[str], 
             ws.write_string(row + 2 + i, 2 + top, "", f.num)
 
 
+CHART_TOP, CHART_ROWS = 3, 12  # the first chart's row; rows per chart (220 px in rows of 20 px, and a gap)
+
+
 def _distribution_charts(wb: xlsxwriter.Workbook, ws, f: _Formats, blocks: dict[str, tuple[int, int]]) -> None:
     top = f.top
-    chart_row = 3
+    chart_row = CHART_TOP
     for code, (head, lastrow) in blocks.items():
         chart = wb.add_chart({"type": "column", "subtype": "stacked"})
         for ph in range(top + 1):
@@ -502,23 +557,27 @@ def _distribution_charts(wb: xlsxwriter.Workbook, ws, f: _Formats, blocks: dict[
         chart.set_y_axis({"name": "Gemeenten", "major_gridlines": {"visible": True}})
         chart.set_legend({"position": "right", "font": {"size": 8}})
         chart.set_size({"width": 420, "height": 220})
-        ws.insert_chart(chart_row, 4 + top, chart)
-        chart_row += 12
+        ws.insert_chart(chart_row, 4 + top, chart, {"object_position": 3})
+        chart_row += CHART_ROWS
     # Overall progress: the average phase per pillar per year.
     line = wb.add_chart({"type": "line"})
-    for code, (head, lastrow) in blocks.items():
+    for i, (code, (head, lastrow)) in enumerate(blocks.items()):
+        colour, marker = (P.TOTAL_SERIES, "circle") if code == "totaal" else P.series(i)
         line.add_series(
             {
                 "name": "Totaal" if code == "totaal" else code,
                 "categories": ["Verdeling", head + 1, 0, lastrow, 0],
                 "values": ["Verdeling", head + 1, 2 + top, lastrow, 2 + top],
-                "marker": {"type": "circle"},
+                "line": {"color": colour, "width": 2, "dash_type": "dash" if code == "totaal" else "solid"},
+                "marker": {"type": marker, "size": 6, "fill": {"color": colour}, "border": {"color": colour}},
             }
         )
     line.set_title({"name": "Voortgang: gemiddelde fase per jaar", "name_font": {"size": 10}})
     line.set_y_axis({"min": 0, "max": top, "major_unit": 1, "name": "Fase"})
-    line.set_size({"width": 420, "height": 260})
-    ws.insert_chart(chart_row, 4 + top, line)
+    line.set_size({"width": 420, "height": 220})
+    ws.insert_chart(chart_row, 4 + top, line, {"object_position": 3})
+    # Two charts to a page: a page edge never runs through a chart.
+    ws.set_h_pagebreaks([CHART_TOP + k * 2 * CHART_ROWS for k in range(1, len(blocks) // 2 + 2)])
 
 
 def _gemeente_sheet(ws, f: _Formats, g: GemeenteProgress) -> None:
@@ -536,25 +595,43 @@ def _gemeente_sheet(ws, f: _Formats, g: GemeenteProgress) -> None:
     for c, h in enumerate(header):
         ws.write_string(row, c, h, f.head)
     for i, m in enumerate(g.measurements, start=row + 1):
-        ws.write_string(i, 0, m.label, f.cell)
-        _write_date(ws, i, 1, m.date, f.date)
-        for c, code in enumerate(s.pillar_codes, start=2):
-            ws.write_number(i, c, m.pillars[code].phase, f.num)
-        ws.write_number(i, 2 + len(s.pillar_codes), m.phase, f.num)
-        ws.write_string(i, 3 + len(s.pillar_codes), f"{m.answered}/{m.total}", f.num)
+        _measurement_row(ws, f, i, m, s.pillar_codes)
+    if not g.measurements:
+        ws.write_string(row + 1, 0, "Nog geen meting met antwoorden.", f.small)
     f.colour_phases(ws, row + 1, 2, row + len(g.measurements), 2 + len(s.pillar_codes))
-    row = _gemeente_changes(ws, f, g, row + len(g.measurements) + 2)
+    row = _gemeente_changes(ws, f, g, row + max(1, len(g.measurements)) + 2)
     row = _gemeente_blocking(ws, f, g, row + 1)
-    _gemeente_plan(ws, f, g, row + 1)
-    ws.set_column(0, 0, 12)
-    ws.set_column(1, 2, 10)
-    ws.set_column(3, 4, 55)
-    ws.set_column(5, 5 + len(s.pillar_codes), 10)
+    _gemeente_plan(ws, f, g, row + 2)
+    last = len(header) - 1
+    for first, end, width in ((0, 0, 12), (1, 1, 11), (2, 2, 10), (3, last - 1, 8), (last, last, 11)):
+        ws.set_column(first, end, width)
+    ws.set_column(last + 1, last + 1, HANDVAT_WIDTH)
+    ws.set_column(last + 2, last + 2, 11)
     _landscape(ws)
 
 
+def _measurement_row(ws, f: _Formats, i: int, m: MeasurementReading, codes) -> None:
+    """One measurement: its phases, or while it runs the range they can still take (as text, not coloured)."""
+    ws.write_string(i, 0, m.label, f.cell)
+    _write_date(ws, i, 1, m.date, f.date)
+    for c, code in enumerate(codes, start=2):
+        if m.settled:
+            ws.write_number(i, c, m.pillars[code].phase, f.num)
+        else:
+            ws.write_string(i, c, _phase_text(m, code).replace("-", "–"), f.num)
+    if m.settled:
+        ws.write_number(i, 2 + len(codes), m.phase, f.num)
+    else:
+        top = min(p.phase_max for p in m.pillars.values())
+        ws.write_string(i, 2 + len(codes), f"{m.phase}–{top}", f.num)
+    ws.write_string(i, 3 + len(codes), f"{m.answered}/{m.total}", f.num)
+
+
 def _gemeente_changes(ws, f: _Formats, g: GemeenteProgress, row: int) -> int:
-    """The change since the 0-meting, the regressions and notes; returns the next free row."""
+    """The running measurement, the change since the 0-meting, the regressions and notes; returns the next free row."""
+    if g.running:
+        ws.write_string(row, 0, running_dutch(g.running) + " (voorlopig; telt nog niet mee)", f.bold)
+        row += 1
     if g.measurements:
         since = "Sinds de 0-meting: " + ", ".join(f"{c} {_signed(v)}" for c, v in g.change_since_baseline.items())
         ws.write_string(row, 0, since, f.bold)
@@ -580,42 +657,63 @@ def _gemeente_changes(ws, f: _Formats, g: GemeenteProgress, row: int) -> int:
     return row
 
 
+HANDVAT_WIDTH = 45
+
+
 def _gemeente_blocking(ws, f: _Formats, g: GemeenteProgress, row: int) -> int:
+    """What blocks the next phase: pillar, phase, id, the statement (over the measurement table's columns),
+    the handvat and the answer now; or a sentence that says why there is nothing. Returns the next free row."""
     s = g.indicator_set
-    ws.write_string(row, 0, "Wat houdt de volgende fase tegen (laatste meting)", f.title)
+    last = 3 + len(s.pillar_codes)  # the measurement table's last column
+    text_width = 8 * (last - 3) + 11
+    ws.write_string(row, 0, "Wat houdt de volgende fase tegen (laatste vaste meting)", f.title)
     row += 1
-    for c, h in enumerate(["Pijler", "Naar fase", "ID", "Indicator", "Handvat", "Antwoord nu"]):
+    for c, h in ((0, "Pijler"), (1, "Naar fase"), (2, "ID"), (last + 1, "Handvat"), (last + 2, "Antwoord nu")):
         ws.write_string(row, c, h, f.head)
-    row += 1
+    ws.merge_range(row, 3, row, last, "Indicator", f.head)
     latest = g.latest
+    if not any(g.blocking.values()):
+        ws.write_string(row + 1, 0, _nothing_blocks(g), f.small)
     for code, ids in g.blocking.items():
         for ident in ids:
+            row += 1
             ind = s.by_id[ident]
             ws.write_string(row, 0, code, f.cell)
             ws.write_number(row, 1, ind.phase, f.num)
             ws.write_string(row, 2, ident, f.cell)
-            ws.write_string(row, 3, ind.text, f.wrap)
-            ws.write_string(row, 4, ind.handvat, f.wrap)
-            ws.write_string(row, 5, (latest.answers.get(ident) if latest else None) or "(leeg)", f.num)
-            row += 1
-    return row
+            ws.merge_range(row, 3, row, last, ind.text, f.wrap)
+            ws.write_string(row, last + 1, ind.handvat, f.wrap)
+            ws.write_string(row, last + 2, (latest.answers.get(ident) if latest else None) or "(leeg)", f.num)
+            ws.set_row(row, row_height(ind.text, text_width, ind.handvat, HANDVAT_WIDTH))
+    return row + 2 if not any(g.blocking.values()) else row + 1
+
+
+def _nothing_blocks(g: GemeenteProgress) -> str:
+    if g.latest is None:
+        return "Nog geen meting met vaste fasen: dit volgt zodra een meting vaststaat."
+    return "Niets: elke pijler heeft de hoogste fase."
 
 
 def _gemeente_plan(ws, f: _Formats, g: GemeenteProgress, row: int) -> None:
-    """The action plan: every row with input, and whether it is overdue."""
+    """The action plan: every row with input, and whether it is overdue (the actie over the statement's columns)."""
+    last = 3 + len(g.indicator_set.pillar_codes)  # as in the table of what blocks
     owned, total = g.blocking_with_owner
     ws.write_string(row, 0, f"Actieplan: {owned} van {total} tegenhouders met eigenaar", f.title)
     row += 1
     overdue = set(g.plan.get("overdue", []))
-    for c, h in enumerate(["ID", "Status", "Deadline", "Actie", "Eigenaar", "Verlopen"]):
+    for c, h in ((0, "ID"), (1, "Status"), (2, "Deadline"), (last + 1, "Eigenaar"), (last + 2, "Verlopen")):
         ws.write_string(row, c, h, f.head)
+    ws.merge_range(row, 3, row, last, "Actie", f.head)
+    if not g.reading.plan:
+        ws.write_string(row + 1, 0, "Nog niets ingevuld op het blad Actieplan.", f.small)
     for r, plan in enumerate(g.reading.plan, start=row + 1):
         ws.write_string(r, 0, plan.indicator, f.cell)
         ws.write_string(r, 1, plan.status or "", f.cell)
         _write_date(ws, r, 2, plan.deadline, f.date)
-        ws.write_string(r, 3, plan.actie or "", f.wrap)
-        ws.write_string(r, 4, plan.eigenaar or "", f.wrap)
-        ws.write_string(r, 5, "verlopen" if plan.indicator in overdue else "", f.num)
+        ws.merge_range(r, 3, r, last, plan.actie or "", f.wrap)
+        ws.write_string(r, last + 1, plan.eigenaar or "", f.wrap)
+        ws.write_string(r, last + 2, "verlopen" if plan.indicator in overdue else "", f.num)
+        ws.set_row(r, row_height(plan.actie or "", 8 * (last - 3) + 11, plan.eigenaar or "", HANDVAT_WIDTH))
 
 
 def _errors_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> None:
@@ -626,8 +724,10 @@ def _errors_sheet(wb: xlsxwriter.Workbook, f: _Formats, p: RegionProgress) -> No
     for r, e in enumerate(p.errors, start=3):
         ws.write_string(r, 0, e.file, f.cell)
         ws.write_string(r, 1, e.message, f.wrap)
+        ws.set_row(r, row_height(e.message, 90))
     ws.set_column(0, 0, 50)
     ws.set_column(1, 1, 90)
+    _landscape(ws)
 
 
 def _write_date(ws, row: int, col: int, date, fmt) -> None:

@@ -48,6 +48,7 @@ class SetRef(BaseModel):
 class PillarReading(BaseModel):
     phase: int
     provisional: bool
+    phase_max: int
     scores: dict[str, float | None]
 
 
@@ -61,6 +62,7 @@ class MeasurementReading(BaseModel):
     answers: dict[str, str]
     pillars: dict[str, PillarReading]
     phase: int
+    settled: bool
 
     _notes: dict[str, str] = PrivateAttr(default_factory=dict)
     _result: MeasurementResult | None = PrivateAttr(default=None)
@@ -690,10 +692,13 @@ class _Reader:
                 total=result.total,
                 answers={i.id: answers[i.id] for i in s.indicators if i.id in answers},
                 pillars={
-                    code: PillarReading.model_construct(phase=p.phase, provisional=p.provisional, scores=p.scores())
+                    code: PillarReading.model_construct(
+                        phase=p.phase, provisional=p.provisional, phase_max=p.phase_max, scores=p.scores()
+                    )
                     for code, p in result.pillars.items()
                 },
                 phase=result.phase,
+                settled=result.settled,
             )
             m._notes, m._result = notes[slot], result
             measurements.append(m)
@@ -745,8 +750,21 @@ class _Reader:
             headers[c] = _text(sheet.get(header_row, c)).strip()
         below: dict[int, list[int]] = {}  # column -> rows with content, below the header
         answers_like: set[int] = set()
+        others: dict[int, list[int]] = {}  # row width -> the indexes of an indicator row that are not read
         for r in range(sheet.r0, sheet.height):
             row = sheet.rows[r - sheet.r0]
+            if r in id_rows:  # an indicator row: only its cells outside the fixed and slot columns can be unread
+                if len(row) not in others:
+                    others[len(row)] = [
+                        i for i in range(len(row)) if i + sheet.c0 not in fixed and i + sheet.c0 not in slot_cols
+                    ]
+                for i in others[len(row)]:
+                    value = row[i]
+                    if value in ("", None) or (isinstance(value, str) and not value.strip()):
+                        continue
+                    answers_like.add(i + sheet.c0)
+                    below.setdefault(i + sheet.c0, []).append(r)
+                continue
             for i, value in enumerate(row):
                 if value in ("", None) or (isinstance(value, str) and not value.strip()):
                     continue
@@ -764,11 +782,7 @@ class _Reader:
                     if c not in fixed and c not in slot_cols:
                         below.setdefault(c, [])
                     continue
-                if r in id_rows:
-                    if c in fixed or c in slot_cols:
-                        continue
-                    answers_like.add(c)
-                elif c in fixed and (c != L.Q_COL_ID) and _text(row[L.Q_COL_PILLAR - sheet.c0]).strip() in pillars:
+                if c in fixed and (c != L.Q_COL_ID) and _text(row[L.Q_COL_PILLAR - sheet.c0]).strip() in pillars:
                     continue  # a pillar heading: its code, name and description
                 elif c in slot_cols:
                     answers_like.add(c)

@@ -17,7 +17,7 @@ reaches it. The workbook's formulas compute the same rule (see
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -60,11 +60,23 @@ class LevelScore:
         """:attr:`score` as the nearest float (exactly what ``float(score)`` gives)."""
         return self.units / (self.unit * self.applicable) if self.applicable else None
 
-    def reached(self, threshold: Fraction) -> bool:
+    def reached(self, threshold: Fraction, blank_units: int = 0) -> bool:
+        """Whether the level is reached; ``blank_units`` counts each blank as that many units."""
         # points / applicable >= threshold, without division: exact.
+        units = self.units + self.blank * blank_units
         return self.applicable == 0 or (
-            self.units * threshold.denominator >= threshold.numerator * self.unit * self.applicable
+            units * threshold.denominator >= threshold.numerator * self.unit * self.applicable
         )
+
+
+def _phase(reached: Sequence[bool]) -> int:
+    """The highest level L such that every level 1..L is reached."""
+    phase = 0
+    for ok in reached:
+        if not ok:
+            break
+        phase += 1
+    return phase
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +87,13 @@ class PillarResult:
     phase: int
     provisional: bool
     """True when any indicator of the pillar is blank."""
+    phase_max: int
+    """The phase if every blank were the full-points answer (``ja``); :attr:`phase` counts blanks as ``nee``."""
+
+    @property
+    def settled(self) -> bool:
+        """True when no blank answer could change the phase."""
+        return self.phase == self.phase_max
 
     @property
     def next_level_score(self) -> Fraction | None:
@@ -99,6 +118,21 @@ class MeasurementResult:
     @property
     def provisional(self) -> bool:
         return any(p.provisional for p in self.pillars.values())
+
+    @property
+    def settled(self) -> bool:
+        """True when no blank answer could change any pillar's phase (see ``docs/reading.md``)."""
+        return all(p.settled for p in self.pillars.values())
+
+    @property
+    def phase_max(self) -> int:
+        """The overall phase if every blank were ``ja``."""
+        return min(p.phase_max for p in self.pillars.values())
+
+
+def cover_slot(results: Sequence[MeasurementResult]) -> int:
+    """The slot the cover describes: the latest with answers whose phases are settled; -1 when none."""
+    return max((k for k, r in enumerate(results) if r.answered and r.settled), default=-1)
 
 
 def score_measurement(indicator_set: IndicatorSet, answers: Mapping[str, str | None]) -> MeasurementResult:
@@ -135,6 +169,7 @@ def score_measurement(indicator_set: IndicatorSet, answers: Mapping[str, str | N
         else:
             units_sum[k] += units
     threshold = indicator_set.threshold_fraction
+    top = max(u for u in units_of.values() if u is not None)
     unit = indicator_set.point_unit
     levels = plan.levels
     pillars = {}
@@ -145,17 +180,13 @@ def score_measurement(indicator_set: IndicatorSet, answers: Mapping[str, str | N
             scores.append(LevelScore(lv, plan.totals[k], not_applicable[k], blank[k], units_sum[k], unit))
             k += 1
         reached = tuple(s.reached(threshold) for s in scores)
-        phase = 0
-        for ok in reached:
-            if not ok:
-                break
-            phase += 1
         pillars[code] = PillarResult(
             code=code,
             levels=tuple(scores),
             reached=reached,
-            phase=phase,
+            phase=_phase(reached),
             provisional=any(s.blank for s in scores),
+            phase_max=_phase([s.reached(threshold, top) for s in scores]),
         )
     overall = min(p.phase for p in pillars.values())
     return MeasurementResult(pillars, overall, answered, len(indicator_set.indicators))

@@ -171,7 +171,8 @@ def _write(book: Book) -> None:
     for write in writers:
         write(book)
     for name in L.HIDDEN_SHEETS:
-        book.sheets[name].hide()
+        if name in book.sheets:  # a part has no Berekening
+            book.sheets[name].hide()
     book.sheets[first].activate()
     book.sheets[first].set_first_sheet()
     for ws in book.sheets.values():

@@ -48,7 +48,7 @@ What it measures, side by side in one run:
      printed.
 3. **The baseline, the same reading with openpyxl**: for every workbook,
    ``openpyxl.load_workbook(path, read_only=True, data_only=True)``, every
-   row of ``Metadata``, ``Vragenlijst`` and ``Berekening`` iterated with
+   row of ``Metadata``, ``Vragenlijst``, ``Berekening`` and ``Actieplan`` iterated with
    ``values_only=True``, then ``close()``; single process. Run twice per
    round: as a fresh ``python -c`` process (process start and the import of
    openpyxl included, measured exactly like ours) and in this process
@@ -122,7 +122,7 @@ TARGET_WALL_S_15 = 1.5
 MEASUREMENTS = 5
 SLOTS = 5
 SAMPLE_EVERY_S = 0.02
-SHEETS = (L.METADATA, L.QUESTIONS, L.CALCULATION)
+SHEETS = (L.METADATA, L.QUESTIONS, L.CALCULATION, L.ACTIONS)
 """The sheets :func:`piramide.read_workbook` parses; the baseline iterates the same ones."""
 
 BASELINE = f"""

@@ -19,7 +19,7 @@ What it measures, side by side in one run, on the same file(s):
    warm-up first).
 3. **The baseline**: ``openpyxl.load_workbook(path, read_only=True,
    data_only=True)``, every row of the sheets the reader reads (Metadata,
-   Vragenlijst, Berekening) iterated with ``values_only=True``, then
+   Vragenlijst, Berekening, Actieplan) iterated with ``values_only=True``, then
    ``close()``. The methods are interleaved run by run (the order rotates),
    so drift in machine load hits them alike.
 4. **The verdict**: the ratio baseline / ours against the target of the
@@ -75,7 +75,7 @@ from piramide.safety import open_package  # noqa: E402
 
 TARGET_RATIO = 10.0
 """Issue 4, point 7: at least 10 times faster than the openpyxl baseline."""
-SHEETS = (L.METADATA, L.QUESTIONS, L.CALCULATION)
+SHEETS = (L.METADATA, L.QUESTIONS, L.CALCULATION, L.ACTIONS)
 """The sheets :func:`piramide.read_workbook` parses, in the order it parses them."""
 SEED = 20250301
 

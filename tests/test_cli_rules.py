@@ -7,6 +7,7 @@ an input that cannot be used at all; 3 a bug.
 
 from __future__ import annotations
 
+import datetime as dt
 import pickle
 import re
 import subprocess
@@ -358,9 +359,14 @@ def test_read_counts_issues_with_the_helper(cli, inputs):
     assert "Issues (1 error, 0 warnings):" in result.out.splitlines()
 
 
-def test_progress_text_speaks_of_one_gemeente_and_one_file(cli, inputs):
+def test_progress_text_speaks_of_one_gemeente_and_one_file(cli, tmp_path):
     """`progress` on one workbook: 'Progress of 1 gemeente (1 file read)' and blocking in the users' words."""
-    result = cli("progress", inputs["good"], "--today", "2025-06-01")
+    from piramide import SlotContent, reference_set
+
+    answers = {i.id: "nee" for i in reference_set().indicators}  # complete, so settled: blocking is listed
+    path = build_workbook(tmp_path / "een.xlsx", gemeente="Eenstad", content=[
+        SlotContent(answers=answers, date=dt.date(2025, 3, 1))])  # fmt: skip
+    result = cli("progress", path, "--today", "2025-06-01")
     lines = result.out.splitlines()
     assert lines[0] == "Progress of 1 gemeente (1 file read)"
     assert "  what blocks the next phase, in 0-meting (2025-03-01):" in lines

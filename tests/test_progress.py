@@ -244,15 +244,43 @@ def test_blocking_counts_blank_skips_nvt_and_omits_phase_4(cli, make):
         "Blokstad",
         (d("2024-01-01"), at(BO=4, IP=4, BH=4)),  # an earlier measurement is not what blocks
         (d("2025-01-01"), grid(
-            BO="ja ja | ja n.v.t. | n.v.t. - | ja deels",  # phase 2: level 3 has one applicable, blank
-            IP="deels - | ja ja | ja ja | ja ja",  # phase 0: level 1 blocks, higher levels do not matter
+            BO="ja ja | ja n.v.t. | nee - | ja deels",  # phase 2 (settled: even ja would score 0.5), blank blocks
+            IP="nee n.v.t. | ja ja | ja ja | ja ja",  # phase 0: level 1 blocks, n.v.t. does not
             BH="ja ja | ja ja | n.v.t. n.v.t. | ja ja",  # phase 4: level 3 has nothing applicable
         )),  # fmt: skip
     )
     _, data = progress_json(cli, path)
     [g] = data["gemeenten"]
     assert g["measurements"][-1]["pillars"] == {"BO": 2, "IP": 0, "BH": 4}
-    assert g["blocking"] == {"BO": ["BO-3.02"], "IP": ["IP-1.01", "IP-1.02"]}
+    assert g["measurements"][-1]["settled"] is True
+    assert g["blocking"] == {"BO": ["BO-3.01", "BO-3.02"], "IP": ["IP-1.01"]}
+
+
+def test_a_running_measurement_never_replaces_the_settled_one(cli, make):
+    """A started herhaalmeting is reported as running with its range; changes, regressions and blocking
+    follow the latest settled measurement."""
+    path = make(
+        "Loopstad",
+        (d("2024-01-01"), at(BO=3, IP=2, BH=1)),
+        (d("2025-01-01"), grid(BO="ja ja | ja - | - - | - -")),  # 3 answers: BO 1..4, IP and BH 0..4
+    )
+    code, data = progress_json(cli, path)
+    [g] = data["gemeenten"]
+    assert [m["settled"] for m in g["measurements"]] == [True, False]
+    assert g["running"] == {
+        "slot": 1,
+        "label": "Meting 1",
+        "date": "2025-01-01",
+        "answered": 3,
+        "total": 24,
+        "pillars": {"BO": [1, 4], "IP": [0, 4], "BH": [0, 4]},
+    }
+    assert g["regressions"] == []
+    assert g["change_since_baseline"] == {"BO": 0, "IP": 0, "BH": 0, "totaal": 0}
+    assert g["blocking"] == {"BO": ["BO-4.01", "BO-4.02"], "IP": ["IP-3.01", "IP-3.02"], "BH": ["BH-2.01", "BH-2.02"]}
+    assert data["region"]["latest"]["Loopstad"]["pillars"] == {"BO": 3, "IP": 2, "BH": 1}
+    text = cli("progress", path, "--today", TODAY).out
+    assert "Meting 1 is running: 3 of 24 answered; phases BO 1-4, IP 0-4, BH 0-4" in text
 
 
 def test_blocking_lists_deels_and_nee(make):
@@ -669,13 +697,15 @@ def test_demo_region_with_a_corrupt_file(cli, tmp_path):
         s = reading.indicator_set
         g = got[reading.gemeente]
         assert g["file"] == str(path)
-        expected = []
+        every, expected = [], []  # every measurement; the settled ones, which changes compare
         for m in reading.measurements:
             scored = score_measurement(s, m.answers)
-            expected.append({"slot": m.slot, "phase": scored.phase,
-                             "pillars": {c: p.phase for c, p in scored.pillars.items()}})  # fmt: skip
-        assert [{k: m[k] for k in ("slot", "phase", "pillars")} for m in g["measurements"]] == expected
-        assert len(expected) == 3
+            every.append({"slot": m.slot, "phase": scored.phase, "settled": scored.settled,
+                          "pillars": {c: p.phase for c, p in scored.pillars.items()}})  # fmt: skip
+            if scored.settled:
+                expected.append(every[-1])
+        assert [{k: m[k] for k in ("slot", "phase", "settled", "pillars")} for m in g["measurements"]] == every
+        assert len(every) == 3
         first, last = expected[0]["pillars"], expected[-1]["pillars"]
         assert g["change_since_baseline"] == {**{c: last[c] - first[c] for c in s.pillar_codes},
                                               "totaal": expected[-1]["phase"] - expected[0]["phase"]}  # fmt: skip
@@ -685,7 +715,7 @@ def test_demo_region_with_a_corrupt_file(cli, tmp_path):
             for c in s.pillar_codes
             if b["pillars"][c] < a["pillars"][c]
         ]
-        answers = reading.measurements[-1].answers
+        answers = next(m for m in reading.measurements if m.slot == expected[-1]["slot"]).answers
         for c in s.pillar_codes:
             phase = last[c]
             if phase == 4:
@@ -706,7 +736,8 @@ def test_demo_region_with_a_corrupt_file(cli, tmp_path):
 
 
 def test_dashboard_highlights_the_next_phase_with_a_conditional_format(make, small_set):
-    """Vragenlijst has a formula rule over every indicator row that uses laatste_meting, laatste_fasen and pijlers."""
+    """Vragenlijst has a formula rule over every indicator row that uses meting_voorblad, voorblad_fasen and pijlers
+    (the highlights follow the measurement the Voorblad shows)."""
     path = make("Teststad", (d("2025-01-01"), at(BO=1)))
     ws = openpyxl.load_workbook(path)[L.QUESTIONS]
     first = L.Q_FIRST_ROW + 1
@@ -717,7 +748,7 @@ def test_dashboard_highlights_the_next_phase_with_a_conditional_format(make, sma
     for cf in ws.conditional_formatting:
         for rule in cf.rules:
             formula = " ".join(rule.formula or [])
-            if rule.type == "expression" and all(n in formula for n in (L.NAME_LATEST, L.NAME_LATEST_PHASES, L.NAME_PILLAR_CODES)):
+            if rule.type == "expression" and all(n in formula for n in (L.NAME_COVER, L.NAME_COVER_PHASES, L.NAME_PILLAR_CODES)):
                 found.append((str(cf.sqref), formula))
     assert len(found) == 1
     sqref, formula = found[0]

@@ -103,10 +103,13 @@ def test_json_has_exactly_the_contract_keys(contract_dump):
     assert set(d["set"]) == {"id", "version", "fingerprint"}
     assert d["measurements"]
     for m in d["measurements"]:
-        assert set(m) == {"slot", "label", "date", "ingevuld_door", "answered", "total", "answers", "pillars", "phase"}
+        assert set(m) == {
+            *("slot", "label", "date", "ingevuld_door", "answered", "total", "answers", "pillars", "phase"),
+            "settled",
+        }
         assert set(m["pillars"]) == {"BO", "IP", "BH", "IV", "CO"}
         for pillar in m["pillars"].values():
-            assert set(pillar) == {"phase", "provisional", "scores"}
+            assert set(pillar) == {"phase", "provisional", "phase_max", "scores"}
             assert set(pillar["scores"]) == {"1", "2", "3", "4"}
     assert d["issues"]
     for issue in d["issues"]:
@@ -126,8 +129,10 @@ def test_json_values_have_the_contract_types(contract_dump, reference):
     assert (m1["answered"], m1["total"]) == (2, 105)  # 'misschien' is not an answer
     for m in d["measurements"]:
         assert type(m["slot"]) is int and type(m["phase"]) is int and isinstance(m["label"], str)
+        assert type(m["settled"]) is bool
         for pillar in m["pillars"].values():
             assert type(pillar["phase"]) is int and type(pillar["provisional"]) is bool
+            assert type(pillar["phase_max"]) is int
             assert all(v is None or type(v) is float for v in pillar["scores"].values())
     assert [(i["code"], i["severity"], i["location"]) for i in d["issues"]] == [
         ("answer-invalid", "error", f"{Q}!H7"),

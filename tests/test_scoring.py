@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from helpers import SetSpec, oracle, set_yaml
 from piramide import AnswerError, load_set, normalise_answers, reference_set, score_measurement
+from piramide.scoring import cover_slot
 
 LEVELS = (1, 2, 3, 4)
 
@@ -404,6 +405,62 @@ def test_property_answered_counts_non_blanks(answers):
     """answered is the number of non-blank answers; total is 105."""
     result = score_measurement(REF, answers)
     assert (result.answered, result.total) == (sum(a is not None for a in answers.values()), 105)
+
+
+# --- settled measurements and phase_max ----------------------------------------------
+
+
+@settings(max_examples=100, deadline=None)
+@given(answers=measurements())
+def test_property_phase_max_is_every_blank_ja(answers):
+    """phase_max is the phase with every blank answered ja; phase is the phase with every blank nee."""
+    result = score_measurement(REF, answers)
+    as_ja = score_measurement(REF, {k: v or "ja" for k, v in answers.items()})
+    as_nee = score_measurement(REF, {k: v or "nee" for k, v in answers.items()})
+    for code in REF.pillar_codes:
+        assert result.pillars[code].phase_max == as_ja.pillars[code].phase
+        assert result.pillars[code].phase == as_nee.pillars[code].phase
+    assert result.phase_max == as_ja.phase
+    assert result.settled == all(as_ja.pillars[c].phase == as_nee.pillars[c].phase for c in REF.pillar_codes)
+
+
+@settings(max_examples=100, deadline=None)
+@given(answers=measurements(), target=st.sampled_from([i.id for i in REF.indicators]))
+def test_property_any_answer_in_a_blank_stays_in_the_range(answers, target):
+    """Whatever a blank is answered with, each pillar's phase stays from phase to phase_max."""
+    before = score_measurement(REF, answers | {target: None})
+    for label in ("ja", "deels", "nee", "n.v.t."):
+        after = score_measurement(REF, answers | {target: label})
+        for code, pillar in before.pillars.items():
+            assert pillar.phase <= after.pillars[code].phase <= pillar.phase_max
+
+
+def test_a_running_measurement_is_not_settled(reference):
+    """15 of 105 answered (all in BO): the phases can still move, so the measurement is not settled."""
+    answers = dict.fromkeys([i.id for i in reference.indicators][:15], "ja")
+    result = score_measurement(reference, answers)
+    assert not result.settled
+    assert [(p.phase, p.phase_max) for p in result.pillars.values()] == [(2, 4)] + [(0, 4)] * 4
+
+
+def test_blanks_that_cannot_change_a_phase_leave_it_settled(reference):
+    """Phase 1 with a blank in a level already out of reach: settled."""
+    answers = all_answered(reference, "ja")
+    answers |= answers_for(reference, "BO", 2, "nee", "nee", "nee", "nee", "ja", None)
+    result = score_measurement(reference, answers)
+    assert result.pillars["BO"].provisional
+    assert (result.pillars["BO"].phase, result.pillars["BO"].phase_max) == (1, 1)
+    assert result.settled
+
+
+def test_cover_slot_is_the_latest_settled_with_answers(reference):
+    """cover_slot skips empty and running slots; -1 when none is settled."""
+    full = all_answered(reference, "ja")
+    running = dict.fromkeys([i.id for i in reference.indicators][:15], "nee")
+    results = [score_measurement(reference, a) for a in (full, {}, full, running, {})]
+    assert cover_slot(results) == 2
+    assert cover_slot(results[3:]) == -1
+    assert cover_slot([]) == -1
 
 
 def test_property_tests_are_deterministic_in_ci():

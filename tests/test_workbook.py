@@ -29,6 +29,7 @@ from piramide.writer import SlotContent, WorkbookSpec, build_workbook, workbook_
 GEMEENTE = "Teststad"
 REGIO = "Midden-Nederland"
 PORTABLE_FUNCTIONS = {"SUMPRODUCT", "IF", "AND", "OR", "MIN", "MAX", "INDEX", "MATCH", "IFERROR", "COUNTIFS", "TODAY"}
+PORTABLE_FUNCTIONS |= {"LEFT", "LEN", "ROUND", "DAY", "MONTH", "YEAR"}  # text and dates on the Voorblad
 
 HOSTILE_GEMEENTE = '=HYPERLINK("http://x","klik")'
 HOSTILE_REGIO = "+31 6"
@@ -206,11 +207,11 @@ def test_sheets_are_in_the_layouts_order(blank_wb):
     assert blank_wb.sheetnames[:4] == ["Voorblad", "Vragenlijst", "Actieplan", "Instructie"]
 
 
-def test_lists_and_metadata_are_hidden_the_rest_visible(blank_wb):
-    """Lijsten and Metadata are hidden; Voorblad, Vragenlijst and Instructie are visible."""
+def test_calculation_lists_and_metadata_are_hidden_the_rest_visible(blank_wb):
+    """Berekening, Lijsten and Metadata are hidden (so they never print); Voorblad, Vragenlijst and Instructie are visible."""
     states = {ws.title: ws.sheet_state for ws in blank_wb.worksheets}
-    assert {n for n, st in states.items() if st != "visible"} == {"Lijsten", "Metadata"}
-    assert states["Lijsten"] == states["Metadata"] == "hidden"
+    assert {n for n, st in states.items() if st != "visible"} == {"Berekening", "Lijsten", "Metadata"}
+    assert states["Berekening"] == states["Lijsten"] == states["Metadata"] == "hidden"
     assert all(states[n] == "visible" for n in ("Voorblad", "Vragenlijst", "Instructie"))
 
 
@@ -742,49 +743,64 @@ def test_cover_shows_gemeente_regio_and_the_set(blank_wb, reference):
     assert any(reference.name in t and reference.version in t for t in texts)
 
 
+def _cover_table(ws) -> dict[str, list]:
+    """The cover's table of measurements: row label -> the values per slot (one merged span each)."""
+    rows = {}
+    for row in ws.iter_rows():
+        label = row[0].value
+        if label == "Meting" or (rows and isinstance(label, str) and label not in rows):
+            rows[label] = row
+        elif rows:
+            break
+    top = rows["Meting"]
+    starts = [c.column for c in top[1:] if c.value not in (None, "")]
+    return {label: [row[col - 1].value for col in starts] for label, row in rows.items()}
+
+
 @pytest.mark.parametrize("slots", [1, 8])
-def test_cover_has_a_slot_table_row_per_slot(tmp_path, small, slots):
-    """The cover's slot table has one row per slot, labelled 0-meting, Meting 1, ..., and then stops."""
+def test_cover_has_a_table_column_per_slot(tmp_path, small, slots):
+    """The cover's table of measurements has a column per slot (0-meting, Meting 1, ...) and a row per pillar."""
     ws = openpyxl.load_workbook(_small_book(tmp_path, small, slots))[L.COVER]
-    hr = L.V_TABLE_HEADER_ROW + 1
-    header = [_v(ws, hr, c) for c in range(1, ws.max_column + 1) if _v(ws, hr, c) is not None]
-    assert header == ["Meting", "Datum", "Ingevuld door", "Volledigheid", "AA", "BB", "CC", "Totaal"]
-    labels = [_v(ws, hr + 1 + k, 1) for k in range(slots)]
-    assert labels == ["0-meting"] + [f"Meting {k}" for k in range(1, slots)]
-    assert _v(ws, hr + 1 + slots, 1) in (None, "")
+    table = _cover_table(ws)
+    assert list(table) == ["Meting", "Datum", "Ingevuld door", "Beantwoord", "AA", "BB", "CC", "Totaal", "Status"]
+    long = {"0-m": "0-meting", **{f"M{k}": f"Meting {k}" for k in range(1, slots)}}  # short labels in narrow columns
+    assert [long.get(x, x) for x in table["Meting"]] == ["0-meting"] + [f"Meting {k}" for k in range(1, slots)]
 
 
-def test_cover_slot_table_caches_completeness_and_phases(filled, reference, contents):
-    """Each slot row shows answered/total and, once answered, the phase per pillar and overall."""
+def test_cover_table_caches_completeness_phases_and_status(filled, reference, contents):
+    """Each slot shows answered/total and, once answered, the phase per pillar and overall, or the range while
+    the measurement is running, and whether it is settled."""
     ws = openpyxl.load_workbook(filled, data_only=True)[L.COVER]
-    hr = L.V_TABLE_HEADER_ROW + 1
-    header = [(c, _v(ws, hr, c)) for c in range(1, ws.max_column + 1) if _v(ws, hr, c) is not None]
-    col = {value: column for column, value in header}
+    table = _cover_table(ws)
     for slot in range(5):
-        r = hr + 1 + slot
         result = score_measurement(reference, contents[slot].answers if slot < 3 else {})
-        assert _v(ws, r, col["Volledigheid"]) == f"{result.answered}/{len(reference.indicators)}"
-        for code in reference.pillar_codes:
-            got = _v(ws, r, col[code])
-            assert got == (result.pillars[code].phase if slot < 3 else None), (slot, code, got)
-        assert _v(ws, r, col["Totaal"]) == (result.phase if slot < 3 else None)
+        assert table["Beantwoord"][slot] == f"{result.answered}/{len(reference.indicators)}"
+        for code in [*reference.pillar_codes, None]:
+            low, high = (result.pillars[code].phase, result.pillars[code].phase_max) if code else (
+                result.phase, result.phase_max)  # fmt: skip
+            expected = None if slot >= 3 else low if result.settled or low == high else f"{low}–{high}"
+            assert table[code or "Totaal"][slot] == expected, (slot, code)
+        assert table["Status"][slot] == (None if slot >= 3 else "vast" if result.settled else "loopt")
         if slot < 3:
-            assert _v(ws, r, col["Ingevuld door"]) == contents[slot].ingevuld_door
+            assert table["Ingevuld door"][slot] == contents[slot].ingevuld_door
 
 
-def test_cover_has_a_chart_with_one_series_per_pillar(blank_parts, reference):
-    """xl/charts/chart1.xml exists, is drawn on the Voorblad and has one series per pillar."""
-    assert "xl/charts/chart1.xml" in blank_parts
-    chart = blank_parts["xl/charts/chart1.xml"].decode("utf-8")
-    series = re.findall(r"<c:ser>.*?</c:ser>", chart)
-    assert len(series) == len(reference.pillars) == 5
-    for ser, code in zip(series, reference.pillar_codes, strict=True):
-        assert f"<c:v>{code} " in ser, code
-    cover_rels = blank_parts["xl/worksheets/_rels/sheet1.xml.rels"].decode("utf-8")
+def test_cover_has_a_chart_per_pillar(blank_parts, reference):
+    """One small chart per pillar is drawn on the Voorblad, each with one series named by the pillar code,
+    its colour chosen from the palette (not a default), dots without lines."""
+    from piramide import palette
+
+    charts = sorted(k for k in blank_parts if re.fullmatch(r"xl/charts/chart\d+\.xml", k))
+    assert len(charts) == len(reference.pillars) == 5
+    for i, code in enumerate(reference.pillar_codes):
+        chart = blank_parts[f"xl/charts/chart{i + 1}.xml"].decode("utf-8")
+        series = re.findall(r"<c:ser>.*?</c:ser>", chart)
+        assert len(series) == 1 and f"<c:v>{code}</c:v>" in series[0]
+        assert palette.SERIES[i].lstrip("#") in series[0]
     assert sheet_parts(blank_parts)[L.COVER] == "xl/worksheets/sheet1.xml"
-    assert "drawing" in cover_rels
+    assert "drawing" in blank_parts["xl/worksheets/_rels/sheet1.xml.rels"].decode("utf-8")
     drawing_rels = blank_parts["xl/drawings/_rels/drawing1.xml.rels"].decode("utf-8")
-    assert "charts/chart1.xml" in drawing_rels
+    assert all(f"charts/chart{i + 1}.xml" in drawing_rels for i in range(5))
 
 
 # --- errors ---------------------------------------------------------------------------------------

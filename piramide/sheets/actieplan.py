@@ -16,8 +16,7 @@ import datetime as dt
 
 from .. import layout as L
 from ..plan import CLOSED, DONE, STATUSES, PlanRow
-from ..scoring import blocking
-from .book import Book, row_height, text_literal
+from .book import Book, print_footer, row_height, text_literal
 from .questionnaire import RULE_SLOT, blocks_condition
 
 WIDTHS = {
@@ -47,17 +46,14 @@ ROW = "\x00"  # stands for the row number in a row's formula (no formula holds t
 
 
 def plan_slot(book: Book) -> int:
-    """The slot whose answers the live columns show (-1 when none): as the formula :data:`RULE_SLOT`."""
-    return book.latest
+    """The slot whose answers the live columns show (-1 when none): as the formula :data:`RULE_SLOT`, the
+    measurement on the cover."""
+    return book.cover
 
 
 def plan_blocking(book: Book) -> dict[str, list[str]]:
     """Per pillar, the indicators that hold it back in :func:`plan_slot` (empty when there is no measurement)."""
-    slot = plan_slot(book)
-    if slot < 0:
-        return {}
-    phases = {code: p.phase for code, p in book.results[slot].pillars.items()}
-    return blocking(book.set, phases, book.contents[slot].answers)
+    return book.blocking()
 
 
 def write_actieplan(book: Book) -> None:
@@ -206,7 +202,7 @@ def _columns_and_print(book: Book, ws) -> None:
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    ws.set_footer("&L&F&RPagina &P van &N")
+    print_footer(ws)
 
 
 def plan_summary(book: Book) -> list[tuple[str, str]]:

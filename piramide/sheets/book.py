@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass, field
 
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import CellFormulaTuple, Worksheet
 
 from .. import layout as L
 from .. import palette as P
@@ -16,7 +16,7 @@ from .._escape import xml_safe
 from .._version import __version__
 from ..model import IndicatorSet
 from ..plan import PlanRow
-from ..scoring import MeasurementResult, score_measurement
+from ..scoring import MeasurementResult, blocking, cover_slot, score_measurement
 
 
 @dataclass
@@ -72,9 +72,10 @@ class Sheet(Worksheet):
     """A worksheet whose formulas are passed through as written.
 
     XlsxWriter scans every formula with some 30 regular expressions to add
-    ``_xlfn.`` prefixes to Excel 2013+ functions. Our formulas use only
-    Excel 2010 functions (a test asserts it), so that scan is skipped: it was
-    half the time of writing a dashboard.
+    ``_xlfn.`` prefixes to Excel 2013+ functions, and once more for dynamic
+    array functions. Our formulas use only Excel 2010 functions (a test
+    asserts it), so both scans are skipped: they were half the time of
+    writing a dashboard.
     """
 
     def _prepare_formula(self, formula, expand_future_functions=False):
@@ -83,8 +84,12 @@ class Sheet(Worksheet):
         return formula
 
     def _write_formula(self, row, col, formula, cell_format=None, value=0):
+        if self._check_dimensions(row, col):
+            return -1
         # A cached text result (such as a carried "ingevuld door") goes into the XML as it is: make it XML-safe.
-        return super()._write_formula(row, col, formula, cell_format, xml_safe(value) if isinstance(value, str) else value)
+        cached = xml_safe(value) if isinstance(value, str) else value
+        self.table[row][col] = CellFormulaTuple(self._prepare_formula(formula), cell_format, cached)
+        return 0
 
 
 def text_literal(text: str) -> str:
@@ -122,8 +127,22 @@ def row_height(*text_and_width) -> float:
                 count, current = count + 1, len(word)
             else:
                 current += (1 if current else 0) + len(word)
+            while current > per_line:  # a word longer than the line breaks inside it
+                count, current = count + 1, current - per_line
         lines = max(lines, count)
     return round(13.5 * lines + 2, 1)
+
+
+FOOTER = "&L&8Vertrouwelijk · &A&C&8Pagina &P van &N&R&8Afgedrukt op &D"
+"""Every printed page: confidential, which sheet, the page, the print date (8 pt, not scaled with the sheet)."""
+
+
+def print_footer(ws, margin: float = 0.25, header: str | None = None) -> None:
+    """The footer (and an optional header text) of a printed sheet, at their own size whatever the sheet's scale."""
+    options = {"margin": margin, "scale_with_doc": False}
+    ws.set_footer(FOOTER, options)
+    if header:
+        ws.set_header("&L&9" + header.replace("&", "&&"), {**options, "margin": 0.3})
 
 
 class Formats:
@@ -141,9 +160,10 @@ class Formats:
         self.header = add(
             {**base, "bold": True, "text_wrap": True, "bg_color": P.NAVY, "font_color": P.WHITE, "border": 1}
         )
-        pillar_row = {**base, "bold": True, "bg_color": P.PILLAR_ROW, "border": 1, "num_format": "@"}
-        self.pillar_row = add(pillar_row)
-        self.pillar_wrap = add({**pillar_row, "text_wrap": True})
+        self.pillar_row = add({**base, "bold": True, "bg_color": P.PILLAR_ROW, "border": 1, "num_format": "@"})
+        self.pillar_row_wrap = add(
+            {**base, "bg_color": P.PILLAR_ROW, "border": 1, "num_format": "@", "text_wrap": True, "font_size": 9}
+        )
         self.cell = add({**base, "border": 1, "text_wrap": True, "num_format": "@"})
         self.cell_center = add({**base, "border": 1, "align": "center", "num_format": "@"})
         self.cell_num = add({**base, "border": 1, "align": "center"})
@@ -174,7 +194,6 @@ class Formats:
             add({"bg_color": fill, "font_color": text})
             for fill, text in (P.ANSWER_OK, P.ANSWER_MID, P.ANSWER_BAD, P.ANSWER_NA)
         )
-        self.reached = add({"bg_color": P.REACHED, "font_color": P.WHITE})
         self.phases = [add({"bg_color": P.phase_fill(n), "font_color": P.phase_text(n)}) for n in range(8)]
 
 
@@ -202,21 +221,32 @@ class Book:
         self.contents = list(spec.content) + [SlotContent() for _ in range(spec.slots - len(spec.content))]
         self.results: list[MeasurementResult] = [score_measurement(self.set, c.answers) for c in self.contents]
         self.latest = max((s for s, r in enumerate(self.results) if r.answered), default=-1)
+        self.cover = cover_slot(self.results)
+        settled = [k for k, r in enumerate(self.results) if r.answered and r.settled]
+        self.base = settled[0] if settled else -1
+        self.prev = max((k for k in settled if k < self.cover), default=-1)
+        self.plan = {row.indicator: row for row in spec.plan}
         self.part = spec.part
         if self.part is None:
             self.columns = L.dashboard_columns(spec.slots)
             self.pillars = list(self.set.pillars)
             self.indicators = list(self.set.indicators)
             sheet_names = L.SHEET_ORDER
-        else:
+        else:  # a part (deelvragenlijst): its own indicators, under their pillars
             self.columns = L.part_columns(self.part.slot, self.part.previous_slot)
             wanted = set(self.part.indicators)
             self.indicators = [i for i in self.set.indicators if i.id in wanted]
             codes = {i.pillar for i in self.indicators}
             self.pillars = [p for p in self.set.pillars if p.code in codes]
             sheet_names = L.PART_SHEET_ORDER
-        self.plan = {row.indicator: row for row in spec.plan}
-        self.n_rows = len(self.indicators) + len(self.pillars)
+        # Vragenlijst's indicator block in sheet order: (pillar, indicator), None on a pillar's heading row.
+        mine = {i.id for i in self.indicators}
+        self.rows = [
+            (p.code, ind)
+            for p in self.pillars
+            for ind in (None, *(i for i in self.set.indicators_of(p.code) if i.id in mine))
+        ]
+        self.n_rows = len(self.rows)
         self.last_row = L.Q_FIRST_ROW + self.n_rows - 1
         self.f = Formats(self.wb)
         self.sheets = {name: self.wb.add_worksheet(name, worksheet_class=Sheet) for name in sheet_names}
@@ -224,6 +254,18 @@ class Book:
     def name(self, name: str, sheet: str, ref: str) -> None:
         """Define a workbook-wide name for ``ref`` on ``sheet``."""
         self.wb.define_name(name, "=" + L.sheet_ref(sheet, ref))
+
+    def phases(self, slot: int) -> dict[str, int]:
+        """The phase per pillar of a slot; -1 for every pillar when ``slot`` is -1."""
+        if slot < 0:
+            return dict.fromkeys(self.set.pillar_codes, -1)
+        return {code: p.phase for code, p in self.results[slot].pillars.items()}
+
+    def blocking(self) -> dict[str, list[str]]:
+        """What blocks the next phase in the cover's measurement (empty when there is none)."""
+        if self.cover < 0:
+            return {}
+        return blocking(self.set, self.phases(self.cover), self.contents[self.cover].answers)
 
     def calc_ref(self, row: int, col: int) -> str:
         """An absolute reference to a cell of Berekening."""

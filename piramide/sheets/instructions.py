@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 from .. import layout as L
+from .._text import dutch_list, dutch_number, points, riec, sentence
 from .._version import __version__
-from .book import Book, number, row_height
+from .book import Book, print_footer, row_height
+from .questionnaire import print_slot
+
+WIDTH = 72  # one column narrower than A4 portrait also with a wide fallback font (LibreOffice prints a single
+# column that is too wide cut off, it does not scale it down)
 
 _Lines = list[tuple[str, object]]
-WIDTH = 110
 
 
 def write_instructions(book: Book) -> None:
-    ws = book.sheets[L.INSTRUCTIONS]
+    ws, f = book.sheets[L.INSTRUCTIONS], book.f
     intro = _intro(book) if book.part is None else _part_intro(book)
     lines = intro + _scale(book) + _closing(book)
     ws.set_column(0, 0, WIDTH)
+    sizes = {f.title: 16, f.subtitle: 12, f.small: 8}
     for r, (text, fmt) in enumerate(lines):
-        if text:
-            ws.write_string(r, 0, text, fmt)
-            if fmt in (book.f.wrap, book.f.small) and len(text) > WIDTH:
-                ws.set_row(r, row_height(text, WIDTH))  # LibreOffice does not fit row heights itself
+        if not text:
+            continue
+        ws.write_string(r, 0, text, fmt)
+        if fmt in (f.wrap, f.small):
+            # LibreOffice does not fit row heights: set them, or wrapped lines print over each other.
+            size = sizes.get(fmt, 10)
+            ws.set_row(r, row_height(text, WIDTH * 10 / size) * size / 10)
+        elif fmt in sizes:
+            ws.set_row(r, sizes[fmt] * 1.6)
     ws.set_portrait()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.6, right=0.6, top=0.6, bottom=0.7)
+    print_footer(ws, margin=0.3)
     ws.hide_gridlines(2)
 
 
@@ -30,7 +42,7 @@ def _intro(book: Book) -> _Lines:
     spec, f = book.spec, book.f
     return [
         ("Instructie Piramide Fitte Gemeenten", f.title),
-        (f"Gemeente: {spec.gemeente}" + (f" - regio {spec.regio}" if spec.regio else ""), f.label),
+        (f"Gemeente: {spec.gemeente}" + (f" – regio {spec.regio}" if spec.regio else ""), f.label),
         ("", None),
         ("Wat is dit?", f.subtitle),
         (
@@ -40,6 +52,14 @@ def _intro(book: Book) -> _Lines:
             f.wrap,
         ),
         ("", None),
+        *_steps(book),
+    ]
+
+
+def _steps(book: Book) -> _Lines:
+    """How to fill it in, numbered."""
+    f = book.f
+    return [
         ("Hoe vult u het in?", f.subtitle),
         ("1. Ga naar het blad Vragenlijst. Vul boven de kolom van de meting de datum en uw naam in.", f.wrap),
         _answer_step(book),
@@ -49,8 +69,10 @@ def _intro(book: Book) -> _Lines:
             f.wrap,
         ),
         (
-            "4. Het Voorblad toont direct de fase per pijler en de piramide. Print het Voorblad voor de burgemeester "
-            "(1 pagina A4 liggend).",
+            "4. Het Voorblad toont de stand van de laatste meting waarvan de fasen vaststaan: de fase per pijler, de "
+            "piramide, wat de volgende fase tegenhoudt en het verloop. Een meting die nog loopt (open vragen die een "
+            "fase nog kunnen veranderen) staat er apart bij. Print het Voorblad voor de burgemeester (1 pagina A4 "
+            "liggend).",
             f.wrap,
         ),
         (
@@ -60,7 +82,13 @@ def _intro(book: Book) -> _Lines:
         ),
         (
             "6. Oranje gemarkeerde indicatoren houden een pijler tegen om de volgende fase te bereiken: ze hebben "
-            "in de laatste meting nog geen 'ja'. De kolom Handvat zegt wat de gemeente kan doen.",
+            "in de meting op het Voorblad nog geen 'ja'. De kolom Handvat zegt wat de gemeente kan doen.",
+            f.wrap,
+        ),
+        (
+            "7. Afdrukken: de Vragenlijst drukt op A4 staand per indicator het antwoord en de toelichting van één "
+            f"meting af ({L.slot_label(print_slot(book))}). Voor een andere meting kiest u bij Pagina-indeling een "
+            "ander afdrukbereik (de kolommen Antwoord en Toelichting van die meting).",
             f.wrap,
         ),
         (
@@ -73,10 +101,10 @@ def _intro(book: Book) -> _Lines:
 
 
 def _answer_step(book: Book) -> tuple[str, object]:
-    labels = ", ".join(a.label for a in book.set.answers)
+    labels = dutch_list([a.label for a in book.set.answers])
     return (
-        f"2. Kies per indicator een antwoord uit de lijst: {labels}. Licht uw antwoord toe in de kolom Toelichting "
-        "(waar staat het bewijs: besluit, document, registratie).",
+        f"2. Kies per indicator een antwoord uit de lijst: {sentence(labels)} Licht uw antwoord toe in de kolom "
+        "Toelichting (waar staat het bewijs: besluit, document, registratie).",
         book.f.wrap,
     )
 
@@ -88,8 +116,8 @@ def _part_intro(book: Book) -> _Lines:
     label = L.slot_label(part.slot)
     lines: _Lines = [
         ("Instructie deelvragenlijst Piramide Fitte Gemeenten", f.title),
-        (f"Gemeente: {spec.gemeente}" + (f" - regio {spec.regio}" if spec.regio else ""), f.label),
-        (f"Meting: {label} - voor: {part.respondent} - {len(book.indicators)} indicatoren", f.label),
+        (f"Gemeente: {spec.gemeente}" + (f" – regio {spec.regio}" if spec.regio else ""), f.label),
+        (f"Meting: {label} – voor: {part.respondent} – {len(book.indicators)} indicatoren", f.label),
         ("", None),
         ("Wat is dit?", f.subtitle),
         (
@@ -103,10 +131,7 @@ def _part_intro(book: Book) -> _Lines:
         ("Hoe vult u het in?", f.subtitle),
         ("1. Ga naar het blad Vragenlijst. Vul bovenaan de datum en uw naam in (Ingevuld door).", f.wrap),
         _answer_step(book),
-        (
-            "3. Weet u een antwoord niet? Laat het leeg; de adviseur ziet welke indicatoren nog open staan.",
-            f.wrap,
-        ),
+        ("3. Weet u een antwoord niet? Laat het leeg; de adviseur ziet welke indicatoren nog open staan.", f.wrap),
     ]
     if part.previous_slot is not None:
         lines.append(
@@ -135,12 +160,12 @@ def _scale(book: Book) -> _Lines:
     s, f = book.set, book.f
     lines: _Lines = [("De antwoorden", f.subtitle)]
     for a in s.answers:
-        pts = f"{number(a.points)} punt" if a.applicable else "telt niet mee"
+        pts = points(a.points) if a.applicable else "telt niet mee"
         lines.append((f"{a.label} ({pts}): {a.description}", f.wrap))
     lines += [("", None), ("De fasen", f.subtitle), ("0 Startfase: nog geen fase bereikt.", f.wrap)]
     for p in s.phases:
         lines.append((f"{p.number} {p.name}: {p.description}", f.wrap))
-    pct = number(s.threshold * 100)
+    pct = dutch_number(s.threshold * 100)
     lines += [
         ("", None),
         ("De rekenregel", f.subtitle),
@@ -166,16 +191,14 @@ def _closing(book: Book) -> _Lines:
     lines: _Lines = [("Pijlers", f.subtitle)]
     for p in book.pillars:
         lines.append((f"{p.code} {p.name}: {p.description}", f.wrap))
-    contact = "Vragen over de piramide of de indicatoren? Neem contact op met het RIEC" + (
-        f" {spec.regio}." if spec.regio else " in uw regio."
-    )
     lines += [
         ("", None),
         ("Contact", f.subtitle),
-        (contact, f.text),  # one line: its height must not depend on the regio (see piramide.blank)
+        # One line, not wrapped: its row height must not depend on the regio (piramide.blank fills it in).
+        (f"Vragen over de piramide of de indicatoren? Neem contact op met {riec(spec.regio)}.", f.text),
         ("", None),
         (f"Indicatorset: {s.name}, versie {s.version} ({s.id}).", f.small),
-        (s.provenance, f.small),
+        *([(f"Herkomst: {s.provenance}", f.small)] if s.provenance else []),
         (
             f"Gemaakt met piramide {__version__}. Dit bestand bevat gevoelige informatie: deel het alleen "
             "met wie het nodig heeft.",

@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import layout as L
+from .._text import dutch_list, sentence
 from ..model import IndicatorSet
-from .book import Book, SlotContent, row_height, text_literal
+from .book import Book, SlotContent, print_footer, row_height, text_literal
 
-TEXT_WIDTH, HANDVAT_WIDTH = 60, 50
+TEXT_WIDTH, HANDVAT_WIDTH, ANSWER_WIDTH, NOTE_WIDTH = 56, 50, 12, 28
 
 
-#: The measurement the next-phase rule looks at (a defined name: its slot), and its phase per pillar.
-RULE_SLOT, RULE_PHASES = L.NAME_LATEST, L.NAME_LATEST_PHASES
+#: The measurement the next-phase rule looks at (a defined name: its slot), and its phase per pillar: the
+#: one the cover shows, the latest settled measurement (issue 10).
+RULE_SLOT, RULE_PHASES = L.NAME_COVER, L.NAME_COVER_PHASES
 
 
 def blocks_condition(s: IndicatorSet, phase: str, pillar: str, answer: str) -> str:
@@ -22,8 +24,9 @@ def blocks_condition(s: IndicatorSet, phase: str, pillar: str, answer: str) -> s
     phase, pillar code and answer in the measurement :data:`RULE_SLOT`. True
     when the indicator belongs to the phase just above its pillar's phase in
     that measurement, and its answer there is not the full-points answer
-    (``ja``) nor not applicable. The orange highlight of Vragenlijst and the
-    column ``Houdt volgende fase tegen`` of Actieplan are this one rule.
+    (``ja``) nor not applicable. The orange highlight of Vragenlijst, the
+    column ``Houdt volgende fase tegen`` of Actieplan and the cover's list of
+    what blocks are this one rule.
     """
     top = max(a.points for a in s.answers if a.applicable)
     ok = [a.label for a in s.answers if (a.applicable and a.points == top) or not a.applicable]
@@ -35,12 +38,17 @@ def blocks_condition(s: IndicatorSet, phase: str, pillar: str, answer: str) -> s
     )
 
 
-def next_phase_rule(s: IndicatorSet, slots: int, row: int) -> str:
-    """The condition (without ``=``) that marks row ``row`` (1-based) of Vragenlijst (:func:`blocks_condition`)."""
+def next_phase_rule(s: IndicatorSet, slots: int, row: int, sheet: str | None = None) -> str:
+    """The condition (without ``=``) that marks row ``row`` (1-based) of Vragenlijst (:func:`blocks_condition`);
+    ``sheet`` prefixes the references to Vragenlijst (for use on another sheet)."""
+
+    def ref(text: str) -> str:
+        return L.sheet_ref(sheet, text) if sheet else text
+
     first, last = L.col_letter(L.answer_col(0)), L.col_letter(L.note_col(slots - 1))
-    answer = f"INDEX(${first}{row}:${last}{row},1,2*{RULE_SLOT}+1)"
-    phase = f"${L.col_letter(L.Q_COL_PHASE)}{row}"
-    pillar = f"${L.col_letter(L.Q_COL_PILLAR)}{row}"
+    answer = f"INDEX({ref(f'${first}{row}:${last}{row}')},1,2*{RULE_SLOT}+1)"
+    phase = ref(f"${L.col_letter(L.Q_COL_PHASE)}{row}")
+    pillar = ref(f"${L.col_letter(L.Q_COL_PILLAR)}{row}")
     return blocks_condition(s, phase, pillar, answer)
 
 
@@ -62,7 +70,7 @@ def write_questionnaire(book: Book) -> None:
 
 
 def _slot_heads(book: Book, ws) -> None:
-    """Per slot: the date and who filled it in, above the slot's columns."""
+    """Per slot: the date and who filled it in, above the slot's columns (a part: the earlier one's too)."""
     f, cols = book.f, book.columns
     ws.write_string(L.Q_ROW_DATE, L.Q_COL_TEXT, L.Q_LABEL_DATE, f.legend)
     ws.write_string(L.Q_ROW_BY, L.Q_COL_TEXT, L.Q_LABEL_BY, f.legend)
@@ -109,24 +117,22 @@ def _slot_heads(book: Book, ws) -> None:
 
 
 def _indicator_rows(book: Book, ws) -> None:
-    """Per pillar a heading row, then its indicators with the answers and notes given."""
-    f, cols = book.f, book.columns
+    """Per pillar a heading row, then its indicators with the answers and notes given (a part: its own)."""
+    s, f, cols = book.set, book.f, book.columns
+    last_col = cols.last_col
     earlier = book.part.previous if book.part is not None and book.part.previous_slot is not None else None
-    row = L.Q_FIRST_ROW
     wanted = {i.id for i in book.indicators}
+    row = L.Q_FIRST_ROW
     for pillar in book.pillars:
         for col, text in ((L.Q_COL_ID, ""), (L.Q_COL_PILLAR, pillar.code), (L.Q_COL_PHASE, "")):
             ws.write_string(row, col, text, f.pillar_row)
         ws.write_string(row, L.Q_COL_TEXT, f"{pillar.code} - {pillar.name}", f.pillar_row)
-        if book.part is None:
-            ws.write_string(row, L.Q_COL_HANDVAT, pillar.description, f.pillar_row)
-        else:  # wrapped: a part's answer columns are close by
-            ws.write_string(row, L.Q_COL_HANDVAT, pillar.description, f.pillar_wrap)
-            ws.set_row(row, row_height(pillar.description, HANDVAT_WIDTH))
-        for c in range(L.Q_FIRST_SLOT_COL, cols.last_col + 1):
+        ws.write_string(row, L.Q_COL_HANDVAT, pillar.description, f.pillar_row_wrap)  # wraps: never runs over
+        ws.set_row(row, row_height(pillar.description, HANDVAT_WIDTH))
+        for c in range(L.Q_FIRST_SLOT_COL, last_col + 1):
             ws.write_blank(row, c, None, f.pillar_row)
         row += 1
-        for ind in book.set.indicators_of(pillar.code):
+        for ind in s.indicators_of(pillar.code):
             if ind.id not in wanted:
                 continue
             ws.write_string(row, L.Q_COL_ID, ind.id, f.cell_center)
@@ -150,21 +156,19 @@ def _indicator_rows(book: Book, ws) -> None:
 
 
 def _answer_validation(book: Book, slot: int) -> dict:
-    s = book.set
-    labels = ", ".join(a.label for a in s.answers[:-1]) + " of " + s.answers[-1].label
-    stop = "" if labels.endswith(".") else "."
+    labels = dutch_list([a.label for a in book.set.answers])
     return {
         "validate": "list",
         "source": f"={L.NAME_ANSWER_LIST}",
         "input_title": f"Antwoord {L.slot_label(slot)}",
-        "input_message": f"Kies {labels}{stop} Laat leeg als u het nog niet weet (de fase is dan voorlopig)."[:255],
+        "input_message": f"Kies {sentence(labels)} Laat leeg als u het nog niet weet (de fase is dan voorlopig)."[:255],
         "error_title": "Geen geldig antwoord",
         "error_message": f"Kies {labels} uit de lijst."[:255],
     }
 
 
 def _names_and_rules(book: Book, ws) -> None:
-    """The column names, the dropdowns and the colour rules of the answer columns."""
+    """The column names, the dropdowns and the colour rules of the answer columns (a part: no names, no rule)."""
     s, f, cols = book.set, book.f, book.columns
     first, last = L.Q_FIRST_ROW, book.last_row
     dashboard = book.part is None
@@ -202,7 +206,7 @@ def _names_and_rules(book: Book, ws) -> None:
     ws.write_string(
         L.Q_ROW_BY,
         L.Q_COL_HANDVAT,
-        "Oranje: nodig voor de volgende fase van de pijler (nog niet 'ja' in de laatste meting).",
+        "Oranje: nodig voor de volgende fase van de pijler (nog niet 'ja' in de meting op het Voorblad).",
         f.small_next,
     )
 
@@ -218,22 +222,41 @@ def _columns_and_print(book: Book, ws) -> None:
     ):
         ws.set_column(col, col, width)
     if cols.previous is not None:
-        ws.set_column(cols.previous_answer_col, cols.previous_answer_col, 14)
-        ws.set_column(cols.previous_note_col, cols.previous_note_col, 32)
+        ws.set_column(cols.previous_answer_col, cols.previous_answer_col, ANSWER_WIDTH)
+        ws.set_column(cols.previous_note_col, cols.previous_note_col, NOTE_WIDTH)
     for slot in cols.slots:
-        ws.set_column(cols.answer_col(slot), cols.answer_col(slot), 14, f.answer_col)
-        ws.set_column(cols.note_col(slot), cols.note_col(slot), 32, f.note_col)
+        ws.set_column(cols.answer_col(slot), cols.answer_col(slot), ANSWER_WIDTH, f.answer_col)
+        ws.set_column(cols.note_col(slot), cols.note_col(slot), NOTE_WIDTH, f.note_col)
     ws.set_row(L.Q_ROW_HEADER, 30)
     ws.freeze_panes(L.Q_FIRST_ROW, L.Q_COL_TEXT + 1)
     ws.autofilter(L.Q_ROW_HEADER, 0, book.last_row, cols.last_col)
-    ws.repeat_rows(L.Q_ROW_HEADER)
-    ws.set_landscape()
-    ws.set_paper(9)
     if book.part is None:
-        ws.repeat_columns(0, L.Q_COL_TEXT)  # every printed page shows which indicator a row is
-        ws.set_print_scale(70)
-    else:  # a part has few columns: one page wide (the pillar description may overflow; not printed)
+        _print_one_measurement(book, ws)
+    else:  # a part has few columns: all of them, one page wide
         ws.print_area(0, 0, book.last_row, cols.last_col)
+        ws.repeat_rows(L.Q_ROW_HEADER)
+        ws.set_landscape()
+        ws.set_paper(9)
         ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    ws.set_footer("&L&F&RPagina &P van &N")
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        print_footer(ws)
+
+
+def print_slot(book: Book) -> int:
+    """The measurement Vragenlijst prints: the one on the Voorblad, else the latest with answers, else the 0-meting."""
+    return book.cover if book.cover >= 0 else max(book.latest, 0)
+
+
+def _print_one_measurement(book: Book, ws) -> None:
+    """A4 portrait, one page wide: each page shows ID, pillar, phase and statement with the answer and note
+    of one measurement (the other slots and the handvat stay on screen), the highlight legend on every page."""
+    slot = print_slot(book)
+    ws.print_area(0, L.answer_col(slot), book.last_row, L.note_col(slot))
+    ws.repeat_columns(0, L.Q_COL_TEXT)
+    ws.repeat_rows(L.Q_ROW_HEADER)
+    ws.set_portrait()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.6)
+    legend = f"Oranje: nodig voor de volgende fase van de pijler (nog niet 'ja' in {L.slot_label(slot)})."
+    print_footer(ws, header=legend)
