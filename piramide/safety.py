@@ -124,8 +124,79 @@ def check_bytes(data: bytes, path: Path, sheets: tuple[str, ...] | None = None) 
         if name.lower().startswith("xl/worksheets/") and (parsed is None or name in parsed):
             _check_extent(_read_checked(archive, info, shown), name, shown)
         else:
-            _check_prolog(archive, info, shown)
+            head = _check_prolog(archive, info, shown)
+            if _is_shared_strings(name, contents):
+                _check_shared_strings(archive, info, head, shown)
     return Package(Path(path), data, tuple(names))
+
+
+MAX_SHARED_STRINGS_SLACK = 10_000
+"""How many more shared strings a part may declare (``uniqueCount``) than it holds: the parser reserves
+memory for every declared one, so ``uniqueCount="4000000000"`` would ask for 96 GB and abort."""
+_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?sst(?=[\s/>])([^>]*)>")
+_UNIQUE_COUNT = re.compile(rb"""(?:^|\s)uniqueCount\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SI_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?si(?=[\s/>])")
+_SHARED_STRINGS_TYPE = b"/relationships/sharedStrings"
+
+
+def _is_shared_strings(name: str, contents: dict[str, bytes]) -> bool:
+    """The shared string table: by its usual name (as the parser finds it), or as the workbook's relationships say."""
+    if name.lower().endswith("sharedstrings.xml"):
+        return True
+    rels = contents.get("xl/_rels/workbook.xml.rels", b"")
+    if _SHARED_STRINGS_TYPE not in rels:
+        return False
+    for tag in _REL_TAG.finditer(rels):
+        attrs = {k.decode(): v.decode("utf-8", "replace") for k, v in _ATTR.findall(tag.group(1))}
+        if attrs.get("Type", "").endswith("/sharedStrings"):
+            target = attrs.get("Target", "")
+            if (target.lstrip("/") if target.startswith("/") else "xl/" + target) == name:
+                return True
+    return False
+
+
+def _check_shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo, head: bytes, shown: str) -> None:
+    """Refuse a shared string table that declares far more strings than it holds.
+
+    The declaration (``uniqueCount``) stands in the root tag, right after the
+    prolog already read; only a table that declares more than
+    :data:`MAX_SHARED_STRINGS_SLACK` strings is read whole, to count them.
+    """
+    declared = _declared_strings(head, info.filename, shown)
+    if declared is not None and declared <= MAX_SHARED_STRINGS_SLACK:
+        return
+    text = _as_utf8(_read_entry(archive, info, shown))
+    declared = _declared_strings(text, info.filename, shown)
+    present = len(_SI_TAG.findall(text))
+    if declared is not None and declared > present + MAX_SHARED_STRINGS_SLACK:
+        raise WorkbookRefused(
+            f"{shown}: part {info.filename} declares {declared:,} shared strings but holds {present:,} (at most "
+            f"{MAX_SHARED_STRINGS_SLACK:,} more may be declared); refused as damaged or crafted"
+        )
+
+
+def _declared_strings(content: bytes, name: str, shown: str) -> int | None:
+    """The ``uniqueCount`` of the root ``<sst>`` tag; ``None`` when the tag is not (wholly) in ``content``."""
+    tag = _SST_TAG.search(_as_utf8(content))
+    if tag is None:
+        return None
+    for double, single in _UNIQUE_COUNT.findall(tag.group(1)):
+        value = (double or single).strip()
+        if not value.isdigit() or len(value) > 12:
+            raise WorkbookRefused(
+                f"{shown}: part {name} declares {value[:24].decode('ascii', 'replace')!r} shared strings; "
+                "refused as damaged or crafted"
+            )
+        return int(value)
+    return 0
+
+
+def _as_utf8(content: bytes) -> bytes:
+    """UTF-16 content (with or without a byte order mark) as UTF-8, so that the markup can be searched."""
+    encoding = next((enc for bom, enc in _UTF16 if content.startswith(bom)), None)
+    if encoding is None:
+        return content
+    return content[: len(content) - len(content) % 2].decode(encoding, errors="replace").encode("utf-8")
 
 
 _INDEX_PARTS = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
@@ -233,14 +304,14 @@ _PROLOG = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
 _UTF16 = ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"))
 
 
-def _check_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> None:
+def _check_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bytes:
     """Refuse a part whose prolog declares a document type, decompressing no more than the prolog.
 
     XML allows a document type (and so entity declarations) only in the
     prolog, before the first element; there it is what an XML bomb or an
     external entity needs. The part is decompressed a chunk at a time until
     its first element; a part that does not start as XML is read whole and
-    checked throughout, as :func:`_check_xml` does.
+    checked throughout, as :func:`_check_xml` does. Returns what was read.
     """
     head = b""
     try:
@@ -262,7 +333,8 @@ def _check_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -
     if verdict == "doctype":
         _refuse_doctype(info.filename, shown)
     elif verdict == "whole":
-        _read_checked(archive, info, shown)
+        return _read_checked(archive, info, shown)
+    return head
 
 
 def _prolog(head: bytes, done: bool) -> str | None:

@@ -278,6 +278,15 @@ def _dimension(sheet: str, ref: str) -> Callable[[bytes], bytes]:
     return build
 
 
+def _unique_count(base: bytes, value: str) -> bytes:
+    """The shared string table declaring ``value`` strings (the parser reserves memory for each: 96 GB for 4e9)."""
+    parts = zip_parts(base)
+    xml, n = re.subn(rb'uniqueCount="\d+"', f'uniqueCount="{value}"'.encode(), parts["xl/sharedStrings.xml"], count=1)
+    assert n == 1
+    parts["xl/sharedStrings.xml"] = xml
+    return rezip(parts)
+
+
 def _ole(*markers: str) -> bytes:
     body = b"".join(m.encode("utf-16-le") + b"\x00" * 64 for m in markers)
     return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + body + bytes(range(256)) * 8
@@ -327,11 +336,12 @@ CORPUS: dict[str, tuple[str, Callable[[bytes], bytes], str]] = {
     "column-6-letters": ("kolom.xlsx", _row_added(L.QUESTIONS, "200", "AAAAAA200"), "outside A1:XFD1048576"),
     "row-14-digits": ("rij.xlsx", _row_added(L.QUESTIONS, "200", "F99999999999999"), "outside A1:XFD1048576"),
     "dimension-beyond": ("dim.xlsx", _dimension(L.METADATA, "A1:XFE1048577"), "outside A1:XFD1048576"),
+    "shared-strings-declared": ("strings.xlsx", lambda b: _unique_count(b, "4000000000"), "declares 4,000,000,000"),
     "too-large": ("groot.xlsx", lambda b: b + bytes(21 * 1024 * 1024), "too large"),
 }
 BOMBS = {
     "zip-bomb-200mb", "zip-bomb-ratio", "zip-bomb-entries", "zip-lying-header", "billion-laughs",
-    "far-cell", "far-cell-hidden", "column-6-letters", "row-14-digits",
+    "far-cell", "far-cell-hidden", "column-6-letters", "row-14-digits", "shared-strings-declared",
 }  # fmt: skip
 
 

@@ -72,9 +72,10 @@ def test_the_limits_are_the_documented_ones():
     assert safety.MAX_ENTRY_UNCOMPRESSED == 50 * 2**20
     assert safety.MAX_RATIO == 200
     assert safety.MAX_SHEET_CELLS == 1_000_000
+    assert safety.MAX_SHARED_STRINGS_SLACK == 10_000
     docs = (Path(__file__).parent.parent / "docs" / "reading.md").read_text(encoding="utf-8")
     for text in ("20 MiB", "more than 500 parts", "100 MiB unpacked", "a part over 50 MiB",
-                 "more than 200 times (over 1 MiB)", "1,000,000 cells"):  # fmt: skip
+                 "more than 200 times (over 1 MiB)", "1,000,000 cells", "more than 10,000 strings"):  # fmt: skip
         assert text in docs, text
 
 
@@ -147,4 +148,27 @@ def test_file_size_at_the_limit_is_read_and_one_byte_more_is_refused(tmp_path):
         read_workbook(path)
     assert str(caught.value) == (
         f"{path}: too large for a dashboard (20,971,521 bytes, 20.0 MiB; the limit is 20,971,520 bytes, 20.0 MiB)"
+    )
+
+
+def test_shared_strings_declared_at_the_limit_pass_and_one_more_is_refused():
+    """A table holding 2 strings may declare 10,002 (uniqueCount); 10,003 is refused, with both figures."""
+    table = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        b' count="2" uniqueCount="%d"><si><t>ja</t></si><si><t>nee</t></si></sst>'
+    )
+
+    def package(declared: int) -> bytes:
+        data = zipfile.ZipFile(io.BytesIO(_package()))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as z:
+            for name in data.namelist():
+                z.writestr(name, data.read(name))
+            z.writestr("xl/sharedStrings.xml", table % declared)
+        return out.getvalue()
+
+    assert check_bytes(package(10_002), SHOWN)
+    assert _refused(package(10_003)) == (
+        f"{SHOWN}: part xl/sharedStrings.xml declares 10,003 shared strings but holds 2 (at most 10,000 more may be "
+        "declared); refused as damaged or crafted"
     )

@@ -297,7 +297,7 @@ def _alive(pid: int) -> bool:
 def test_a_batch_stopped_by_a_signal_leaves_no_worker_and_no_temporary_file(tmp_path, sig):
     """A real `piramide new --gemeenten` in two worker processes, stopped mid-way: workers end, no .tmp stays."""
     csv = tmp_path / "land.csv"
-    csv.write_text("gemeente\n" + "".join(f"Gemeente {n}\n" for n in range(400)), encoding="utf-8")
+    csv.write_text("gemeente\n" + "".join(f"Gemeente {n}\n" for n in range(2000)), encoding="utf-8")
     out = tmp_path / "uit"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
@@ -330,7 +330,7 @@ def test_a_batch_stopped_by_a_signal_leaves_no_worker_and_no_temporary_file(tmp_
     leftovers = [p.name for p in out.iterdir() if not p.name.endswith(".xlsx") or p.name.startswith(".")]
     assert leftovers == []
     written = sorted(out.glob("*.xlsx"))
-    assert 4 <= len(written) < 400
+    assert 4 <= len(written) < 2000
     from piramide.reader import read_workbook
 
     for path in written:  # every file that is there is whole
@@ -393,4 +393,4 @@ def test_a_pool_left_by_an_interrupt_ends_its_workers_at_once():
         raise KeyboardInterrupt
     assert time.monotonic() - started < 15  # not 30 s of sleeping, let alone 90
     assert workers and not any(w.is_alive() for w in workers)
-    assert all(f.cancelled() or f.done() for f in futures)
+    assert sum(f.cancelled() for f in futures) >= 2  # the queued work was dropped, not run
