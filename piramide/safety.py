@@ -117,6 +117,7 @@ def check_bytes(data: bytes, path: Path, sheets: tuple[str, ...] | None = None) 
     if b"macroEnabled" in contents.get("[Content_Types].xml", b""):
         raise WorkbookRefused(f"{shown}: is a macro-enabled workbook (.xlsm); refused")
     parsed = _sheet_parts(contents, sheets, set(names))
+    strings = _shared_strings_parts(names, contents)
     for info in xml:
         name = info.filename
         if name in contents:
@@ -125,7 +126,7 @@ def check_bytes(data: bytes, path: Path, sheets: tuple[str, ...] | None = None) 
             _check_extent(_read_checked(archive, info, shown), name, shown)
         else:
             head = _check_prolog(archive, info, shown)
-            if _is_shared_strings(name, contents):
+            if name in strings:
                 _check_shared_strings(archive, info, head, shown)
     return Package(Path(path), data, tuple(names))
 
@@ -139,20 +140,18 @@ _SI_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?si(?=[\s/>])")
 _SHARED_STRINGS_TYPE = b"/relationships/sharedStrings"
 
 
-def _is_shared_strings(name: str, contents: dict[str, bytes]) -> bool:
-    """The shared string table: by its usual name (as the parser finds it), or as the workbook's relationships say."""
-    if name.lower().endswith("sharedstrings.xml"):
-        return True
+def _shared_strings_parts(names: list[str], contents: dict[str, bytes]) -> set[str]:
+    """The shared string tables: by their usual name (as the parser finds them), and as the workbook's
+    relationships say."""
+    found = {name for name in names if name.lower().endswith("sharedstrings.xml")}
     rels = contents.get("xl/_rels/workbook.xml.rels", b"")
-    if _SHARED_STRINGS_TYPE not in rels:
-        return False
-    for tag in _REL_TAG.finditer(rels):
-        attrs = {k.decode(): v.decode("utf-8", "replace") for k, v in _ATTR.findall(tag.group(1))}
-        if attrs.get("Type", "").endswith("/sharedStrings"):
-            target = attrs.get("Target", "")
-            if (target.lstrip("/") if target.startswith("/") else "xl/" + target) == name:
-                return True
-    return False
+    if _SHARED_STRINGS_TYPE in rels:
+        for tag in _REL_TAG.finditer(rels):
+            attrs = {k.decode(): v.decode("utf-8", "replace") for k, v in _ATTR.findall(tag.group(1))}
+            if attrs.get("Type", "").endswith("/sharedStrings"):
+                target = attrs.get("Target", "")
+                found.add(target.lstrip("/") if target.startswith("/") else "xl/" + target)
+    return found
 
 
 def _check_shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo, head: bytes, shown: str) -> None:
@@ -358,7 +357,6 @@ MAX_ROW, MAX_COL = 1_048_576, 16_384
 
 # Cells as Excel, LibreOffice, XlsxWriter and openpyxl write them: ``<c r="B7" ...>``.
 _FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
-_FAST_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
 # What follows "<c" in other elements whose name starts with c (col, cfRule, customSheetView, cellWatch, ...).
 _NOT_CELLS = (b"o", b"f", b"u", b"e")
 _AFTER_C = re.compile(rb"<c(.)", re.DOTALL)
@@ -392,16 +390,11 @@ def _check_extent(content: bytes, name: str, shown: str) -> None:
     """
     _check_dimension(content, name, shown)
     refs = _FAST_CELL.findall(content)
-    n = len(refs)
-    rows = _FAST_ROW.findall(content)
-    # Plain: every cell has its one reference first (see _plainly_written), and every row its number.
-    plain = _plainly_written(content, n) and len(rows) == content.count(b'<row r="') and b":row" not in content
-    if plain:
+    # Plain: every cell has its one reference first (see _plainly_written). The parser then places
+    # every cell by its own reference: a row's number matters only to cells without one.
+    if _plainly_written(content, len(refs)) and b":row" not in content:
         box = _box(refs)
-        numbers = [int(r) for r in set(rows)]
-        inside = (box is None or (box[0] >= 1 and box[1] <= MAX_ROW and box[3] <= MAX_COL)) and (
-            not numbers or (min(numbers) >= 1 and max(numbers) <= MAX_ROW)
-        )
+        inside = box is None or (box[0] >= 1 and box[1] <= MAX_ROW and box[3] <= MAX_COL)
         if inside and (box is None or _area(box) <= MAX_SHEET_CELLS):
             return  # else the exact scan names the reference outside, or the area
     box = _exact_box(content, name, shown)
