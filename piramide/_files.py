@@ -10,7 +10,7 @@ import re
 import stat
 import tempfile
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import InputError, OutputError, OutputExistsError
@@ -67,6 +67,32 @@ def safe_file_stem(name: str, fallback: str = "gemeente") -> str:
     if stem.lower() in _RESERVED:
         stem = f"{fallback}-{stem}"
     return stem
+
+
+def distinct_stems(stems: list[str]) -> list[str]:
+    """The stems made distinct, case-insensitively (as on Windows and macOS): a repeat gets ``-2``, ``-3``, ..."""
+    taken: set[str] = set()
+    names = []
+    for stem in stems:
+        name, n = stem, 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{stem}-{n}"
+        taken.add(name.lower())
+        names.append(name)
+    return names
+
+
+def unique_paths(paths: Iterable[Path]) -> list[Path]:
+    """The paths in order, each file once (two spellings of one file count once)."""
+    seen: set[Path] = set()
+    unique = []
+    for path in paths:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
 
 
 def read_bounded(

@@ -55,6 +55,9 @@ def answers_held(path: Path) -> str | None:
     except PiramideError:
         return "it looks like a dashboard but cannot be read, so it may" if is_dashboard(path) else None
     held = [f"{m.label} ({plural(m.answered, 'answer')})" for m in reading.measurements]
+    part = reading.part  # a deelvragenlijst a respondent filled in
+    if part is not None and (part.answers or part.notes or part.date or part.ingevuld_door):
+        held.append(f"deelvragenlijst {part.label} of {part.respondent} ({plural(part.answered, 'answer')})")
     held += [f"{L.slot_label(slot)} (a date, name or notes)" for slot in sorted(reading.unanswered)]
     return ", ".join(held) or None
 

@@ -8,21 +8,19 @@ others; the caller gets one :class:`BatchOutcome` per row.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._csv import read_csv_table
 from ._escape import control_problem
-from ._files import make_folder, safe_file_stem, write_atomic
+from ._files import distinct_stems, make_folder, safe_file_stem, write_atomic
 from ._gemeenten import same_municipality
 from ._outputs import refuse_overwriting_answers
 from ._pool import worker_pool
 from ._text import noun
-from ._yaml import read_text
 from .blank import Blank
 from .errors import ArgumentError, InputError, OutputExistsError, PiramideError
 from .model import IndicatorSet
@@ -73,26 +71,10 @@ class BatchOutcome:
 def read_gemeenten_csv(path: Path) -> tuple[list[BatchRow], list[RowProblem]]:
     """Read the municipalities CSV: header ``gemeente`` and optionally ``regio``, ``code``.
 
-    Accepts UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode
-    text") and, as Dutch Excel saves CSV, Windows-1252; separated by ``,``, ``;`` or tabs (detected from the
-    header). Raises :class:`InputError` when the file as a whole is unusable.
+    Encodings and separators as :func:`~piramide._csv.read_csv_table`. Raises
+    :class:`InputError` when the file as a whole is unusable.
     """
-    try:
-        text = read_text(path, "CSV file", MAX_CSV_BYTES, utf16=True)
-    except InputError as exc:
-        if "not UTF-8" not in str(exc):
-            raise
-        text = path.read_bytes().decode("cp1252", errors="replace")
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise InputError(f"{path}: is empty; the first line must be a header with the column 'gemeente'")
-    header_line = lines[0]
-    delimiter = max(";,\t", key=header_line.count) if any(d in header_line for d in ";,\t") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except csv.Error as exc:
-        raise InputError(f"{path}:1: cannot read the header ({exc})") from exc
+    header, records = read_csv_table(path, "CSV file", MAX_CSV_BYTES, "the column 'gemeente'")
     if "gemeente" not in header:
         raise InputError(
             f"{path}:1: no column 'gemeente' in the header ({', '.join(header) or 'empty'}); "
@@ -106,31 +88,27 @@ def read_gemeenten_csv(path: Path) -> tuple[list[BatchRow], list[RowProblem]]:
     index = {h: header.index(h) for h in COLUMNS if h in header}
     rows: list[BatchRow] = []
     problems: list[RowProblem] = []
-    try:
-        for record in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(rows) + len(problems) >= MAX_ROWS:
-                raise InputError(f"{path}: more than {MAX_ROWS} rows; split the file")
-            values = {k: (record[i].strip() if i < len(record) else "") for k, i in index.items()}
-            if len(record) > len(header):
-                problems.append(RowProblem(line, f"{len(record)} fields, but the header has {len(header)}"))
-                continue
-            if not values["gemeente"]:
-                problems.append(RowProblem(line, "the gemeente is empty"))
-                continue
-            too_long = [k for k, v in values.items() if len(v) > 255]
-            if too_long:
-                problems.append(RowProblem(line, f"{too_long[0]} is longer than 255 characters"))
-                continue
-            control = next(filter(None, (control_problem(k, v) for k, v in values.items())), None)
-            if control:
-                problems.append(RowProblem(line, control))
-                continue
-            rows.append(BatchRow(line, values["gemeente"], values.get("regio") or None, values.get("code") or None))
-    except csv.Error as exc:
-        raise InputError(f"{path}:{reader.line_num}: cannot read the CSV ({exc})") from exc
+    for line, record in records:
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(rows) + len(problems) >= MAX_ROWS:
+            raise InputError(f"{path}: more than {MAX_ROWS} rows; split the file")
+        values = {k: (record[i].strip() if i < len(record) else "") for k, i in index.items()}
+        if len(record) > len(header):
+            problems.append(RowProblem(line, f"{len(record)} fields, but the header has {len(header)}"))
+            continue
+        if not values["gemeente"]:
+            problems.append(RowProblem(line, "the gemeente is empty"))
+            continue
+        too_long = [k for k, v in values.items() if len(v) > 255]
+        if too_long:
+            problems.append(RowProblem(line, f"{too_long[0]} is longer than 255 characters"))
+            continue
+        control = next(filter(None, (control_problem(k, v) for k, v in values.items())), None)
+        if control:
+            problems.append(RowProblem(line, control))
+            continue
+        rows.append(BatchRow(line, values["gemeente"], values.get("regio") or None, values.get("code") or None))
     return rows, problems
 
 
@@ -149,16 +127,7 @@ def plan_file_names(rows: Iterable[BatchRow]) -> list[str]:
         if clashes[stem.lower()] > 1 and row.code:
             stem = f"{stem}-{safe_file_stem(row.code, 'code')}"
         candidates.append(stem)
-    taken: set[str] = set()
-    names = []
-    for stem in candidates:
-        name, n = stem, 1
-        while name.lower() in taken:
-            n += 1
-            name = f"{stem}-{n}"
-        taken.add(name.lower())
-        names.append(f"{name}.xlsx")
-    return names
+    return [f"{name}.xlsx" for name in distinct_stems(candidates)]
 
 
 def duplicate_rows(rows: list[BatchRow]) -> list[list[int]]:

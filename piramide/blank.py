@@ -31,6 +31,7 @@ from xlsxwriter.core import Core
 from xlsxwriter.sharedstrings import SharedStrings
 
 from .model import IndicatorSet
+from .sheets.lists import new_workbook_id
 from .writer import WorkbookSpec, check_spec, written_book
 
 SHARED_STRINGS = "xl/sharedStrings.xml"
@@ -44,19 +45,26 @@ class _Placeholders:
     regio: str
     code: str
     created: dt.datetime
+    workbook_id: str
 
     def values(self) -> dict[str, str]:
-        return {"gemeente": self.gemeente, "regio": self.regio, "code": self.code, "created": self.created.isoformat()}
+        return {
+            "gemeente": self.gemeente,
+            "regio": self.regio,
+            "code": self.code,
+            "created": self.created.isoformat(),
+            "workbook_id": self.workbook_id,
+        }
 
 
 # Two sets of placeholders, short and as long as a name may be (255 characters): a part that changes
 # between them depends on the texts' length, and the blank is not used.
 _FIRST = _Placeholders(
-    "Pgemeente7c1e", "Pregio7c1e", "Pcode7c1e", dt.datetime(1901, 1, 1, 1, 1, 1, tzinfo=dt.UTC)
+    "Pgemeente7c1e", "Pregio7c1e", "Pcode7c1e", dt.datetime(1901, 1, 1, 1, 1, 1, tzinfo=dt.UTC), "Pworkbookid7c1e"
 )
 _SECOND = _Placeholders(
     "Qgemeente4b2d".ljust(255, "g"), "Qregio4b2d".ljust(255, "r"), "Qcode4b2d".ljust(255, "c"),
-    dt.datetime(1902, 2, 2, 2, 2, 2, tzinfo=dt.UTC),
+    dt.datetime(1902, 2, 2, 2, 2, 2, tzinfo=dt.UTC), "Qworkbookid-a-longer-one-4b2d",
 )  # fmt: skip
 
 
@@ -76,6 +84,7 @@ def _render(spec: WorkbookSpec, p: _Placeholders) -> _Render:
             regio=p.regio if spec.regio else None,
             code=p.code if spec.code else None,
             created=p.created,
+            workbook_id=p.workbook_id,
         )
     )
     table = book.wb.str_table
@@ -146,9 +155,11 @@ class Blank:
         """Whether this blank is the one for a dashboard with this regio and code (given or not)."""
         return bool(regio) == bool(self.spec.regio) and bool(code) == bool(self.spec.code)
 
-    def fill(self, gemeente: str, regio: str | None = None, code: str | None = None, created=None) -> bytes | None:
-        """The dashboard of one municipality, as :func:`~piramide.writer.workbook_bytes` writes it;
-        ``None`` when it cannot be filled in here (write it directly)."""
+    def fill(
+        self, gemeente: str, regio: str | None = None, code: str | None = None, created=None, workbook_id=None
+    ) -> bytes | None:
+        """The dashboard of one municipality, as :func:`~piramide.writer.workbook_bytes` writes it (with its
+        own new workbook id unless ``workbook_id``); ``None`` when it cannot be filled in here (write it directly)."""
         if not self.fits(regio, code):
             raise ValueError("this blank is for dashboards " + ("with" if self.spec.regio else "without") + " a regio")
         check_spec(replace(self.spec, gemeente=gemeente, regio=regio, code=code))  # the writer's errors, as is
@@ -156,6 +167,7 @@ class Blank:
         if not all(_plain(v) for v in values.values()):
             return None
         values["created"] = (created or dt.datetime.now(dt.UTC).replace(microsecond=0)).isoformat()
+        values["workbook_id"] = workbook_id or new_workbook_id()  # every dashboard its own, as the writer does
         strings = list(self._strings)
         si = list(self._si)
         for i in self._filled:

@@ -32,14 +32,15 @@ import click
 from . import __version__
 from . import layout as L
 from ._escape import control_problem, json_terminal_safe, printable
-from ._files import safe_file_stem, write_atomic
+from ._files import safe_file_stem, unique_paths, write_atomic
 from ._outputs import is_dashboard, is_piramide_output, refuse_overwriting_answers
 from ._pool import Stopped, stop_signals_interrupt
-from ._text import issue_counts, plural
+from ._text import issue_counts, noun, plural
 from .errors import (
     ArgumentError,
     InputError,
     OutputExistsError,
+    PartsRefused,
     PiramideError,
     RefusedError,
     SetError,
@@ -51,6 +52,7 @@ from .errors import (
 if TYPE_CHECKING:
     from .batch import BatchOutcome
     from .model import IndicatorSet
+    from .parts import MergeReport, SplitReport
     from .reader import WorkbookReading
     from .sets import KnownSets
 
@@ -80,7 +82,7 @@ class _Options(Spelling):
     """The core's arguments as this command line's options: ``force=True`` is ``--force``, ``slots=3`` ``--slots 3``."""
 
     #: Arguments whose option is not the argument's name with dashes.
-    RENAMED = {"new_set": "--set", "indicator_set": "--set"}
+    RENAMED = {"new_set": "--set", "indicator_set": "--set", "respondents": "--respondenten"}
 
     def argument(self, name: str, value: object) -> str:
         flag = self.RENAMED.get(name, "--" + name.replace("_", "-"))
@@ -406,15 +408,18 @@ def check(paths: tuple[Path, ...], set_refs: tuple[str, ...]) -> int:
     known = _known_sets(set_refs)
     files = list(find_workbooks(paths))
     code = EXIT_OK
-    counts = {"ok": 0, "errors": 0, "refused": 0}
+    counts = {"ok": 0, "errors": 0, "refused": 0, "parts": 0}
     for path, reading in read_each(files, known=known):
         if isinstance(reading, ReadFailure):
             _say(f"{reading.message} [refused]")
             counts["refused"] += 1
             code = EXIT_UNUSABLE
             continue
+        part = reading.part
+        shown = f"{path} (deelvragenlijst {part.respondent}, {part.label})" if part is not None else str(path)
+        counts["parts"] += part is not None
         for issue in reading.issues:
-            _say(f"{path}: {issue}")
+            _say(f"{shown}: {issue}")
         if reading.errors:
             counts["errors"] += 1
             code = max(code, EXIT_INVALID) if code != EXIT_UNUSABLE else code
@@ -422,7 +427,9 @@ def check(paths: tuple[Path, ...], set_refs: tuple[str, ...]) -> int:
             counts["ok"] += 1
     _say(
         f"{plural(len(files), 'workbook')}: {counts['ok']} without errors, "
-        f"{counts['errors']} with errors, {counts['refused']} refused",
+        f"{counts['errors']} with errors, {counts['refused']} refused"
+        + (f" ({counts['parts']} of them {noun(counts['parts'], 'deelvragenlijst', 'deelvragenlijsten')})"
+           if counts["parts"] else ""),
         err=True,
     )
     if not files:
@@ -569,6 +576,141 @@ def upgrade(file: Path, set_path: str | None, out: Path, slots, allow_drop: bool
     return EXIT_OK
 
 
+@cli.command("split")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--out-dir", metavar="DIR", type=click.Path(path_type=Path), required=True, help="Folder for the parts."
+)
+@click.option(
+    "--slot",
+    metavar="N",
+    type=click.IntRange(0, L.MAX_SLOTS - 1),
+    help="The measurement slot to fill in (0 = the 0-meting); default: the next measurement.",
+)
+@click.option(
+    "--respondenten",
+    "respondents",
+    metavar="CSV",
+    type=click.Path(path_type=Path),
+    help="CSV with the columns indicator;respondent (an indicator id or a pillar code); default: one per pillar.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing parts.")
+def split(file: Path, out_dir: Path, slot, respondents, force: bool) -> int:
+    """Split one measurement of a dashboard into deelvragenlijsten: one workbook per respondent.
+
+    Each part holds only its respondent's indicators, with the dashboard's
+    statements, handvatten, dropdowns and protection; for a herhaalmeting
+    also the previous answers, read-only. Parts are bound to the dashboard
+    (its workbook id, set and slot); `piramide merge` puts them back.
+    """
+    from .parts import split_workbook
+
+    try:
+        report = split_workbook(file, out_dir, slot=slot, respondents=respondents, force=force)
+    except PartsRefused as exc:
+        for problem in exc.problems:
+            _say(problem, err=True)
+        raise
+    _say(_format_split(report))
+    return EXIT_OK
+
+
+def _format_split(r: SplitReport) -> str:
+    lines = [
+        f"{r.input}: {L.slot_label(r.slot)} of {r.gemeente} split into "
+        f"{plural(len(r.parts), 'deelvragenlijst', 'deelvragenlijsten')}"
+        + (f" (with the answers of {L.slot_label(r.previous_slot)} to see, read-only)" if r.previous_slot is not None else "")
+    ]
+    width = max(len(p.respondent) for p in r.parts)
+    for p in r.parts:
+        lines.append(f"  {p.respondent:<{width}}  {plural(len(p.indicators), 'indicator'):>14}  {p.path}")
+    for p in r.others:
+        lines.append(
+            f"  note: {p.path} is a deelvragenlijst of this measurement from an earlier split ({p.respondent}); "
+            "remove it, or it is merged with the folder too"
+        )
+    if not r.workbook_id_stored:
+        lines.append(
+            "  note: the dashboard has no stored workbook id (made by an older piramide); the parts carry one "
+            "derived from its metadata, and the file that piramide merge writes stores it"
+        )
+    return "\n".join(lines)
+
+
+@cli.command("merge")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("parts", nargs=-1, required=True, metavar="PARTS...", type=click.Path(path_type=Path))
+@click.option(
+    "--out", metavar="NEWFILE", type=click.Path(path_type=Path), required=True, help="The new workbook (never an input)."
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing output.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--prefer",
+    metavar="parts|file",
+    type=click.Choice(["parts", "file"]),
+    help="Which wins when a part's answer differs from the dashboard's (default: refuse and list them).",
+)
+def merge(file: Path, parts, out: Path, force: bool, as_json: bool, prefer) -> int:
+    """Merge filled-in deelvragenlijsten (files or folders) into their dashboard, as a new file.
+
+    Answers and notes go into the measurement the parts were made for;
+    each note is prefixed with its respondent. A part of another dashboard,
+    slot or set is refused. Conflicting answers are listed and nothing is
+    written (exit 1), unless --prefer says which wins. The new file is read
+    back and compared before it is put in place; the inputs are never
+    modified.
+    """
+    from .parts import merge_parts
+
+    # A folder may hold the dashboard and the output too (`merge Utrecht.xlsx . --out ...`): not parts.
+    own = {p.resolve() for p in (file, out) if p.exists()}
+    files = [f for p in parts for f in find_workbooks([p]) if not (p.is_dir() and f.resolve() in own)]
+    if not files:
+        _error("no .xlsx files found in " + ", ".join(map(str, parts)))
+        return EXIT_UNUSABLE
+    try:
+        report = merge_parts(file, files, out, prefer=prefer, force=force)
+    except PartsRefused as exc:
+        if as_json and exc.report is not None:
+            click.echo(_json(exc.report.to_json()))
+        elif exc.report is not None:
+            _say(_format_merge(exc.report))
+        else:
+            for problem in exc.problems:
+                _say(problem, err=True)
+        _error(exc)
+        return EXIT_INVALID
+    if as_json:
+        click.echo(_json(report.to_json()))
+    else:
+        _say(_format_merge(report))
+    return EXIT_OK
+
+
+def _format_merge(r: MergeReport) -> str:
+    lines = [f"{r.input} + {plural(len(r.parts) + len(r.refused), 'deelvragenlijst', 'deelvragenlijsten')} -> "
+             + (r.output if r.verified else "(not written)")]
+    if r.slot is not None:
+        lines.append(f"  measurement  {L.slot_label(r.slot)}" + (f" ({r.date.isoformat()})" if r.date else ""))
+    for f, why in r.refused:
+        lines.append(f"  refused: {f}: {why}")
+    if r.refused:
+        return "\n".join(lines)
+    for p in r.parts:
+        lines.append(f"  {p.respondent}: {p.answered} of {plural(len(p.indicators), 'answer')} ({p.file})")
+    if r.parts:
+        lines.append(f"  merged: {plural(len(r.merged), 'answer')}")
+    for c in r.conflicts:
+        lines.append(f"  {'conflict' if c.resolved_by is None else 'resolved'}: {c}")
+    lines.extend(f"  {b}" for b in r.still_blank if b.open)
+    if r.ingevuld_door:
+        lines.append(f"  ingevuld door: {r.ingevuld_door}")
+    if r.verified:
+        lines.append("  verified: the new workbook was read back and holds every answer, note, date and name")
+    return "\n".join(lines)
+
+
 def _format_upgrade(p) -> str:
     old, new = p.old_set, p.new_set
     lines = [
@@ -625,7 +767,22 @@ def _format_reading(r: WorkbookReading) -> str:
         f"  {r.file}",
         "",
     ]
-    if r.measurements:
+    if r.part is not None:
+        p = r.part
+        answered = set(p.answers)
+        per_pillar: dict[str, list[str]] = {}
+        for ident in p.indicators:
+            per_pillar.setdefault(s.by_id[ident].pillar, []).append(ident)
+        lines += [
+            f"  Deelvragenlijst for {p.label}, respondent {p.respondent}",
+            f"  Datum {p.date.isoformat() if p.date else '-'}, ingevuld door {p.ingevuld_door or '-'}",
+            f"  Beantwoord {p.answered}/{p.total}: "
+            + ", ".join(
+                f"{code} {sum(i in answered for i in ids)}/{len(ids)}" for code, ids in per_pillar.items()
+            ),
+            "  (the phases are computed once the parts are merged into the dashboard: piramide merge)",
+        ]
+    elif r.measurements:
         codes = list(s.pillar_codes)
         header = ["Meting", "Datum", "Ingevuld door", "Beantwoord", *codes, "Totaal"]
         rows = []
@@ -689,7 +846,6 @@ def find_workbooks(paths) -> list[Path]:
     their metadata) are skipped.
     """
     found: list[Path] = []
-    seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
             found.extend(
@@ -703,13 +859,7 @@ def find_workbooks(paths) -> list[Path]:
             )
         else:
             found.append(path)
-    unique = []
-    for path in found:
-        key = path.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(path)
-    return unique
+    return unique_paths(found)
 
 
 def _format_set(s: IndicatorSet) -> str:

@@ -139,6 +139,19 @@ class UpgradeRefused(RefusedError):
         self.plan = plan
 
 
+class PartsRefused(RefusedError):
+    """``split`` or ``merge`` refused, for the reasons in ``problems`` (one line each); nothing was written.
+
+    ``report`` (merge) says what would have happened: the parts, the
+    conflicts, what is still open.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None, report=None, remedy: Remedy | None = None):
+        super().__init__(message, remedy)
+        self.problems = list(problems or [])
+        self.report = report
+
+
 class UpgradeVerificationError(PiramideError):
     """The written workbook did not read back as planned; it was not kept (a bug)."""
 
@@ -175,6 +188,7 @@ __all__ = [
     "OutputError",
     "OutputExistsError",
     "OutputHoldsAnswers",
+    "PartsRefused",
     "PiramideError",
     "RefusedError",
     "Remedy",

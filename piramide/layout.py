@@ -27,6 +27,11 @@ METADATA = "Metadata"
 SHEET_ORDER = (COVER, QUESTIONS, ACTIONS, INSTRUCTIONS, CALCULATION, LISTS, METADATA)
 HIDDEN_SHEETS = (CALCULATION, LISTS, METADATA)  # hidden sheets never print; Berekening can be shown again
 
+# --- kinds of workbook (metadata `kind`) ----------------------------------------------
+KIND_DASHBOARD = "dashboard"
+KIND_PART = "deelvragenlijst"  # one respondent's part of one measurement (piramide split)
+PART_SHEET_ORDER = (QUESTIONS, INSTRUCTIONS, LISTS, METADATA)  # a part has no cover and no calculation
+
 MAX_SLOTS = 20
 DEFAULT_SLOTS = 5
 
@@ -68,6 +73,67 @@ def note_header(slot: int) -> str:
     return f"Toelichting {slot_label(slot)}"
 
 
+def previous_answer_header(slot: int) -> str:
+    """A part's read-only column with an earlier measurement's answer (never starts with ``Antwoord``)."""
+    return f"Vorig antwoord ({slot_label(slot)})"
+
+
+def previous_note_header(slot: int) -> str:
+    return f"Vorige toelichting ({slot_label(slot)})"
+
+
+@dataclass(frozen=True)
+class QuestionColumns:
+    """The columns of Vragenlijst after the fixed ones: per slot an answer and a note column.
+
+    A dashboard has every slot (:func:`dashboard_columns`); a part
+    (deelvragenlijst) has one slot, after the read-only answer and note of
+    an earlier measurement when there is one (:func:`part_columns`).
+    """
+
+    slots: tuple[int, ...]
+    previous: int | None = None
+
+    @property
+    def _first(self) -> int:
+        return Q_FIRST_SLOT_COL + (2 if self.previous is not None else 0)
+
+    def answer_col(self, slot: int) -> int:
+        return self._first + 2 * self.slots.index(slot)
+
+    def note_col(self, slot: int) -> int:
+        return self.answer_col(slot) + 1
+
+    @property
+    def previous_answer_col(self) -> int:
+        assert self.previous is not None
+        return Q_FIRST_SLOT_COL
+
+    @property
+    def previous_note_col(self) -> int:
+        return self.previous_answer_col + 1
+
+    @property
+    def last_col(self) -> int:
+        return self.note_col(self.slots[-1])
+
+    def headers(self) -> list[str]:
+        headers = list(Q_FIXED_HEADERS)
+        if self.previous is not None:
+            headers += [previous_answer_header(self.previous), previous_note_header(self.previous)]
+        for s in self.slots:
+            headers += [answer_header(s), note_header(s)]
+        return headers
+
+
+def dashboard_columns(slots: int) -> QuestionColumns:
+    return QuestionColumns(tuple(range(slots)))
+
+
+def part_columns(slot: int, previous: int | None) -> QuestionColumns:
+    return QuestionColumns((slot,), previous)
+
+
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -91,10 +157,7 @@ def counted_label(value: str, labels: tuple[str, ...] | list[str]) -> str | None
 
 
 def question_headers(slots: int) -> list[str]:
-    headers = list(Q_FIXED_HEADERS)
-    for s in range(slots):
-        headers += [answer_header(s), note_header(s)]
-    return headers
+    return dashboard_columns(slots).headers()
 
 
 # --- defined names (a contract; see docs/workbook-format.md) ------------------------
@@ -362,8 +425,16 @@ M_KEYS = (
     "indicator_rows",
     "slot_sets",
     "history",
+    "kind",
+    "workbook_id",
+    "part_slot",
+    "part_respondent",
+    "part_indicators",
+    "part_previous_slot",
     "set_json",
 )
+#: Metadata keys that only a part (deelvragenlijst) fills in; empty in a dashboard.
+M_PART_KEYS = ("part_slot", "part_respondent", "part_indicators", "part_previous_slot")
 M_JSON_CHUNK = 30_000  # a cell holds at most 32,767 characters
 M_INDICATOR_HEADER_ROW = len(M_KEYS) + 2
 M_INDICATOR_HEADERS = ("id", "pijler", "fase", "indicator")

@@ -25,6 +25,7 @@ GREY_TEXT = "#595959"
 BORDER_GREY = "#A6A6A6"
 INPUT = "#FFF2CC"
 PILLAR_ROW = "#D9E1F2"
+EARLIER = "#F2F2F2"  # read-only cells with an earlier measurement (a deelvragenlijst)
 BAND = "#DEEAF6"  # the headline band on the cover
 GHOST = "#404040"  # the dashed outline of the 0-meting in the pyramid
 

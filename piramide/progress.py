@@ -200,6 +200,11 @@ class FileError:
         return {"file": self.file, "message": self.message}
 
 
+@dataclass(frozen=True)
+class Skipped(FileError):
+    """A file that is not a municipality's dashboard, skipped with a note (a deelvragenlijst)."""
+
+
 @dataclass
 class RegionProgress:
     gemeenten: list[GemeenteProgress]
@@ -208,6 +213,7 @@ class RegionProgress:
     files: int
     set_conflicts: list[dict] = field(default_factory=list)
     """Sets claimed (same id and version) by used files with different content: see :func:`set_conflicts`."""
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def pillar_codes(self) -> list[str]:
@@ -269,6 +275,7 @@ class RegionProgress:
             "gemeenten": [g.to_json() for g in self.gemeenten],
             "errors": [e.to_json() for e in self.errors],
             "set_conflicts": self.set_conflicts,
+            "skipped": [e.to_json() for e in self.skipped],
             "region": {
                 "today": self.today.isoformat(),
                 "files": self.files,
@@ -423,6 +430,12 @@ def _usable(path: Path, result: WorkbookReading | ReadFailure, today: dt.date | 
     if isinstance(result, ReadFailure):
         return FileError(str(path), result.message.removeprefix(f"{path}: "))
     reading = result
+    if reading.part is not None:
+        return Skipped(
+            str(path),
+            f"is a deelvragenlijst ({reading.part.respondent}, {reading.part.label}) of {reading.gemeente}, not a "
+            "dashboard; merge it into its dashboard with piramide merge",
+        )
     errors = reading.errors
     if errors:
         more = "; all: piramide check" if len(errors) > 1 else ""
@@ -598,7 +611,8 @@ def region_progress(
     files = list(files)
     today = today or dt.date.today()
     results = read_all(files, workers, on_done, known, today)
-    errors = [r for r in results if isinstance(r, FileError)]
+    skipped = [r for r in results if isinstance(r, Skipped)]
+    errors = [r for r in results if isinstance(r, FileError) and not isinstance(r, Skipped)]
     identified = [r for r in results if isinstance(r, WorkbookReading) or (isinstance(r, FileError) and r.gemeente)]
     recency = functools.partial(_recency, today=today)
     gemeenten = []
@@ -623,7 +637,7 @@ def region_progress(
         gemeenten.append(g)
     gemeenten.sort(key=lambda g: (g.gemeente.casefold(), g.code or "", g.file))
     used = [r for r in results if isinstance(r, WorkbookReading)]
-    return RegionProgress(gemeenten, errors, today, len(files), set_conflicts(used))
+    return RegionProgress(gemeenten, errors, today, len(files), set_conflicts(used), skipped=skipped)
 
 
 def set_conflicts(readings: Iterable[WorkbookReading]) -> list[dict]:

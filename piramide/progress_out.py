@@ -44,6 +44,7 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
     lines = [
         f"Progress of {plural(len(p.gemeenten), 'gemeente', 'gemeenten')} ({plural(p.files, 'file')} read"
         + (f"; {len(p.errors)} not used, listed at the end" if p.errors else "")
+        + (f"; {len(p.skipped)} skipped, listed at the end" if p.skipped else "")
         + ")",
         "",
     ]
@@ -97,6 +98,9 @@ def format_text(p: RegionProgress, detail: bool = True) -> str:
     if p.errors:
         lines += ["", f"Not used ({len(p.errors)}):"]
         lines += [f"  {e.file}: {e.message}" for e in p.errors]
+    if p.skipped:
+        lines += ["", f"Skipped ({len(p.skipped)}):"]
+        lines += [f"  {e.file}: {e.message}" for e in p.skipped]
     for c in p.set_conflicts:
         name = f"{c['set']['id']} {c['set']['version']}"
         lines += ["", f"Set conflict: {len(c['files'])} different sets claim to be {name} (none of them is preferred):"]

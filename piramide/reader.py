@@ -14,9 +14,11 @@ to warn about stale or edited files.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -96,14 +98,39 @@ class Issue(BaseModel):
         return f"{where}{self.message} [{self.severity}: {self.code}]"
 
 
+class PartReading(BaseModel):
+    """What a part (deelvragenlijst, ``piramide split``) holds: one respondent's answers for one slot."""
+
+    respondent: str
+    slot: int
+    label: str
+    indicators: list[str]
+    previous_slot: int | None
+    date: dt.date | None
+    ingevuld_door: str | None
+    answered: int
+    total: int
+    answers: dict[str, str]
+
+    _notes: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def notes(self) -> dict[str, str]:
+        """Notes (toelichting) per indicator id; not part of the JSON."""
+        return self._notes
+
+
 class WorkbookReading(BaseModel):
     file: str
+    kind: Literal["dashboard", "deelvragenlijst"] = "dashboard"
+    workbook_id: str = ""
     gemeente: str
     regio: str | None
     set: SetRef
     measurements: list[MeasurementReading]
     plan: list[PlanRow] = []
     """The rows of the Actieplan that hold input, in the sheet's order (empty for dashboards without one)."""
+    part: PartReading | None = None
     issues: list[Issue]
 
     _indicator_set: IndicatorSet | None = PrivateAttr(default=None)
@@ -112,6 +139,12 @@ class WorkbookReading(BaseModel):
     _slot_sets: list[str | None] = PrivateAttr(default_factory=list)
     _history: list[dict] = PrivateAttr(default_factory=list)
     _unanswered: dict[int, SlotRemains] = PrivateAttr(default_factory=dict)
+    _workbook_id_stored: bool = PrivateAttr(default=True)
+
+    @property
+    def workbook_id_stored(self) -> bool:
+        """False for a dashboard made before workbook ids: ``workbook_id`` is then derived from its metadata."""
+        return self._workbook_id_stored
 
     def set_of_slot(self, slot: int) -> str:
         """The set (``"<id> <version>"``) a slot was measured on: this file's set unless it was upgraded."""
@@ -186,10 +219,19 @@ ISSUE_CODES: dict[str, tuple[Severity, str]] = {
 }
 MAX_CELL_TEXT = 32_767  # Excel's limit for the text of one cell
 
+_WORKBOOK_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _DATE_TEXT = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+)?\s*$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _FIRST_DATE, _LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)  # as the dashboard's date validation
+
+
+@dataclass(frozen=True)
+class _PartMeta:
+    slot: int
+    previous: int | None
+    respondent: str
+    indicators: list[str]
 
 
 class _Sheet:
@@ -233,6 +275,19 @@ def read_workbook(path: str | Path, known: KnownSets | None = None, today: dt.da
     """
     package = open_package(Path(path), sheets=(L.METADATA, L.QUESTIONS, L.CALCULATION, L.ACTIONS))
     return _Reader(package, known or _BUNDLED, today).read()
+
+
+def read_dashboard(path: str | Path, known: KnownSets | None = None) -> WorkbookReading:
+    """:func:`read_workbook` for commands that need a dashboard: a part (deelvragenlijst) is refused."""
+    reading = read_workbook(path, known)
+    if reading.kind == L.KIND_PART:
+        part = reading.part
+        what = f" ({part.respondent}, {part.label})" if part is not None else ""
+        raise WorkbookRefused(
+            f"{reading.file}: is a deelvragenlijst{what} of {reading.gemeente}, not a dashboard; "
+            "give the dashboard itself (piramide merge puts a deelvragenlijst into it)"
+        )
+    return reading
 
 
 def _text(value: Any) -> str:
@@ -298,8 +353,15 @@ class _Reader:
             meta = self._metadata(meta_sheet)
             s = self._indicator_set(meta, meta_sheet)
             slots = self._slots(meta)
+            kind = meta.get("kind") or L.KIND_DASHBOARD
+            if kind not in (L.KIND_DASHBOARD, L.KIND_PART):
+                raise WorkbookRefused(f"{self.file}: the dashboard metadata is damaged (kind = {kind[:40]!r})")
+            part = self._part_metadata(meta, s, slots) if kind == L.KIND_PART else None
+            workbook_id, stored = self._workbook_id(meta, s)
             reading = WorkbookReading(
                 file=self.file,
+                kind=kind,
+                workbook_id=workbook_id,
                 gemeente=meta.get("gemeente", ""),
                 regio=meta.get("regio") or None,
                 set={"id": s.id, "version": s.version, "fingerprint": meta.get("fingerprint") or s.fingerprint},
@@ -309,11 +371,14 @@ class _Reader:
             reading._indicator_set, reading._slots, reading._code = s, slots, meta.get("code") or None
             reading._slot_sets = _json_list(meta.get("slot_sets"), lambda x: x is None or isinstance(x, str))
             reading._history = _json_list(meta.get("history"), lambda x: isinstance(x, dict))
-            for name in (L.COVER, L.QUESTIONS, L.CALCULATION):
+            reading._workbook_id_stored = stored
+            for name in (L.COVER, L.QUESTIONS, L.CALCULATION) if part is None else (L.QUESTIONS,):
                 if name not in self.sheet_names:
-                    self.issue("sheet-missing", None, f"the sheet {name} is missing; use the dashboard as it was sent")
+                    self.issue("sheet-missing", None, f"the sheet {name} is missing; use the {kind} as it was sent")
             questions = self._sheet(wb, L.QUESTIONS)
-            if questions is not None:
+            if questions is not None and part is not None:
+                reading.part = self._part(questions, s, slots, part)
+            elif questions is not None:
                 measured = {k for k, ref in enumerate(reading._slot_sets) if ref}
                 reading.measurements = self._measurements(questions, s, slots, measured)
                 reading._unanswered = self.unanswered
@@ -372,6 +437,69 @@ class _Reader:
             )
         self._check_published(s)
         return s
+
+    def _workbook_id(self, meta: dict[str, str], s: IndicatorSet) -> tuple[str, bool]:
+        """The stored workbook id, or for a dashboard made before ids one derived from its metadata."""
+        stored = meta.get("workbook_id", "")
+        if stored:
+            if not _WORKBOOK_ID.match(stored):
+                raise WorkbookRefused(f"{self.file}: the dashboard metadata is damaged (workbook_id)")
+            return stored, True
+        if meta.get("kind") == L.KIND_PART:
+            raise WorkbookRefused(f"{self.file}: the deelvragenlijst metadata is damaged (no workbook_id)")
+        basis = "\n".join(meta.get(k, "") for k in ("created", "gemeente", "regio", "code", "fingerprint"))
+        return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32], False
+
+    def _part_metadata(self, meta: dict[str, str], s: IndicatorSet, slots: int) -> _PartMeta:
+        """The metadata that binds a part to its dashboard; damaged metadata refuses the file."""
+
+        def damaged(key: str) -> WorkbookRefused:
+            return WorkbookRefused(f"{self.file}: the deelvragenlijst metadata is damaged ({key})")
+
+        try:
+            slot = int(meta.get("part_slot", ""))
+        except ValueError:
+            raise damaged("part_slot") from None
+        if not 0 <= slot < slots:
+            raise damaged("part_slot")
+        previous_text = meta.get("part_previous_slot", "")
+        try:
+            previous = int(previous_text) if previous_text else None
+        except ValueError:
+            raise damaged("part_previous_slot") from None
+        if previous is not None and not 0 <= previous < slot:
+            raise damaged("part_previous_slot")
+        respondent = meta.get("part_respondent", "")
+        if not respondent or len(respondent) > 255 or any(not ch.isprintable() for ch in respondent):
+            raise damaged("part_respondent")
+        ids = _json_list(meta.get("part_indicators"), lambda x: isinstance(x, str))
+        if not ids or len(set(ids)) != len(ids) or any(i not in s.by_id for i in ids):
+            raise damaged("part_indicators")
+        return _PartMeta(slot, previous, respondent, [i.id for i in s.indicators if i.id in set(ids)])
+
+    def _part(self, sheet: _Sheet, s: IndicatorSet, slots: int, meta: _PartMeta) -> PartReading:
+        """A part's one slot, read by the dashboard's rules over the part's own indicators."""
+        found = self._measurements(
+            sheet, s, slots, only=meta.slot, indicators=meta.indicators, previous=meta.previous
+        )
+        m = found[0] if found else None
+        remains = self.unanswered.get(meta.slot)
+        answers = m.answers if m is not None else {}
+        source = m if m is not None else remains
+        part = PartReading(
+            respondent=meta.respondent,
+            slot=meta.slot,
+            label=L.slot_label(meta.slot),
+            indicators=meta.indicators,
+            previous_slot=meta.previous,
+            date=source.date if source is not None else None,
+            ingevuld_door=source.ingevuld_door if source is not None else None,
+            answered=len(answers),
+            total=len(meta.indicators),
+            answers=answers,
+        )
+        part._notes = dict(source.notes) if source is not None else {}
+        return part
 
     def _check_published(self, s: IndicatorSet) -> None:
         """Is the stored set the published set of its id and version?"""
@@ -442,20 +570,30 @@ class _Reader:
         return True
 
     def _measurements(
-        self, sheet: _Sheet, s: IndicatorSet, slots: int, measured: set[int] = frozenset()
+        self,
+        sheet: _Sheet,
+        s: IndicatorSet,
+        slots: int,
+        measured: set[int] = frozenset(),
+        only: int | None = None,
+        indicators: list[str] | None = None,
+        previous: int | None = None,
     ) -> list[MeasurementReading]:
         """The measurements: slots with answers, and slots an upgrade recorded as measured (``measured``).
 
         After an upgrade, a measurement whose answers all sat on dropped
         indicators has none left; it stays a measurement in its slot (with
         its date and name), so that a later one never becomes the 0-meting.
+        A part (deelvragenlijst) reads the one slot ``only`` over its ``indicators``;
+        the read-only columns of its ``previous`` measurement are its own cells, not read.
         """
+        wanted = range(slots) if only is None else (only,)
         found = self._header(sheet, L.Q_FIXED_HEADERS, L.Q_ROW_HEADER, "column-missing", "the answers")
         if found is None:
             return []
         header_row, headers = found
         columns: dict[int, tuple[int, int | None]] = {}
-        for slot in range(slots):
+        for slot in wanted:
             a = headers.get(L.answer_header(slot).casefold())
             n = headers.get(L.note_header(slot).casefold())
             if a is None:
@@ -474,7 +612,7 @@ class _Reader:
         unknown_rows: list[tuple[int, str]] = []
         id_rows: set[int] = set()
         texts = self.texts
-        by_id = s.by_id
+        by_id = s.by_id if indicators is None else {i: s.by_id[i] for i in indicators}
         slot_columns = list(columns.items())
         for r in range(header_row + 1, sheet.height):
             row = sheet.rows[r - sheet.r0]
@@ -503,16 +641,18 @@ class _Reader:
                         note = _text(note).strip()
                         if note and self._fits(sheet, r, n, note, f"the note on {ident}"):
                             notes[slot][ident] = note
-        missing = [i for i in s.indicators if i.id not in seen]
-        self._report_rows(sheet, s, unknown_rows, missing)
-        self._report_unread(sheet, s, header_row, columns, id_rows)
+        missing = [i for i in by_id.values() if i.id not in seen]
+        self._report_rows(sheet, s, unknown_rows, missing, part=indicators is not None)
+        earlier = [headers.get(h(previous).casefold()) for h in (L.previous_answer_header, L.previous_note_header)]
+        shown = {c for c in earlier if c is not None} if previous is not None else set()
+        self._report_unread(sheet, s, header_row, columns, id_rows, shown)
 
         measurements = []
         date_row, by_row = header_row - (L.Q_ROW_HEADER - L.Q_ROW_DATE), header_row - (L.Q_ROW_HEADER - L.Q_ROW_BY)
-        filled = []
+        filled: dict[int, bool] = {}
         dated: list[tuple[int, dt.date, str]] = []
         known: dict[Any, tuple[str | None, str | None]] = {}  # typed value -> (label, problem); a region types few
-        for slot in range(slots):
+        for slot in wanted:
             answers: dict[str, str] = {}
             for ident, (value, r, c) in raw[slot].items():
                 try:
@@ -529,7 +669,7 @@ class _Reader:
             by = _text(sheet.get(by_row, col)).strip() if by_row >= sheet.r0 else ""
             if by and not self._fits(sheet, by_row, col, by, f"'{L.Q_LABEL_BY}' of {L.slot_label(slot)}"):
                 by = ""
-            filled.append(bool(raw[slot]))  # typed anything, valid or not
+            filled[slot] = bool(raw[slot])  # typed anything, valid or not
             if not answers and slot not in measured:
                 if date is not None or by or notes[slot]:
                     self.unanswered[slot] = SlotRemains(
@@ -563,8 +703,8 @@ class _Reader:
             m._notes, m._result = notes[slot], result
             measurements.append(m)
         self._check_dates(dated)
-        for slot in range(1, slots):
-            if filled[slot] and not all(filled[:slot]):
+        for slot in range(1, slots if only is None else 0):
+            if filled[slot] and not all(filled[k] for k in range(slot)):
                 empty = [L.slot_label(k) for k in range(slot) if not filled[k]]
                 self.issue(
                     "slot-gap",
@@ -575,7 +715,13 @@ class _Reader:
         return measurements
 
     def _report_unread(
-        self, sheet: _Sheet, s: IndicatorSet, header_row: int, columns: dict[int, tuple[int, int | None]], id_rows
+        self,
+        sheet: _Sheet,
+        s: IndicatorSet,
+        header_row: int,
+        columns: dict[int, tuple[int, int | None]],
+        id_rows,
+        shown: set[int] = frozenset(),
     ) -> None:
         """Every non-empty cell outside the cells the dashboard has (and the reader reads) is an issue.
 
@@ -587,8 +733,10 @@ class _Reader:
         notes (in an indicator row, in an answer or note column, or under a
         header such as ``Antwoord Meting 5``), ``cell-unread`` otherwise.
         Cells below the header are reported once per column, at the first.
+        ``shown``: a part's read-only columns of an earlier measurement (with
+        its date and name above them), known cells that are not read.
         """
-        fixed = range(len(L.Q_FIXED_HEADERS))
+        fixed = {*range(len(L.Q_FIXED_HEADERS)), *shown}
         slot_cols = {c for a, n in columns.values() for c in (a, n) if c is not None}
         date_row, by_row = header_row - (L.Q_ROW_HEADER - L.Q_ROW_DATE), header_row - (L.Q_ROW_HEADER - L.Q_ROW_BY)
         inputs = {(row, a) for row in (date_row, by_row) for a, _ in columns.values()}  # dates and names
@@ -753,7 +901,7 @@ class _Reader:
                 f"indicator {ind.id}: the statement was changed; the set says: {ind.text!r}",
             )
 
-    def _report_rows(self, sheet: _Sheet, s: IndicatorSet, unknown_rows, missing) -> None:
+    def _report_rows(self, sheet: _Sheet, s: IndicatorSet, unknown_rows, missing, part: bool = False) -> None:
         by_text = {_norm_space(i.text): i for i in missing}
         still_missing = {i.id: i for i in missing}
         for r, ident in unknown_rows:
@@ -766,6 +914,13 @@ class _Reader:
                     f"restore the id {match.id}",
                 )
                 still_missing.pop(match.id, None)
+            elif part and ident in s.by_id:
+                self.issue(
+                    "row-unknown",
+                    sheet.ref(r, L.Q_COL_ID),
+                    f"indicator {ident!r} is not in this deelvragenlijst; rows cannot be added "
+                    "(answers on it are ignored)",
+                )
             else:
                 self.issue(
                     "row-unknown",
@@ -982,9 +1137,11 @@ __all__ = [
     "ISSUE_CODES",
     "Issue",
     "MeasurementReading",
+    "PartReading",
     "PillarReading",
     "SetRef",
     "WorkbookReading",
     "WorkbookRefused",
+    "read_dashboard",
     "read_workbook",
 ]

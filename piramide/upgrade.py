@@ -41,7 +41,7 @@ from ._text import has_errors, plural
 from .errors import ArgumentError, OutputExistsError, Remedy, UpgradeRefused, UpgradeVerificationError
 from .model import IndicatorSet, answer_key
 from .plan import PlanRow, join_rows
-from .reader import WorkbookReading, read_workbook
+from .reader import WorkbookReading, read_dashboard, read_workbook
 from .writer import SlotContent, WorkbookSpec, workbook_bytes
 
 
@@ -370,7 +370,7 @@ def upgrade_workbook(
         raise ArgumentError(
             "out", str(out), "is the input; the output must be a new file (the input is never modified)"
         )
-    reading = read_workbook(path)
+    reading = read_dashboard(path)
     unread = [i for i in reading.issues if i.code in UNREAD_CODES]
     if unread:
         more = f" (and {len(unread) - 1} more; see piramide check)" if len(unread) > 1 else ""
@@ -402,7 +402,24 @@ def upgrade_workbook(
     for target in (out, csv_path if dropping else None):
         if target is not None and target.exists() and not force:
             raise OutputExistsError(target)
-    spec = WorkbookSpec(
+    data = workbook_bytes(carried_spec(reading, plan))
+    write_atomic(out, data, force=force, verify=lambda tmp: verify_written(tmp, plan, reading, "upgraded"))
+    plan.verified = True
+    if dropping:
+        write_atomic(csv_path, dropped_csv_bytes(plan, reading), force=force)
+        plan.dropped_csv = str(csv_path)
+    return plan
+
+
+def carried_spec(reading: WorkbookReading, plan: Plan) -> WorkbookSpec:
+    """The new dashboard of a plan: the workbook's identity and history, the plan's set, slots and contents.
+
+    Used by upgrade and by merge (:mod:`piramide.parts`): what a dashboard
+    carries from one file to the next (measurements, Actieplan rows, set
+    history, workbook id) is decided here, once. A dashboard made before
+    workbook ids gets its (derived) id stored.
+    """
+    return WorkbookSpec(
         indicator_set=plan.new_set,
         gemeente=reading.gemeente,
         regio=reading.regio,
@@ -414,20 +431,20 @@ def upgrade_workbook(
         history=(*reading.history, plan.history_record())
         if plan.new_set.fingerprint != plan.old_set.fingerprint
         else tuple(reading.history),
+        workbook_id=reading.workbook_id,
     )
-    data = workbook_bytes(spec)
-    write_atomic(out, data, force=force, verify=lambda tmp: _verify(tmp, plan, reading))
-    plan.verified = True
-    if dropping:
-        write_atomic(csv_path, dropped_csv_bytes(plan, reading), force=force)
-        plan.dropped_csv = str(csv_path)
-    return plan
 
 
-def _verify(tmp: Path, plan: Plan, before: WorkbookReading) -> None:
-    """Read the written file back and compare it with the plan; raise if anything differs."""
+def verify_written(tmp: Path, plan: Plan, before: WorkbookReading, what: str, measuring: int | None = None) -> None:
+    """Read the written file back and compare it with the plan; raise if anything differs.
+
+    The measurements are those of ``before``, and the slot ``measuring`` when
+    the plan fills it in (a merge).
+    """
     after = read_workbook(tmp)
     problems = []
+    if after.kind != before.kind or after.workbook_id != before.workbook_id:
+        problems.append("its kind or workbook id differ")
     if after.errors:
         problems.append(f"it has errors: {after.errors[0]}")
     if after.set.fingerprint != plan.new_set.fingerprint:
@@ -438,6 +455,8 @@ def _verify(tmp: Path, plan: Plan, before: WorkbookReading) -> None:
         problems.append(f"it has {after.slots} slots, not {plan.new_slots}")
     got = {m.slot: m for m in after.measurements}
     was, now = [m.slot for m in before.measurements], [m.slot for m in after.measurements]
+    if measuring is not None and any(plan.contents[measuring].answers.values()):
+        was = sorted({*was, measuring})
     if now != was:
         problems.append(f"its measurements are in slots {now}, not {was}")
     for slot, content in enumerate(plan.contents):
@@ -460,6 +479,6 @@ def _verify(tmp: Path, plan: Plan, before: WorkbookReading) -> None:
         problems.append("the Actieplan differs")
     if problems:
         raise UpgradeVerificationError(
-            "the upgraded workbook did not read back as planned (" + "; ".join(problems) + "); it was not written. "
+            f"the {what} workbook did not read back as planned (" + "; ".join(problems) + "); it was not written. "
             "This is a bug: please report it"
         )

@@ -26,7 +26,7 @@ from .model import IndicatorSet
 from .plan import PlanRow
 from .sets import reference_set, workbook_problem
 from .sheets.actieplan import write_actieplan
-from .sheets.book import Book, SlotContent, WorkbookSpec
+from .sheets.book import Book, PartSpec, SlotContent, WorkbookSpec
 from .sheets.calculation import write_calculation
 from .sheets.cover import write_cover
 from .sheets.instructions import write_instructions
@@ -108,6 +108,13 @@ def check_spec(spec: WorkbookSpec) -> None:
     for name in (spec.gemeente, spec.regio or "", spec.code or ""):
         if len(name) > 255:
             raise PiramideError(f"{name[:40]!r}...: too long (at most 255 characters)")
+    if spec.part is not None:
+        part = spec.part
+        if not 0 <= part.slot < spec.slots:
+            raise ArgumentError("slot", part.slot, f"must be from 0 to {spec.slots - 1}")
+        unknown = [i for i in part.indicators if i not in spec.indicator_set.by_id]
+        if unknown or not part.indicators:
+            raise PiramideError(f"a deelvragenlijst needs indicators of the set (unknown: {', '.join(unknown)})")
     ids = [row.indicator for row in spec.plan]
     unknown = [i for i in ids if i not in spec.indicator_set.by_id]
     if unknown:
@@ -147,17 +154,30 @@ def check_password(password: str | None) -> None:
 
 def _write(book: Book) -> None:
     """Every sheet, in an order where each finds the names it uses; then hide, protect, close."""
-    sheets = (write_lists, write_questionnaire, write_actieplan, write_calculation, write_cover, write_instructions)
-    for write in (*sheets, write_metadata):
+    if book.part is None:
+        writers = (
+            write_lists,
+            write_questionnaire,
+            write_actieplan,
+            write_calculation,
+            write_cover,
+            write_instructions,
+            write_metadata,
+        )
+        first = L.COVER
+    else:  # a part (deelvragenlijst): the questions, how to fill them in, and what binds it to its dashboard
+        writers = (write_lists, write_questionnaire, write_instructions, write_metadata)
+        first = L.QUESTIONS
+    for write in writers:
         write(book)
     for name in L.HIDDEN_SHEETS:
-        book.sheets[name].hide()
-    cover = book.sheets[L.COVER]
-    cover.activate()
-    cover.set_first_sheet()
+        if name in book.sheets:  # a part has no Berekening
+            book.sheets[name].hide()
+    book.sheets[first].activate()
+    book.sheets[first].set_first_sheet()
     for ws in book.sheets.values():
         ws.protect(book.spec.password or "", _PROTECTION)
     book.wb.close()
 
 
-__all__ = ["PlanRow", "SlotContent", "WorkbookSpec", "build_workbook", "next_phase_rule", "workbook_bytes"]
+__all__ = ["PartSpec", "PlanRow", "SlotContent", "WorkbookSpec", "build_workbook", "next_phase_rule", "workbook_bytes"]

@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  fidelity: formulas with a non-empty cached value {fid_ours[1]}/{fid_ours[0]} (piramide) vs "
               f"{fid_opx[1]}/{fid_opx[0]} (openpyxl); charts {fid_ours[2]} vs {fid_opx[2]}; "
               f"data validations {fid_ours[3]} vs {fid_opx[3]}")  # fmt: skip
-        if fid_ours[0] == 0 or fid_ours[1] == 0 or fid_ours[2] != 1:
+        if fid_ours[0] == 0 or fid_ours[1] == 0 or fid_ours[2] == 0:  # the cover has a chart per pillar
             problems.append(f"piramide: unexpected workbook content (formulas, cached, charts, validations) {fid_ours}")
         print()
 

@@ -548,3 +548,44 @@ def test_a_blank_dashboard_recalculated_by_libreoffice_has_empty_live_columns(bl
     lines = [c.value for row in openpyxl.load_workbook(out, data_only=True)[L.COVER].iter_rows() for c in row
              if isinstance(c.value, str) and "met eigenaar" in c.value]  # fmt: skip
     assert lines == [f"{code}: 0 van 0 met eigenaar, 0 gereed" for code in OLD.pillar_codes]
+
+
+def test_a_renamed_header_an_unknown_id_and_a_second_row_are_errors_with_their_cells(blank, tmp_path):
+    """plan-column-missing, plan-row-unknown and plan-row-duplicate, each at its cell; the other rows are read."""
+    rows = plan_rows(OLD)
+
+    def edit(ws, cells):
+        for ref, value in cells.items():
+            ws[ref].value = value
+
+    wb = openpyxl.load_workbook(blank)
+    ws = wb[L.ACTIONS]
+    r1, r2, r3 = rows["BO-1.01"] + 1, rows["BO-1.02"] + 1, rows["BO-1.03"] + 1
+    edit(ws, {
+        f"H{r1}": "Agenderen",                         # a good row
+        f"A{r2}": "XX-9.99", f"H{r2}": "Iets",          # an id the set does not have, with input
+        f"A{r3}": "BO-1.01", f"I{r3}": "K. Bos",        # BO-1.01 a second time, with input
+        f"L{L.A_ROW_HEADER + 1}": "Opmerkingen",        # Toelichting renamed
+    })  # fmt: skip
+    ws.protection.sheet = False
+    path = tmp_path / "kapot.xlsx"
+    wb.save(path)
+    reading = read_workbook(path)
+    assert sorted((i.code, i.location) for i in reading.errors) == [
+        ("plan-column-missing", f"{L.ACTIONS}!L{L.A_ROW_HEADER + 1}"),
+        ("plan-row-duplicate", f"{L.ACTIONS}!A{r3}"),
+        ("plan-row-unknown", f"{L.ACTIONS}!A{r2}"),
+    ]
+    assert reading.plan == [PlanRow(indicator="BO-1.01", actie="Agenderen")]
+
+
+def test_a_dashboard_whose_actieplan_header_is_gone_reports_it_once(blank, tmp_path):
+    """Without the header row, the plan cannot be read: one error, an empty plan."""
+    wb = openpyxl.load_workbook(blank)
+    wb[L.ACTIONS].delete_rows(L.A_ROW_HEADER + 1)
+    path = tmp_path / "zonder-kop.xlsx"
+    wb.save(path)
+    reading = read_workbook(path)
+    where = f"{L.ACTIONS}!A{L.A_ROW_HEADER + 1}"
+    assert [(i.code, i.location) for i in reading.errors] == [("plan-column-missing", where)]
+    assert reading.plan == []

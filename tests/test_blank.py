@@ -20,6 +20,7 @@ from importlib.metadata import version
 import pytest
 import xlsxwriter
 
+import piramide
 from piramide import layout as L
 from piramide import writer as writer_module
 from piramide.batch import BatchRow, build_batch, dashboard_bytes
@@ -56,11 +57,16 @@ def parts(data: bytes) -> dict[str, bytes]:
 
 
 _STAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
+_WORKBOOK_ID = re.compile(rb"<t>[0-9a-f]{32}</t>")  # each dashboard's own id (metadata `workbook_id`)
+WID = "0123456789abcdef0123456789abcdef"
 
 
 def unstamped(data: bytes) -> dict[str, bytes]:
-    """:func:`parts` with the time of writing in the metadata left out too (for files made at other moments)."""
-    return {name: _STAMP.sub(b"(time of writing)", content) for name, content in parts(data).items()}
+    """:func:`parts` with the time of writing and the workbook id left out too (for files made apart)."""
+    return {
+        name: _WORKBOOK_ID.sub(b"<t>(workbook id)</t>", _STAMP.sub(b"(time of writing)", content))
+        for name, content in parts(data).items()
+    }
 
 
 def _blank(reference, regio, code, slots=5, password=None) -> Blank:
@@ -71,8 +77,8 @@ def _blank(reference, regio, code, slots=5, password=None) -> Blank:
 
 @pytest.mark.parametrize(("gemeente", "regio", "code"), NAMES)
 def test_a_filled_blank_equals_the_writer_part_for_part(reference, gemeente, regio, code):
-    direct = workbook_bytes(WorkbookSpec(reference, gemeente, regio, code, created=CREATED))
-    filled = _blank(reference, regio, code).fill(gemeente, regio, code, CREATED)
+    direct = workbook_bytes(WorkbookSpec(reference, gemeente, regio, code, created=CREATED, workbook_id=WID))
+    filled = _blank(reference, regio, code).fill(gemeente, regio, code, CREATED, WID)
     names = gemeente + (regio or "") + (code or "")
     if not names.isprintable() or "_" in names:
         assert filled is None  # a character the writer might escape or replace: written directly instead
@@ -86,8 +92,9 @@ def test_a_filled_blank_equals_the_writer_part_for_part(reference, gemeente, reg
 @pytest.mark.parametrize(("slots", "password"), [(1, None), (3, "geheim"), (8, None)])
 def test_every_blank_kind_equals_the_writer(reference, slots, password):
     for gemeente, regio, code in NAMES[:3]:
-        direct = workbook_bytes(WorkbookSpec(reference, gemeente, regio, code, slots, password, created=CREATED))
-        filled = _blank(reference, regio, code, slots, password).fill(gemeente, regio, code, CREATED)
+        spec = WorkbookSpec(reference, gemeente, regio, code, slots, password, created=CREATED, workbook_id=WID)
+        direct = workbook_bytes(spec)
+        filled = _blank(reference, regio, code, slots, password).fill(gemeente, regio, code, CREATED, WID)
         assert parts(filled) == parts(direct)
 
 
@@ -122,6 +129,8 @@ def test_every_file_of_a_batch_equals_the_writer(reference, tmp_path):
     rows = [BatchRow(i + 2, g, r, c) for i, (g, r, c) in enumerate(names)]
     outcomes = build_batch(rows, tmp_path / "out", reference, slots=5, workers=2)
     assert all(o.ok for o in outcomes)
+    ids = {piramide.read_workbook(o.path).workbook_id for o in outcomes}
+    assert len(ids) == len(outcomes)  # a blank filled in gives every dashboard its own id
     for o in outcomes:
         direct = workbook_bytes(WorkbookSpec(reference, o.row.gemeente, o.row.regio, o.row.code))
         assert unstamped(o.path.read_bytes()) == unstamped(direct), o.row

@@ -22,6 +22,7 @@ import piramide.errors as E
 from piramide import build_workbook, cli
 from piramide._text import issue_counts, measurement, plural
 from piramide.batch import BatchRow, duplicate_rows
+from piramide.parts import split_workbook
 from piramide.upgrade import upgrade_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +73,11 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
     (d / "goed.csv").write_text("gemeente;code\nUtrecht;GM0344\n", encoding="utf-8")
     (d / "rij.csv").write_text("gemeente;code\nUtrecht;GM0344\n;GM0000\n", encoding="utf-8")
     (d / "kop.csv").write_text("naam\nUtrecht\n", encoding="utf-8")
+    (d / "resp.csv").write_text("indicator;respondent\nBO;A\n", encoding="utf-8")  # the other pillars: none
+    split_workbook(good, d / "delen")
     return {
+        "parts": d / "delen",
+        "respondents-short": d / "resp.csv",
         "good": good,
         "bad": bad,
         "text": d / "tekst.xlsx",
@@ -107,6 +112,11 @@ EXITS = [
     (["upgrade", "{good}", "--slots", "31", "--out", "uit.xlsx"], 2),
     (["upgrade", "{good}", "--slots", "5", "--out", "uit.xlsx"], 2),
     (["upgrade", "{good}", "--slots", "9", "--out", "{good}"], 2),
+    (["split", "{good}"], 2),
+    (["split", "{good}", "--out-dir", "delen", "--slot", "7"], 2),
+    (["merge", "{good}", "--out", "uit.xlsx"], 2),
+    (["merge", "{good}", "{parts}", "--out", "{good}"], 2),
+    (["merge", "{good}", "{parts}", "--out", "uit.xlsx", "--prefer", "beide"], 2),
     # an input that cannot be used at all: 2
     (["sets", "validate", "weg.yaml"], 2),
     (["sets", "show", "weg.yaml"], 2),
@@ -120,6 +130,10 @@ EXITS = [
     (["check", "{empty}"], 2),
     (["progress", "{empty}"], 2),
     (["upgrade", "{text}", "--slots", "9", "--out", "uit.xlsx"], 2),
+    (["split", "{text}", "--out-dir", "delen"], 2),
+    (["split", "{good}", "--out-dir", "delen", "--respondenten", "{csv}"], 2),
+    (["merge", "{text}", "{parts}", "--out", "uit.xlsx"], 2),
+    (["merge", "{good}", "{empty}", "--out", "uit.xlsx"], 2),
     # input with errors, or refused work: 1
     (["sets", "validate", "{broken}"], 1),
     (["sets", "show", "{broken}"], 1),
@@ -133,6 +147,10 @@ EXITS = [
     (["progress", "{good}", "--csv", "exists.csv"], 1),
     (["upgrade", "{bad}", "--slots", "9", "--out", "uit.xlsx"], 1),
     (["upgrade", "{good}", "--slots", "9", "--out", "exists.xlsx"], 1),
+    (["split", "{bad}", "--out-dir", "delen"], 1),
+    (["split", "{good}", "--out-dir", "delen", "--respondenten", "{respondents-short}"], 1),
+    (["merge", "{good}", "{good}", "--out", "uit.xlsx"], 1),
+    (["merge", "{good}", "{parts}", "--out", "exists.xlsx"], 1),
     # fine: 0
     (["sets", "list"], 0),
     (["sets", "list", "--json"], 0),
@@ -147,6 +165,8 @@ EXITS = [
     (["check", "{good}"], 0),
     (["progress", "{good}", "--csv", "exists.csv", "--force"], 0),
     (["upgrade", "{good}", "--slots", "9", "--out", "uit.xlsx"], 0),
+    (["split", "{good}", "--out-dir", "delen"], 0),
+    (["merge", "{good}", "{parts}", "--out", "uit.xlsx"], 0),
 ]
 
 

@@ -96,7 +96,10 @@ def contract_dump(tmp_path_factory, reference) -> dict:
 def test_json_has_exactly_the_contract_keys(contract_dump):
     """model_dump(mode='json') has exactly the keys of the documented contract, at every level."""
     d = contract_dump
-    assert set(d) == {"file", "gemeente", "regio", "set", "measurements", "plan", "issues"}
+    assert set(d) == {
+        "file", "kind", "workbook_id", "gemeente", "regio", "set", "measurements", "plan", "part", "issues",
+    }  # fmt: skip
+    assert d["kind"] == "dashboard" and d["part"] is None
     assert set(d["set"]) == {"id", "version", "fingerprint"}
     assert d["measurements"]
     for m in d["measurements"]:

@@ -358,6 +358,59 @@ def set_cell_xml(parts: dict[str, bytes], sheet: str, ref: str, text: str | None
     parts[part] = (xml[: match.start()] + new + xml[match.end() :]).encode("utf-8")
 
 
+# --- deelvragenlijsten (parts) ------------------------------------------------------------
+
+
+def part_cells(
+    part: Path,
+    answers: Mapping[str, str] | None = None,
+    notes: Mapping[str, str] | None = None,
+    date: str | None = None,
+    by: str | None = None,
+) -> list[list]:
+    """The cells to type into a part (``lo_fill`` format, 0-based), found as a person finds them.
+
+    The answer and note columns by their header (``Antwoord <label>``,
+    ``Toelichting <label>``), the rows by the id in column A, the date and
+    name above the answer column.
+    """
+    ws = openpyxl.load_workbook(part)[L.QUESTIONS]
+    header = [c.value for c in ws[L.Q_ROW_HEADER + 1]]
+    a = next(i for i, h in enumerate(header) if isinstance(h, str) and h.startswith("Antwoord "))
+    n = next(i for i, h in enumerate(header) if isinstance(h, str) and h.startswith("Toelichting "))
+    rows = question_rows(ws)
+    cells: list[list] = []
+    if date:
+        cells.append([L.QUESTIONS, L.Q_ROW_DATE, a, "date", date])
+    if by:
+        cells.append([L.QUESTIONS, L.Q_ROW_BY, a, "text", by])
+    for ident, value in (answers or {}).items():
+        cells.append([L.QUESTIONS, rows[ident] - 1, a, "text", value])
+    for ident, value in (notes or {}).items():
+        cells.append([L.QUESTIONS, rows[ident] - 1, n, "text", value])
+    return cells
+
+
+def fill_part(part: Path, out: Path | None = None, **values) -> Path:
+    """Type into a part with openpyxl (as a script would) what :func:`part_cells` finds; save as ``out``."""
+    wb = openpyxl.load_workbook(part)
+    for sheet, row, col, kind, value in part_cells(part, **values):
+        wb[sheet].cell(row + 1, col + 1).value = dt.date.fromisoformat(value) if kind == "date" else value
+    out = out or part
+    wb.save(out)
+    return out
+
+
+def set_metadata(path: Path, out: Path, **values: str) -> Path:
+    """The workbook with Metadata values changed (``key=value``), saved by openpyxl as ``out``."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.METADATA]
+    for key, value in values.items():
+        ws.cell(L.metadata_row(key) + 1, 2).value = value
+    wb.save(out)
+    return out
+
+
 def plan_rows(s: IndicatorSet) -> dict[str, int]:
     """Indicator id -> its 0-based row in the Actieplan (one row per indicator, grouped by pillar as written)."""
     order = [ind.id for p in s.pillars for ind in s.indicators_of(p.code)]

@@ -30,6 +30,21 @@ class SlotContent:
 
 
 @dataclass(frozen=True)
+class PartSpec:
+    """What makes a workbook a part (*deelvragenlijst*): one respondent's indicators for one slot.
+
+    ``previous`` is the content of the earlier measurement ``previous_slot``,
+    shown read-only beside each indicator (a herhaalmeting).
+    """
+
+    slot: int
+    respondent: str
+    indicators: tuple[str, ...]
+    previous_slot: int | None = None
+    previous: SlotContent | None = None
+
+
+@dataclass(frozen=True)
 class WorkbookSpec:
     """Everything a dashboard is made from."""
 
@@ -45,6 +60,10 @@ class WorkbookSpec:
     """Per filled slot, the set (``"<id> <version>"``) it was measured on, when not this set (upgrades)."""
     history: tuple[dict, ...] = ()
     """Earlier upgrades of this workbook (see :mod:`piramide.upgrade`), oldest first."""
+    workbook_id: str | None = None
+    """The dashboard's stable id (a part: the id of its dashboard); ``None``: a new one is made."""
+    part: PartSpec | None = None
+    """Set for a part (deelvragenlijst) of the dashboard described by the rest of the spec."""
     plan: tuple[PlanRow, ...] = ()
     """The rows of the action plan that hold input (see :mod:`piramide.plan`)."""
 
@@ -157,6 +176,10 @@ class Formats:
         self.date_col = add({**base, "locked": False, "num_format": "d-m-yyyy", "align": "left"})
         self.input_text = add({**inp, "num_format": "@", "align": "left"})
         self.date = add({**base, "border": 1, "num_format": "d-m-yyyy", "align": "center"})
+        earlier = {**base, "border": 1, "bg_color": P.EARLIER, "font_color": P.GREY_TEXT, "num_format": "@"}
+        self.earlier = add({**earlier, "align": "center"})
+        self.earlier_note = add({**earlier, "text_wrap": True})
+        self.earlier_date = add({**earlier, "num_format": "d-m-yyyy", "align": "left"})
         self.score = add({**base, "border": 1, "num_format": "0%", "align": "center"})
         self.num = add({**base, "border": 1, "align": "center"})
         self.phase = add({**base, "border": 1, "align": "center", "bold": True})
@@ -186,7 +209,8 @@ class Book:
         )
         self.wb.set_properties(
             {
-                "title": f"Piramide Fitte Gemeenten - {spec.gemeente}",
+                "title": f"Piramide Fitte Gemeenten - {spec.gemeente}"
+                + (f" - deelvragenlijst {spec.part.respondent}" if spec.part else ""),
                 "subject": "Piramide Fitte Gemeenten",
                 "author": "",
                 "company": "",
@@ -202,12 +226,30 @@ class Book:
         self.base = settled[0] if settled else -1
         self.prev = max((k for k in settled if k < self.cover), default=-1)
         self.plan = {row.indicator: row for row in spec.plan}
+        self.part = spec.part
+        if self.part is None:
+            self.columns = L.dashboard_columns(spec.slots)
+            self.pillars = list(self.set.pillars)
+            self.indicators = list(self.set.indicators)
+            sheet_names = L.SHEET_ORDER
+        else:  # a part (deelvragenlijst): its own indicators, under their pillars
+            self.columns = L.part_columns(self.part.slot, self.part.previous_slot)
+            wanted = set(self.part.indicators)
+            self.indicators = [i for i in self.set.indicators if i.id in wanted]
+            codes = {i.pillar for i in self.indicators}
+            self.pillars = [p for p in self.set.pillars if p.code in codes]
+            sheet_names = L.PART_SHEET_ORDER
         # Vragenlijst's indicator block in sheet order: (pillar, indicator), None on a pillar's heading row.
-        self.rows = [(p.code, ind) for p in self.set.pillars for ind in (None, *self.set.indicators_of(p.code))]
+        mine = {i.id for i in self.indicators}
+        self.rows = [
+            (p.code, ind)
+            for p in self.pillars
+            for ind in (None, *(i for i in self.set.indicators_of(p.code) if i.id in mine))
+        ]
         self.n_rows = len(self.rows)
         self.last_row = L.Q_FIRST_ROW + self.n_rows - 1
         self.f = Formats(self.wb)
-        self.sheets = {name: self.wb.add_worksheet(name, worksheet_class=Sheet) for name in L.SHEET_ORDER}
+        self.sheets = {name: self.wb.add_worksheet(name, worksheet_class=Sheet) for name in sheet_names}
 
     def name(self, name: str, sheet: str, ref: str) -> None:
         """Define a workbook-wide name for ``ref`` on ``sheet``."""

@@ -16,7 +16,8 @@ _Lines = list[tuple[str, object]]
 
 def write_instructions(book: Book) -> None:
     ws, f = book.sheets[L.INSTRUCTIONS], book.f
-    lines = _intro(book) + _scale(book) + _closing(book)
+    intro = _intro(book) if book.part is None else _part_intro(book)
+    lines = intro + _scale(book) + _closing(book)
     ws.set_column(0, 0, WIDTH)
     sizes = {f.title: 16, f.subtitle: 12, f.small: 8}
     for r, (text, fmt) in enumerate(lines):
@@ -58,15 +59,10 @@ def _intro(book: Book) -> _Lines:
 def _steps(book: Book) -> _Lines:
     """How to fill it in, numbered."""
     f = book.f
-    labels = dutch_list([a.label for a in book.set.answers])
     return [
         ("Hoe vult u het in?", f.subtitle),
         ("1. Ga naar het blad Vragenlijst. Vul boven de kolom van de meting de datum en uw naam in.", f.wrap),
-        (
-            f"2. Kies per indicator een antwoord uit de lijst: {sentence(labels)} Licht uw antwoord toe in de kolom "
-            "Toelichting (waar staat het bewijs: besluit, document, registratie).",
-            f.wrap,
-        ),
+        _answer_step(book),
         (
             "3. Laat een antwoord leeg als u het nog niet weet: het telt dan als 0 punten en de fase van die pijler "
             "is voorlopig.",
@@ -104,6 +100,61 @@ def _steps(book: Book) -> _Lines:
     ]
 
 
+def _answer_step(book: Book) -> tuple[str, object]:
+    labels = dutch_list([a.label for a in book.set.answers])
+    return (
+        f"2. Kies per indicator een antwoord uit de lijst: {sentence(labels)} Licht uw antwoord toe in de kolom "
+        "Toelichting (waar staat het bewijs: besluit, document, registratie).",
+        book.f.wrap,
+    )
+
+
+def _part_intro(book: Book) -> _Lines:
+    """For a respondent of a deelvragenlijst: what it is, how to fill it in, and what happens next."""
+    spec, f, part = book.spec, book.f, book.part
+    assert part is not None
+    label = L.slot_label(part.slot)
+    lines: _Lines = [
+        ("Instructie deelvragenlijst Piramide Fitte Gemeenten", f.title),
+        (f"Gemeente: {spec.gemeente}" + (f" – regio {spec.regio}" if spec.regio else ""), f.label),
+        (f"Meting: {label} – voor: {part.respondent} – {len(book.indicators)} indicatoren", f.label),
+        ("", None),
+        ("Wat is dit?", f.subtitle),
+        (
+            "Met de Piramide Fitte Gemeenten meet de gemeente hoe weerbaar zij is tegen ondermijning. Niet één "
+            "persoon vult alles in: deze deelvragenlijst bevat alleen de indicatoren waar u het meeste zicht op "
+            "heeft. De adviseur (OOV of RIEC) voegt de deelvragenlijsten samen tot één meting in het dashboard "
+            "van de gemeente.",
+            f.wrap,
+        ),
+        ("", None),
+        ("Hoe vult u het in?", f.subtitle),
+        ("1. Ga naar het blad Vragenlijst. Vul bovenaan de datum en uw naam in (Ingevuld door).", f.wrap),
+        _answer_step(book),
+        ("3. Weet u een antwoord niet? Laat het leeg; de adviseur ziet welke indicatoren nog open staan.", f.wrap),
+    ]
+    if part.previous_slot is not None:
+        lines.append(
+            (
+                f"4. De grijze kolommen tonen het antwoord en de toelichting van de vorige meting "
+                f"({L.slot_label(part.previous_slot)}), zodat u ziet wat er toen is gezegd. Ze zijn alleen ter "
+                "informatie en tellen niet mee.",
+                f.wrap,
+            )
+        )
+    lines += [
+        (
+            "Alleen de gele cellen zijn in te vullen; de rest is beveiligd. Verander de bestandsnaam gerust, maar "
+            "niet de bladen of de kolommen: het bestand hoort bij het dashboard van de gemeente en wordt daarmee "
+            "gecontroleerd.",
+            f.wrap,
+        ),
+        ("Sla het bestand op (Excel-werkmap, .xlsx) en stuur het terug naar de adviseur die het u stuurde.", f.wrap),
+        ("", None),
+    ]
+    return lines
+
+
 def _scale(book: Book) -> _Lines:
     """The answers, the phases and the rule."""
     s, f = book.set, book.f
@@ -138,7 +189,7 @@ def _closing(book: Book) -> _Lines:
     """The pillars, whom to ask, and where the set comes from."""
     s, spec, f = book.set, book.spec, book.f
     lines: _Lines = [("Pijlers", f.subtitle)]
-    for p in s.pillars:
+    for p in book.pillars:
         lines.append((f"{p.code} {p.name}: {p.description}", f.wrap))
     lines += [
         ("", None),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 
 from .. import layout as L
 from .._version import __version__
@@ -64,6 +65,26 @@ def _metadata_values(book: Book) -> dict[str, str]:
         "indicator_rows": f"{L.Q_FIRST_ROW + 1}:{book.last_row + 1}",
         "slot_sets": json.dumps(_slot_sets(book), ensure_ascii=False),
         "history": json.dumps(list(spec.history), ensure_ascii=False, sort_keys=True),
+        "kind": L.KIND_DASHBOARD if spec.part is None else L.KIND_PART,
+        "workbook_id": spec.workbook_id or new_workbook_id(),
+        **_part_values(book),
+    }
+
+
+def new_workbook_id() -> str:
+    """A fresh stable id for a dashboard: 32 hex digits (a random UUID)."""
+    return uuid.uuid4().hex
+
+
+def _part_values(book: Book) -> dict[str, str]:
+    part = book.part
+    if part is None:
+        return dict.fromkeys(L.M_PART_KEYS, "")
+    return {
+        "part_slot": str(part.slot),
+        "part_respondent": part.respondent,
+        "part_indicators": json.dumps([i.id for i in book.indicators], ensure_ascii=False),
+        "part_previous_slot": "" if part.previous_slot is None else str(part.previous_slot),
     }
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from .. import layout as L
 from .._text import dutch_list, sentence
 from ..model import IndicatorSet
-from .book import Book, print_footer, row_height, text_literal
+from .book import Book, SlotContent, print_footer, row_height, text_literal
 
 TEXT_WIDTH, HANDVAT_WIDTH, ANSWER_WIDTH, NOTE_WIDTH = 56, 50, 12, 28
 
@@ -54,9 +54,15 @@ def next_phase_rule(s: IndicatorSet, slots: int, row: int, sheet: str | None = N
 
 def write_questionnaire(book: Book) -> None:
     ws = book.sheets[L.QUESTIONS]
-    ws.write_string(L.Q_ROW_TITLE, 0, f"Vragenlijst Piramide Fitte Gemeenten - {book.spec.gemeente}", book.f.title)
+    title = f"Vragenlijst Piramide Fitte Gemeenten - {book.spec.gemeente}"
+    if book.part is not None:
+        title = (
+            f"Deelvragenlijst Piramide Fitte Gemeenten - {book.spec.gemeente} - {L.slot_label(book.part.slot)} - "
+            f"{book.part.respondent}"
+        )
+    ws.write_string(L.Q_ROW_TITLE, 0, title, book.f.title)
     _slot_heads(book, ws)
-    for c, header in enumerate(L.question_headers(book.spec.slots)):
+    for c, header in enumerate(book.columns.headers()):
         ws.write_string(L.Q_ROW_HEADER, c, header, book.f.header)
     _indicator_rows(book, ws)
     _names_and_rules(book, ws)
@@ -64,22 +70,34 @@ def write_questionnaire(book: Book) -> None:
 
 
 def _slot_heads(book: Book, ws) -> None:
-    """Per slot: the date and who filled it in, above the slot's columns."""
-    f = book.f
+    """Per slot: the date and who filled it in, above the slot's columns (a part: the earlier one's too)."""
+    f, cols = book.f, book.columns
     ws.write_string(L.Q_ROW_DATE, L.Q_COL_TEXT, L.Q_LABEL_DATE, f.legend)
     ws.write_string(L.Q_ROW_BY, L.Q_COL_TEXT, L.Q_LABEL_BY, f.legend)
     ws.write_string(
         L.Q_ROW_DATE, L.Q_COL_HANDVAT, "Vul per meting de datum en uw naam in, en per indicator een antwoord.", f.small
     )
-    for slot, content in enumerate(book.contents):
-        a, n = L.answer_col(slot), L.note_col(slot)
+    part = book.part
+    if part is not None and part.previous_slot is not None:
+        earlier = part.previous or SlotContent()
+        a, n = cols.previous_answer_col, cols.previous_note_col
+        for row, value in ((L.Q_ROW_DATE, earlier.date), (L.Q_ROW_BY, earlier.ingevuld_door)):
+            ws.merge_range(row, a, row, n, "", f.earlier_date)
+            if isinstance(value, dt.date):
+                ws.write_datetime(row, a, dt.datetime.combine(value, dt.time()), f.earlier_date)
+            elif value:
+                ws.write_string(row, a, value, f.earlier_note)
+    for slot in cols.slots:
+        content = book.contents[slot]
+        a, n = cols.answer_col(slot), cols.note_col(slot)
         ws.merge_range(L.Q_ROW_DATE, a, L.Q_ROW_DATE, n, "", f.input_date)
         if content.date:
             ws.write_datetime(L.Q_ROW_DATE, a, dt.datetime.combine(content.date, dt.time()), f.input_date)
         ws.merge_range(L.Q_ROW_BY, a, L.Q_ROW_BY, n, "", f.input_text)
         if content.ingevuld_door:
             ws.write_string(L.Q_ROW_BY, a, content.ingevuld_door, f.input_text)
-        book.name(L.name_date(slot), L.QUESTIONS, L.cell(L.Q_ROW_DATE, a, absolute=True))
+        if part is None:
+            book.name(L.name_date(slot), L.QUESTIONS, L.cell(L.Q_ROW_DATE, a, absolute=True))
         ws.data_validation(
             L.Q_ROW_DATE,
             a,
@@ -99,11 +117,13 @@ def _slot_heads(book: Book, ws) -> None:
 
 
 def _indicator_rows(book: Book, ws) -> None:
-    """Per pillar a heading row, then its indicators with the answers and notes given."""
-    s, f = book.set, book.f
-    last_col = L.note_col(book.spec.slots - 1)
+    """Per pillar a heading row, then its indicators with the answers and notes given (a part: its own)."""
+    s, f, cols = book.set, book.f, book.columns
+    last_col = cols.last_col
+    earlier = book.part.previous if book.part is not None and book.part.previous_slot is not None else None
+    wanted = {i.id for i in book.indicators}
     row = L.Q_FIRST_ROW
-    for pillar in s.pillars:
+    for pillar in book.pillars:
         for col, text in ((L.Q_COL_ID, ""), (L.Q_COL_PILLAR, pillar.code), (L.Q_COL_PHASE, "")):
             ws.write_string(row, col, text, f.pillar_row)
         ws.write_string(row, L.Q_COL_TEXT, f"{pillar.code} - {pillar.name}", f.pillar_row)
@@ -113,19 +133,25 @@ def _indicator_rows(book: Book, ws) -> None:
             ws.write_blank(row, c, None, f.pillar_row)
         row += 1
         for ind in s.indicators_of(pillar.code):
+            if ind.id not in wanted:
+                continue
             ws.write_string(row, L.Q_COL_ID, ind.id, f.cell_center)
             ws.write_string(row, L.Q_COL_PILLAR, ind.pillar, f.cell_center)
             ws.write_number(row, L.Q_COL_PHASE, ind.phase, f.cell_num)
             ws.write_string(row, L.Q_COL_TEXT, ind.text, f.cell)
             ws.write_string(row, L.Q_COL_HANDVAT, ind.handvat, f.cell)
             ws.set_row(row, row_height(ind.text, TEXT_WIDTH, ind.handvat, HANDVAT_WIDTH))
-            for slot, content in enumerate(book.contents):
+            if earlier is not None:
+                ws.write_string(row, cols.previous_answer_col, earlier.answers.get(ind.id) or "", f.earlier)
+                ws.write_string(row, cols.previous_note_col, earlier.notes.get(ind.id) or "", f.earlier_note)
+            for slot in cols.slots:
+                content = book.contents[slot]
                 answer = content.answers.get(ind.id)
                 note = content.notes.get(ind.id)
                 if answer:  # empty answer cells take the column's format: nothing to write
-                    ws.write_string(row, L.answer_col(slot), answer, f.answer)
+                    ws.write_string(row, cols.answer_col(slot), answer, f.answer)
                 if note:
-                    ws.write_string(row, L.note_col(slot), note, f.note)
+                    ws.write_string(row, cols.note_col(slot), note, f.note)
             row += 1
 
 
@@ -142,15 +168,18 @@ def _answer_validation(book: Book, slot: int) -> dict:
 
 
 def _names_and_rules(book: Book, ws) -> None:
-    """The column names, the dropdowns and the colour rules of the answer columns."""
-    s, f = book.set, book.f
+    """The column names, the dropdowns and the colour rules of the answer columns (a part: no names, no rule)."""
+    s, f, cols = book.set, book.f, book.columns
     first, last = L.Q_FIRST_ROW, book.last_row
-    for name, col in ((L.NAME_IDS, L.Q_COL_ID), (L.NAME_PILLARS, L.Q_COL_PILLAR), (L.NAME_PHASES, L.Q_COL_PHASE)):
-        book.name(name, L.QUESTIONS, f"{L.cell(first, col, True)}:{L.cell(last, col, True)}")
+    dashboard = book.part is None
+    if dashboard:
+        for name, col in ((L.NAME_IDS, L.Q_COL_ID), (L.NAME_PILLARS, L.Q_COL_PILLAR), (L.NAME_PHASES, L.Q_COL_PHASE)):
+            book.name(name, L.QUESTIONS, f"{L.cell(first, col, True)}:{L.cell(last, col, True)}")
     colours = {"ja": f.ok, "deels": f.mid, "nee": f.bad}
-    for slot in range(book.spec.slots):
-        a = L.answer_col(slot)
-        book.name(L.name_answers(slot), L.QUESTIONS, f"{L.cell(first, a, True)}:{L.cell(last, a, True)}")
+    for slot in cols.slots:
+        a = cols.answer_col(slot)
+        if dashboard:
+            book.name(L.name_answers(slot), L.QUESTIONS, f"{L.cell(first, a, True)}:{L.cell(last, a, True)}")
         ws.data_validation(first, a, last, a, _answer_validation(book, slot))
         rng = f"{L.cell(first, a)}:{L.cell(last, a)}"
         for answer in s.answers:
@@ -161,8 +190,16 @@ def _names_and_rules(book: Book, ws) -> None:
                 rng, {"type": "cell", "criteria": "==", "value": text_literal(answer.label), "format": fmt}
             )
         # Empty input cells are yellow with a border: "fill in here" (a rule, not a format per cell).
-        for col in (a, L.note_col(slot)):
+        for col in (a, cols.note_col(slot)):
             ws.conditional_format(first, col, last, col, {"type": "blanks", "format": f.input_cf})
+    if not dashboard:
+        ws.write_string(
+            L.Q_ROW_BY,
+            L.Q_COL_HANDVAT,
+            "Grijs: het antwoord van de vorige meting (alleen ter informatie). Geel: hier vult u in.",
+            f.small,
+        )
+        return
     # The indicators that block the next phase in the latest measurement stand out.
     rule = "=" + next_phase_rule(s, book.spec.slots, first + 1)
     ws.conditional_format(first, 0, last, L.Q_COL_HANDVAT, {"type": "formula", "criteria": rule, "format": f.next})
@@ -175,7 +212,7 @@ def _names_and_rules(book: Book, ws) -> None:
 
 
 def _columns_and_print(book: Book, ws) -> None:
-    f, slots = book.f, book.spec.slots
+    f, cols = book.f, book.columns
     for col, width in (
         (L.Q_COL_ID, 9),
         (L.Q_COL_PILLAR, 7),
@@ -184,13 +221,25 @@ def _columns_and_print(book: Book, ws) -> None:
         (L.Q_COL_HANDVAT, HANDVAT_WIDTH),
     ):
         ws.set_column(col, col, width)
-    for slot in range(slots):
-        ws.set_column(L.answer_col(slot), L.answer_col(slot), ANSWER_WIDTH, f.answer_col)
-        ws.set_column(L.note_col(slot), L.note_col(slot), NOTE_WIDTH, f.note_col)
+    if cols.previous is not None:
+        ws.set_column(cols.previous_answer_col, cols.previous_answer_col, ANSWER_WIDTH)
+        ws.set_column(cols.previous_note_col, cols.previous_note_col, NOTE_WIDTH)
+    for slot in cols.slots:
+        ws.set_column(cols.answer_col(slot), cols.answer_col(slot), ANSWER_WIDTH, f.answer_col)
+        ws.set_column(cols.note_col(slot), cols.note_col(slot), NOTE_WIDTH, f.note_col)
     ws.set_row(L.Q_ROW_HEADER, 30)
     ws.freeze_panes(L.Q_FIRST_ROW, L.Q_COL_TEXT + 1)
-    ws.autofilter(L.Q_ROW_HEADER, 0, book.last_row, L.note_col(slots - 1))
-    _print_one_measurement(book, ws)
+    ws.autofilter(L.Q_ROW_HEADER, 0, book.last_row, cols.last_col)
+    if book.part is None:
+        _print_one_measurement(book, ws)
+    else:  # a part has few columns: all of them, one page wide
+        ws.print_area(0, 0, book.last_row, cols.last_col)
+        ws.repeat_rows(L.Q_ROW_HEADER)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        print_footer(ws)
 
 
 def print_slot(book: Book) -> int:
