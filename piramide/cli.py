@@ -700,14 +700,14 @@ def _format_merge(r: MergeReport) -> str:
     for p in r.parts:
         lines.append(f"  {p.respondent}: {p.answered} of {plural(len(p.indicators), 'answer')} ({p.file})")
     if r.parts:
-        lines.append(f"  merged: {plural(len(r.merged), 'answer')}")
+        lines.append(f"  merged: {plural(len(r.merged), 'answer')}, {plural(len(r.plan_merged), 'Actieplan row')}")
     for c in r.conflicts:
         lines.append(f"  {'conflict' if c.resolved_by is None else 'resolved'}: {c}")
     lines.extend(f"  {b}" for b in r.still_blank if b.open)
     if r.ingevuld_door:
         lines.append(f"  ingevuld door: {r.ingevuld_door}")
     if r.verified:
-        lines.append("  verified: the new workbook was read back and holds every answer, note, date and name")
+        lines.append("  verified: the new workbook was read back and holds every answer, note, date, name and Actieplan row")
     return "\n".join(lines)
 
 

@@ -30,7 +30,7 @@ HIDDEN_SHEETS = (CALCULATION, LISTS, METADATA)  # hidden sheets never print; Ber
 # --- kinds of workbook (metadata `kind`) ----------------------------------------------
 KIND_DASHBOARD = "dashboard"
 KIND_PART = "deelvragenlijst"  # one respondent's part of one measurement (piramide split)
-PART_SHEET_ORDER = (QUESTIONS, INSTRUCTIONS, LISTS, METADATA)  # a part has no cover and no calculation
+PART_SHEET_ORDER = (QUESTIONS, ACTIONS, INSTRUCTIONS, LISTS, METADATA)  # a part has no cover and no calculation
 
 MAX_SLOTS = 20
 DEFAULT_SLOTS = 5

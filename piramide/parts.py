@@ -32,8 +32,9 @@ from ._outputs import refuse_overwriting_answers
 from ._text import has_errors, plural
 from .errors import ArgumentError, InputError, OutputExistsError, PartsRefused, Remedy, UpgradeVerificationError
 from .model import IndicatorSet
-from .reader import WorkbookReading, read_dashboard, read_workbook
-from .upgrade import carried_spec, plan_upgrade, verify_written
+from .plan import PlanRow
+from .reader import MAX_CELL_TEXT, WorkbookReading, read_dashboard, read_workbook
+from .upgrade import carried_spec, plan_upgrade, too_long, verify_written
 from .writer import PartSpec, SlotContent, WorkbookSpec, workbook_bytes
 
 #: The usual owner of each pillar of the reference set: the default respondents (``BO gemeentesecretaris/OOV``).
@@ -254,6 +255,7 @@ def split_workbook(
             content=tuple(contents),
             workbook_id=reading.workbook_id,
             part=PartSpec(slot, respondent, tuple(ids), previous, earlier),
+            plan=tuple(r for r in reading.plan if r.indicator in set(ids)),
         )
         expected = {i: a for i, a in contents[slot].answers.items() if i in set(ids) and a}
         write_atomic(
@@ -315,6 +317,7 @@ def _verify_part(tmp: Path, spec: WorkbookSpec, expected: dict[str, str]) -> Non
         and r.set.fingerprint == spec.indicator_set.fingerprint
         and (r.part.slot, r.part.respondent, tuple(r.part.indicators)) == (part.slot, part.respondent, part.indicators)
         and r.part.answers == expected
+        and [row.model_dump() for row in r.plan] == [row.model_dump() for row in spec.plan]
     )
     if not ok:
         raise UpgradeVerificationError(
@@ -353,9 +356,11 @@ class Conflict:
     """An indicator with different answers in two parts, or in a part and the dashboard."""
 
     indicator: str
-    values: list[tuple[str, str | None, str]]  # (file, respondent or None for the dashboard, answer)
+    values: list[tuple[str, str | None, str]]  # (file, respondent or None for the dashboard, answer or value)
     resolved_by: Prefer | None = None
     kept: str | None = None
+    field: str | None = None
+    """The Actieplan field (``actie``, ``eigenaar``, ...) that disagrees; ``None``: the answer."""
 
     @property
     def between_parts(self) -> bool:
@@ -365,11 +370,13 @@ class Conflict:
         given = "; ".join(f"{a} in {f}" + (f" ({who})" if who else " (the dashboard)") for f, who, a in self.values)
         winner = {"parts": "the deelvragenlijst wins", "file": "the dashboard wins"}.get(self.resolved_by or "")
         settled = f" -> {self.kept or 'blank'} ({winner})" if winner else ""
-        return f"{self.indicator}: {given}{settled}"
+        what = f"{self.indicator} (Actieplan {self.field})" if self.field else self.indicator
+        return f"{what}: {given}{settled}"
 
     def to_json(self) -> dict:
         return {
             "indicator": self.indicator,
+            "field": self.field,
             "values": [{"file": f, "respondent": who, "answer": a} for f, who, a in self.values],
             "resolved_by": self.resolved_by,
             "kept": self.kept,
@@ -403,6 +410,8 @@ class MergeReport:
     refused: list[tuple[str, str]] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
+    plan_merged: list[str] = field(default_factory=list)
+    """Indicators whose Actieplan row the parts changed."""
     still_blank: list[StillBlank] = field(default_factory=list)
     date: dt.date | None = None
     ingevuld_door: str | None = None
@@ -422,6 +431,7 @@ class MergeReport:
             "parts": [p.to_json() for p in self.parts],
             "refused": [{"file": f, "reason": why} for f, why in self.refused],
             "merged": self.merged,
+            "plan_merged": self.plan_merged,
             "conflicts": [c.to_json() for c in self.conflicts],
             "still_blank": [b.to_json() for b in self.still_blank],
             "date": self.date.isoformat() if self.date else None,
@@ -477,10 +487,11 @@ def merge_parts(
         plan.slot_sets.append(None)
     target = plan.contents[slot]
     _merge_answers(reading, accepted, target, prefer, report)
+    plan.actions = _merge_plan(reading, accepted, plan.actions, prefer, report)
     if report.unresolved:
         between = any(c.between_parts for c in report.unresolved)
         raise PartsRefused(
-            f"{plural(len(report.unresolved), 'conflicting answer')}; nothing was written"
+            f"{plural(len(report.unresolved), 'conflict')}; nothing was written"
             + (
                 "; deelvragenlijsten that disagree must be corrected (no option chooses between respondents)"
                 if between
@@ -492,6 +503,14 @@ def merge_parts(
         )
     _merge_notes_and_heads(accepted, target, report)
     _still_blank(reading.indicator_set, accepted, target, report)
+    long = too_long(plan)
+    if long:
+        raise PartsRefused(
+            f"{'; '.join(long)}; an Excel cell holds at most {MAX_CELL_TEXT:,} characters: shorten the texts; "
+            "nothing was written",
+            long,
+            report,
+        )
     data = workbook_bytes(carried_spec(reading, plan))
     write_atomic(out, data, force=force, verify=lambda tmp: verify_written(tmp, plan, reading, "merged", slot))
     report.verified = True
@@ -571,6 +590,9 @@ def _refusal(dashboard: WorkbookReading, r: WorkbookReading) -> str | None:
         )
     if (r.gemeente, r.regio, r.code) != (dashboard.gemeente, dashboard.regio, dashboard.code):
         return f"its metadata names the gemeente {r.gemeente!r}, the dashboard {dashboard.gemeente!r}; it was altered"
+    outside = [row.indicator for row in r.plan if row.indicator not in set(r.part.indicators)]
+    if outside:
+        return f"has Actieplan rows of indicators not in it ({', '.join(outside)}); it was altered"
     if r.part.slot >= dashboard.slots:
         return f"is for {r.part.label}, but the dashboard has {plural(dashboard.slots, 'slot')}"
     return None
@@ -602,6 +624,61 @@ def _merge_answers(
         if mine is None:
             target.answers[ind.id] = answer
             report.merged.append(ind.id)
+
+
+def _merge_plan(
+    reading: WorkbookReading, parts: list[WorkbookReading], rows: list[PlanRow], prefer, report: MergeReport
+) -> list[PlanRow]:
+    """The dashboard's Actieplan rows with the parts' fields; each field follows the rules of an answer.
+
+    A field a part leaves blank gives nothing (as a blank answer): clearing a
+    field is done in the dashboard. Two parts that disagree on a field are a
+    conflict only the dashboard's own value can settle (``prefer="file"``); a
+    part that disagrees with the dashboard is settled by ``prefer``.
+    """
+    mine = {r.indicator: r for r in rows}
+    given_rows = [(r, {row.indicator: row for row in r.plan}) for r in parts]
+    result: list[PlanRow] = []
+    for ind in reading.indicator_set.indicators:
+        row = mine.get(ind.id) or PlanRow(indicator=ind.id)
+        changes: dict[str, object] = {}
+        for name in L.A_FIELDS:
+            given = [
+                (r.file, r.part.respondent, getattr(by_id[ind.id], name))
+                for r, by_id in given_rows
+                if ind.id in by_id and getattr(by_id[ind.id], name) not in (None, "")
+            ]
+            if not given:
+                continue
+            have = getattr(row, name)
+            have = None if have in (None, "") else have
+            values = {v for _, _, v in given}
+            own = [(reading.file, None, have)] if have is not None else []
+            shown = [(f, who, _shown(v)) for f, who, v in own + given]
+            if len(values) > 1:
+                settled = prefer == "file" and have is not None
+                kept = _shown(have) if settled else None
+                report.conflicts.append(Conflict(ind.id, shown, "file" if settled else None, kept, name))
+                continue
+            (value,) = values
+            if have is not None and have != value:
+                kept = {"parts": _shown(value), "file": _shown(have)}.get(prefer or "")
+                report.conflicts.append(Conflict(ind.id, shown, prefer, kept, name))
+                if prefer == "parts":
+                    changes[name] = value
+                continue
+            if have is None:
+                changes[name] = value
+        if changes:
+            row = row.model_copy(update=changes)
+            report.plan_merged.append(ind.id)
+        if row.has_input():
+            result.append(row)
+    return result
+
+
+def _shown(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def _merge_notes_and_heads(parts: list[WorkbookReading], target: SlotContent, report: MergeReport) -> None:

@@ -41,7 +41,7 @@ from ._text import has_errors, plural
 from .errors import ArgumentError, OutputExistsError, Remedy, UpgradeRefused, UpgradeVerificationError
 from .model import IndicatorSet, answer_key
 from .plan import PlanRow, join_rows
-from .reader import WorkbookReading, read_dashboard, read_workbook
+from .reader import MAX_CELL_TEXT, WorkbookReading, read_dashboard, read_workbook
 from .writer import SlotContent, WorkbookSpec, workbook_bytes
 
 
@@ -385,6 +385,13 @@ def upgrade_workbook(
             "slots", slots, f"the workbook has {reading.slots} slots already; without a new set there is nothing to do"
         )
     plan = plan_upgrade(reading, new_set, slots, str(out))
+    long = too_long(plan)
+    if long:
+        raise UpgradeRefused(
+            f"{'; '.join(long)}; an Excel cell holds at most {MAX_CELL_TEXT:,} characters: shorten the texts in "
+            f"{path} first; nothing was written",
+            plan,
+        )
     csv_path = out.with_name(out.stem + ".dropped.csv")
     dropping = plan.dropped_answers or plan.dropped_actions
     if dropping:
@@ -409,6 +416,26 @@ def upgrade_workbook(
         write_atomic(csv_path, dropped_csv_bytes(plan, reading), force=force)
         plan.dropped_csv = str(csv_path)
     return plan
+
+
+def too_long(plan: Plan) -> list[str]:
+    """The texts of the new dashboard that no Excel cell holds (joined notes or Actieplan texts), one line each.
+
+    A text over :data:`~piramide.reader.MAX_CELL_TEXT` characters would be
+    cut off by Excel (and the read-back would fail): the work is refused
+    instead, naming the indicator.
+    """
+    found = []
+    for slot, content in enumerate(plan.contents):
+        for ident, note in content.notes.items():
+            if len(note) > MAX_CELL_TEXT:
+                found.append(f"{ident}: the note of {L.slot_label(slot)} would have {len(note):,} characters")
+    for row in plan.actions:
+        for name in ("actie", "eigenaar", "toelichting"):
+            text = getattr(row, name) or ""
+            if len(text) > MAX_CELL_TEXT:
+                found.append(f"{row.indicator}: the Actieplan {name} would have {len(text):,} characters")
+    return found
 
 
 def carried_spec(reading: WorkbookReading, plan: Plan) -> WorkbookSpec:

@@ -166,7 +166,7 @@ def _write(book: Book) -> None:
         )
         first = L.COVER
     else:  # a part (deelvragenlijst): the questions, how to fill them in, and what binds it to its dashboard
-        writers = (write_lists, write_questionnaire, write_instructions, write_metadata)
+        writers = (write_lists, write_questionnaire, write_actieplan, write_instructions, write_metadata)
         first = L.QUESTIONS
     for write in writers:
         write(book)

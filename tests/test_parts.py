@@ -98,7 +98,7 @@ def test_a_herhaalmeting_part_shows_the_previous_answers_read_only_beside_the_ne
     assert report.slot == 1 and report.previous_slot == 0
     wb = openpyxl.load_workbook(report.parts[0].path)
     assert wb.sheetnames == list(L.PART_SHEET_ORDER)
-    assert [wb[n].sheet_state for n in L.PART_SHEET_ORDER] == ["visible", "visible", "hidden", "hidden"]
+    assert [wb[n].sheet_state for n in L.PART_SHEET_ORDER] == ["visible", "visible", "visible", "hidden", "hidden"]
     ws = wb[L.QUESTIONS]
     header = [c.value for c in ws[L.Q_ROW_HEADER + 1]]
     assert header == [
@@ -230,7 +230,7 @@ def test_an_answer_that_differs_from_the_dashboard_is_a_conflict_until_prefer_sa
     aa = report.parts[0].path
     assert piramide.read_workbook(aa).part.answers == {"AA-1.01": "nee"}  # what the dashboard has, shown
     fill_part(aa, answers={"AA-1.01": "ja", "AA-2.01": "ja"})
-    with pytest.raises(PartsRefused, match="1 conflicting answer; nothing was written") as caught:
+    with pytest.raises(PartsRefused, match="1 conflict; nothing was written") as caught:
         merge_parts(running, [aa], tmp_path / "uit.xlsx")
     assert not (tmp_path / "uit.xlsx").exists()
     (conflict,) = caught.value.report.conflicts
@@ -346,7 +346,7 @@ def test_merge_json_reports_merged_conflicts_and_still_blank(tmp_path, small, ca
     assert result.code == 0, result
     data = json.loads(result.out)
     assert set(data) == {
-        "input", "output", "workbook_id", "slot", "label", "parts", "refused", "merged", "conflicts",
+        "input", "output", "workbook_id", "slot", "label", "parts", "refused", "merged", "plan_merged", "conflicts",
         "still_blank", "date", "ingevuld_door", "verified",
     }  # fmt: skip
     assert (data["slot"], data["label"], data["merged"], data["verified"]) == (
@@ -543,9 +543,8 @@ def test_merge_carries_the_actieplan_of_the_dashboard(tmp_path, small):
     fill_part(parts[0], answers={"AA-1.01": "ja"})
     merge_parts(path, parts, tmp_path / "uit.xlsx")
     assert piramide.read_workbook(tmp_path / "uit.xlsx").plan == [row]
-    assert [p.name for p in (tmp_path / "delen").iterdir()] and all(
-        L.ACTIONS not in openpyxl.load_workbook(p).sheetnames for p in parts
-    )  # a part has no Actieplan of its own (yet)
+    assert piramide.read_workbook(parts[0]).plan == [row]  # the respondent's own rows, as the dashboard had them
+    assert piramide.read_workbook(parts[1]).plan == []
 
 
 def test_a_part_with_answers_typed_beside_its_columns_is_refused(tmp_path, small):
@@ -561,3 +560,105 @@ def test_a_part_with_answers_typed_beside_its_columns_is_refused(tmp_path, small
     with pytest.raises(PartsRefused) as caught:
         merge_parts(path, [part], tmp_path / "uit.xlsx")
     assert "answers-unread" in caught.value.report.refused[0][1]
+
+
+# --- the Actieplan in parts ------------------------------------------------------------------
+
+
+def _with_plan(folder: Path, s) -> tuple[Path, object]:
+    from piramide.plan import PlanRow
+
+    zero = SlotContent(answers={i.id: "nee" for i in s.indicators}, date=EARLIER)
+    row = PlanRow(indicator="AA-1.01", actie="Agenderen", eigenaar="Ann", deadline=dt.date(2026, 6, 1), status="bezig")
+    path = piramide.build_workbook(
+        folder / "dash.xlsx", gemeente="Teststad", indicator_set=s, content=[zero], plan=[row]
+    )
+    return path, row
+
+
+def test_plan_rows_typed_in_parts_are_merged_and_read_shows_them_exactly(tmp_path, small, capsys):
+    """Each respondent gets the Actieplan rows of their indicators; new rows and new fields come back."""
+    from piramide.plan import PlanRow
+
+    path, row = _with_plan(tmp_path, small)
+    aa, bb = (p.path for p in split_workbook(path, tmp_path / "delen").parts)
+    assert [r.indicator for r in piramide.read_workbook(aa).plan] == ["AA-1.01"]
+    ws = openpyxl.load_workbook(aa)[L.ACTIONS]
+    assert [ws.cell(L.A_FIRST_ROW + 1 + n, 1).value for n in range(3)] == ["AA-1.01", "AA-2.01", None]
+    fill_part(aa, plan={"AA-1.01": {"toelichting": "in de raad"}, "AA-2.01": {"actie": "Plan maken", "status": "Open"}})
+    fill_part(bb, plan={"BB-2.01": {"eigenaar": "Bob", "deadline": "2026-09-01", "status": "gepland"}})
+    result = run_cli(capsys, "merge", path, aa, bb, "--out", tmp_path / "uit.xlsx")
+    assert result.code == 0, result.err
+    assert "merged: 0 answers, 3 Actieplan rows" in result.out
+    assert piramide.read_workbook(tmp_path / "uit.xlsx").plan == [
+        row.model_copy(update={"toelichting": "in de raad"}),
+        PlanRow(indicator="AA-2.01", actie="Plan maken", status="open"),
+        PlanRow(indicator="BB-2.01", eigenaar="Bob", deadline=dt.date(2026, 9, 1), status="gepland"),
+    ]
+    read = run_cli(capsys, "read", tmp_path / "uit.xlsx", "--json")
+    assert [r["indicator"] for r in json.loads(read.out)["plan"]] == ["AA-1.01", "AA-2.01", "BB-2.01"]
+
+
+def test_a_plan_field_changed_in_a_part_is_a_conflict_until_prefer_says_which_wins(tmp_path, small, capsys):
+    """The part sets AA-1.01's status to gereed; the dashboard says bezig: refused and listed; --prefer decides."""
+    path, row = _with_plan(tmp_path, small)
+    aa = split_workbook(path, tmp_path / "delen").parts[0].path
+    fill_part(aa, plan={"AA-1.01": {"status": "gereed", "eigenaar": "Ann"}})
+    result = run_cli(capsys, "merge", path, aa, "--out", tmp_path / "uit.xlsx")
+    assert result.code == 1 and not (tmp_path / "uit.xlsx").exists()
+    assert "conflict: AA-1.01 (Actieplan status): bezig in" in result.out and "gereed in" in result.out
+    with pytest.raises(PartsRefused, match="1 conflict; nothing was written") as caught:
+        merge_parts(path, [aa], tmp_path / "uit.xlsx")
+    (conflict,) = caught.value.report.conflicts
+    assert conflict.to_json()["field"] == "status"
+    merge_parts(path, [aa], tmp_path / "delen.xlsx", prefer="parts")
+    merge_parts(path, [aa], tmp_path / "dash.2.xlsx", prefer="file")
+    assert piramide.read_workbook(tmp_path / "delen.xlsx").plan == [row.model_copy(update={"status": "gereed"})]
+    assert piramide.read_workbook(tmp_path / "dash.2.xlsx").plan == [row]
+
+
+def test_two_parts_with_different_plan_values_for_one_indicator_are_refused_and_listed(tmp_path, small):
+    """Two splits give AA-2.01 to two respondents who plan differently: refused with both values, even with prefer."""
+    path, _ = _with_plan(tmp_path, small)
+    per_pillar = split_workbook(path, tmp_path / "a").parts[0].path
+    csv = tmp_path / "ieder.csv"
+    csv.write_text("indicator;respondent\nAA;Iedereen\nBB;Iedereen\n", encoding="utf-8")
+    everyone = split_workbook(path, tmp_path / "b", respondents=csv).parts[0].path
+    fill_part(per_pillar, plan={"AA-2.01": {"eigenaar": "Ann", "actie": "Zelfde"}})
+    fill_part(everyone, plan={"AA-2.01": {"eigenaar": "Bob", "actie": "Zelfde"}})
+    for prefer in (None, "parts", "file"):
+        with pytest.raises(PartsRefused, match="no option chooses between respondents") as caught:
+            merge_parts(path, [per_pillar, everyone], tmp_path / "uit.xlsx", prefer=prefer)
+        (conflict,) = caught.value.report.unresolved
+        assert str(conflict) == (
+            f"AA-2.01 (Actieplan eigenaar): Ann in {per_pillar} (AA Eerste pijler); Bob in {everyone} (Iedereen)"
+        )
+    assert not (tmp_path / "uit.xlsx").exists()
+
+
+def test_a_part_with_a_wrong_plan_status_is_refused(tmp_path, small):
+    """A status not on the list is an error of the part (the reader's rule), so merge refuses the part."""
+    path, _ = _with_plan(tmp_path, small)
+    aa = split_workbook(path, tmp_path / "delen").parts[0].path
+    fill_part(aa, plan={"AA-2.01": {"status": "misschien"}})
+    with pytest.raises(PartsRefused, match="refused") as caught:
+        merge_parts(path, [aa], tmp_path / "uit.xlsx")
+    assert "error" in caught.value.report.refused[0][1]
+
+
+def test_a_joined_note_longer_than_a_cell_is_refused_naming_the_indicator(tmp_path, small, capsys):
+    """The dashboard's note of 32,750 characters plus a part's note would not fit a cell: exit 1, nothing written."""
+    path = herhaal(tmp_path, small)
+    running = tmp_path / "loopt.xlsx"
+    content = [
+        SlotContent(answers={i.id: "ja" for i in small.indicators}, date=EARLIER),
+        SlotContent(answers={"AA-1.01": "nee"}, notes={"AA-1.01": "x" * 32_750}),
+    ]
+    dashboard(tmp_path, small, name="loopt.xlsx", content=content)
+    aa = split_workbook(running, tmp_path / "delen", slot=1).parts[0].path
+    fill_part(aa, notes={"AA-1.01": "een nieuwe toelichting van de respondent"})
+    result = run_cli(capsys, "merge", running, aa, "--out", tmp_path / "uit.xlsx")
+    assert result.code == 1 and not (tmp_path / "uit.xlsx").exists()
+    assert "AA-1.01: the note of Meting 1 would have 32,810 characters; an Excel cell holds at most" in result.err
+    assert "nothing was written" in result.err
+    assert path.exists()

@@ -26,6 +26,7 @@ from piramide import read_workbook, reference_set, score_measurement
 from piramide.cli import run
 from piramide import layout as L
 from piramide.parts import split_workbook
+from piramide.plan import PlanRow
 from piramide.writer import SlotContent, build_workbook
 
 pytestmark = pytest.mark.soffice
@@ -46,6 +47,10 @@ class Typed:
     names: dict[str, str]
     conflicting: Path
     foreign: Path
+    plan: dict[str, dict[str, str]]  # indicator -> Actieplan fields typed (as typed: ISO dates, any case)
+
+
+PLANNED = PlanRow(indicator="BO-1.01", actie="Draaiboek", eigenaar="OOV", deadline=dt.date(2026, 5, 1), status="bezig")
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +71,12 @@ def typed(tmp_path_factory, profile) -> Typed:
         date=dt.date(2025, 3, 1),
         ingevuld_door="Adviseur OOV",
     )
-    dashboard = build_workbook(work / "Utrecht.xlsx", gemeente="Utrecht", indicator_set=s, content=[zero])
+    dashboard = build_workbook(
+        work / "Utrecht.xlsx", gemeente="Utrecht", indicator_set=s, content=[zero], plan=[PLANNED]
+    )
     report = split_workbook(dashboard, work / "delen")
     assert report.slot == 1 and report.previous_slot == 0
-    jobs, answers, notes, dates, names = [], {}, {}, {}, {}
+    jobs, answers, notes, dates, names, plan = [], {}, {}, {}, {}, {}
     for k, part in enumerate(report.parts):
         ids = part.indicators[:-3] if part.respondent.startswith("CO") else part.indicators  # CO leaves 3 open
         typed_answers = {ident: SPELLINGS[(n + k) % len(SPELLINGS)] for n, ident in enumerate(ids)}
@@ -78,7 +85,15 @@ def typed(tmp_path_factory, profile) -> Typed:
         notes.update({i: (part.respondent, text) for i, text in note.items()})
         dates[part.respondent] = f"2026-03-{10 + k:02d}"
         names[part.respondent] = f"Medewerker {k + 1}"
-        cells = part_cells(part.path, typed_answers, note, dates[part.respondent], names[part.respondent])
+        # The Actieplan: a new row for the part's second indicator; BO adds a toelichting to the dashboard's row.
+        rows = {ids[1]: {"actie": f"Actie {k + 1}: \"nota\" & 'raad'", "eigenaar": f"Eigenaar {k + 1}",
+                         "deadline": f"2026-{k + 6:02d}-01", "status": ["Gepland", "bezig ", "OPEN"][k % 3]}}  # fmt: skip
+        if part.respondent.startswith("BO"):
+            rows[PLANNED.indicator] = {"toelichting": "besproken in het MT"}
+        plan.update(rows)
+        cells = part_cells(
+            part.path, typed_answers, note, dates[part.respondent], names[part.respondent], plan=rows
+        )
         out = work / "terug" / part.path.name
         jobs.append({"in": str(part.path), "out": str(out), "cells": cells})
     # A second split by a respondents CSV (Windows-1252, an id over its pillar) gives BO-1.01 to "Zoë".
@@ -106,6 +121,7 @@ def typed(tmp_path_factory, profile) -> Typed:
         names,
         work / "terug-fout" / conflicting.path.name,
         work / "terug-fout" / foreign.path.name,
+        plan,
     )
 
 
@@ -133,6 +149,24 @@ def test_read_shows_the_typed_answers_notes_and_respondents(typed, merged):
     expected = score_measurement(after.indicator_set, typed.answers)
     assert {c: p.phase for c, p in one.pillars.items()} == {c: p.phase for c, p in expected.pillars.items()}
     assert one.pillars["CO"].provisional and not one.pillars["BO"].provisional
+
+
+def test_read_shows_the_actieplan_rows_typed_in_the_parts(typed, merged, capsys):
+    """The Actieplan of the merged dashboard: the dashboard's row with BO's toelichting, and every typed row."""
+    expected = {PLANNED.indicator: PLANNED.model_dump()}
+    for ident, fields in typed.plan.items():
+        row = expected.setdefault(ident, PlanRow(indicator=ident).model_dump())
+        for field, value in fields.items():
+            row[field] = dt.date.fromisoformat(value) if field == "deadline" else value
+            if field == "status":
+                row[field] = value.strip().lower()
+    order = [i.id for i in read_workbook(merged).indicator_set.indicators]
+    rows = [PlanRow(**expected[i]) for i in order if i in expected]
+    assert read_workbook(merged).plan == rows
+    shown = json.loads(run_cli(capsys, "read", merged, "--json").out)["plan"]
+    assert [(r["indicator"], r["eigenaar"], r["deadline"]) for r in shown] == [
+        (r.indicator, r.eigenaar, r.deadline.isoformat()) for r in rows
+    ]
 
 
 def test_merge_reports_what_each_respondent_left_open(typed, capsys, tmp_path):

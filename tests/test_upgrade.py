@@ -1108,3 +1108,20 @@ def test_upgrade_refuses_a_workbook_with_content_outside_its_cells(cli, tmp_path
     assert f"{L.QUESTIONS}!{first}: " in line and f"[{severity}: {code}]" in line
     assert "move it into an answer or note (Toelichting) column or remove it" in line
     assert snapshot(tmp_path) == before
+
+
+def test_joined_texts_longer_than_a_cell_are_refused_naming_the_indicator(tmp_path, small_sets, capsys):
+    """Two Actieplan actions of 20,000 characters merged into AA-1.09 would not fit a cell: exit 1, no read-back failure."""
+    from helpers import run_cli
+
+    from piramide.plan import PlanRow
+
+    old, new = small_sets
+    long = [PlanRow(indicator=i, actie="x" * 20_000) for i in ("AA-1.01", "AA-1.02")]
+    path = build_workbook(tmp_path / "wb.xlsx", gemeente="Klein", indicator_set=old, slots=3,
+                          content=[SlotContent(answers={"AA-1.01": "ja"})], plan=long)  # fmt: skip
+    assert read_workbook(path).plan == long
+    result = run_cli(capsys, "upgrade", path, "--set", tmp_path / "nieuw.yaml", "--out", tmp_path / "uit.xlsx")
+    assert result.code == 1, result.err
+    assert "AA-1.09: the Actieplan actie would have 40,021 characters" in result.err
+    assert "an Excel cell holds at most 32,767 characters" in result.err and not (tmp_path / "uit.xlsx").exists()

@@ -367,14 +367,18 @@ def part_cells(
     notes: Mapping[str, str] | None = None,
     date: str | None = None,
     by: str | None = None,
+    plan: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[list]:
     """The cells to type into a part (``lo_fill`` format, 0-based), found as a person finds them.
 
     The answer and note columns by their header (``Antwoord <label>``,
     ``Toelichting <label>``), the rows by the id in column A, the date and
-    name above the answer column.
+    name above the answer column. ``plan``: per indicator id, Actieplan fields
+    (``actie``, ``eigenaar``, ``deadline`` as ISO date, ``status``,
+    ``toelichting``), typed in the column under its header, the row by its id.
     """
-    ws = openpyxl.load_workbook(part)[L.QUESTIONS]
+    book = openpyxl.load_workbook(part)
+    ws = book[L.QUESTIONS]
     header = [c.value for c in ws[L.Q_ROW_HEADER + 1]]
     a = next(i for i, h in enumerate(header) if isinstance(h, str) and h.startswith("Antwoord "))
     n = next(i for i, h in enumerate(header) if isinstance(h, str) and h.startswith("Toelichting "))
@@ -388,6 +392,14 @@ def part_cells(
         cells.append([L.QUESTIONS, rows[ident] - 1, a, "text", value])
     for ident, value in (notes or {}).items():
         cells.append([L.QUESTIONS, rows[ident] - 1, n, "text", value])
+    if plan:
+        actions = book[L.ACTIONS]
+        headers = [c.value for c in actions[L.A_ROW_HEADER + 1]]
+        ids = {actions.cell(r + 1, L.A_COL_ID + 1).value: r for r in range(L.A_FIRST_ROW, actions.max_row)}
+        for ident, fields in plan.items():
+            for field, value in fields.items():
+                col = headers.index(L.A_HEADERS[L.A_FIELDS[field]])
+                cells.append([L.ACTIONS, ids[ident], col, "date" if field == "deadline" else "text", value])
     return cells
 
 

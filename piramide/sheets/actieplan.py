@@ -8,6 +8,9 @@ function: :func:`~piramide.sheets.questionnaire.blocks_condition`). Then the
 input columns Actie, Eigenaar, Deadline, Status (a dropdown from the named
 list ``actiestatus``) and Toelichting, and a live column that says
 ``verlopen`` when an action is past its deadline and not closed.
+
+A part (deelvragenlijst) has the same sheet over its own indicators; having
+no Berekening, its two measurement columns hold the values at the split.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def write_actieplan(book: Book) -> None:
 
 
 def _last_row(book: Book) -> int:
-    return L.A_FIRST_ROW + len(book.set.indicators) - 1
+    return L.A_FIRST_ROW + len(book.indicators) - 1
 
 
 def _rows(book: Book, ws) -> None:
@@ -94,17 +97,22 @@ def _rows(book: Book, ws) -> None:
     closed = ",".join(f"{status}<>{text_literal(c)}" for c in CLOSED)
     overdue_f = f'=IF(AND({deadline}<>"",{deadline}<TODAY(),{closed}),"{L.A_OVERDUE}","")'
     row = L.A_FIRST_ROW
-    for pillar in s.pillars:
-        for ind in s.indicators_of(pillar.code):
+    mine = {i.id for i in book.indicators}  # a part (deelvragenlijst): its own indicators only
+    for pillar in book.pillars:
+        for ind in (i for i in s.indicators_of(pillar.code) if i.id in mine):
             x = str(row + 1)
             ws.write_string(row, L.A_COL_ID, ind.id, f.cell_center)
             ws.write_string(row, L.A_COL_PILLAR, ind.pillar, f.cell_center)
             ws.write_number(row, L.A_COL_PHASE, ind.phase, f.cell_num)
             ws.write_string(row, L.A_COL_TEXT, ind.text, f.cell)
             ws.write_string(row, L.A_COL_HANDVAT, ind.handvat, f.cell)
-            ws.write_formula(row, L.A_COL_ANSWER, answer_f.replace(ROW, x), f.cell_center, answers.get(ind.id) or "")
-            cached = L.A_YES if ind.id in blocks else ""
-            ws.write_formula(row, L.A_COL_BLOCKS, blocks_f.replace(ROW, x), f.cell_center, cached)
+            answer, cached = answers.get(ind.id) or "", L.A_YES if ind.id in blocks else ""
+            if book.part is None:
+                ws.write_formula(row, L.A_COL_ANSWER, answer_f.replace(ROW, x), f.cell_center, answer)
+                ws.write_formula(row, L.A_COL_BLOCKS, blocks_f.replace(ROW, x), f.cell_center, cached)
+            else:  # a part has no Berekening to follow: the values of the measurement it shows, at the split
+                ws.write_string(row, L.A_COL_ANSWER, answer, f.cell_center)
+                ws.write_string(row, L.A_COL_BLOCKS, cached, f.cell_center)
             plan = book.plan.get(ind.id)
             if plan is not None:
                 _plan_cells(book, ws, row, plan)

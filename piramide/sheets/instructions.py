@@ -142,6 +142,14 @@ def _part_intro(book: Book) -> _Lines:
                 f.wrap,
             )
         )
+    lines.append(
+        (
+            f"{5 if part.previous_slot is not None else 4}. Op het blad Actieplan staan uw indicatoren met de acties "
+            "die het dashboard al heeft. Vul aan of pas aan wie wat doet en wanneer: Actie, Eigenaar, Deadline en "
+            "Status. Een veld dat u leegmaakt, blijft in het dashboard staan; laat de adviseur het daar wissen.",
+            f.wrap,
+        )
+    )
     lines += [
         (
             "Alleen de gele cellen zijn in te vullen; de rest is beveiligd. Verander de bestandsnaam gerust, maar "
