@@ -11,9 +11,11 @@ from memory: the file on disk is never opened for writing.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -265,17 +267,25 @@ def _check_entry(info: zipfile.ZipInfo, shown: str) -> None:
         )
 
 
-def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bytes:
-    """Decompress one part, never more than it declares (a lying header is a bomb)."""
+@contextlib.contextmanager
+def _damaged_as_refused(info: zipfile.ZipInfo, shown: str) -> Iterator[None]:
+    """Decompressing a part: any failure of the stream is a damaged (or crafted) file, refused in one line."""
     try:
-        with archive.open(info) as handle:
-            content = handle.read(info.file_size + 1)
+        yield
+    except WorkbookRefused:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise WorkbookRefused(f"{shown}: part {info.filename} is damaged ({exc}); ask for the file again") from exc
     except Exception as exc:  # zlib.error and friends from a crafted stream
         raise WorkbookRefused(
             f"{shown}: part {info.filename} is damaged ({type(exc).__name__}); ask for the file again"
         ) from exc
+
+
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bytes:
+    """Decompress one part, never more than it declares (a lying header is a bomb)."""
+    with _damaged_as_refused(info, shown), archive.open(info) as handle:
+        content = handle.read(info.file_size + 1)
     if len(content) > info.file_size:
         raise WorkbookRefused(f"{shown}: part {info.filename} is larger than it says; refused as crafted")
     return content
@@ -313,22 +323,15 @@ def _check_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -
     checked throughout, as :func:`_check_xml` does. Returns what was read.
     """
     head = b""
-    try:
-        with archive.open(info) as handle:
-            while True:
-                chunk = handle.read(PROLOG_CHUNK)
-                head += chunk
-                verdict = _prolog(head, done=not chunk)
-                if verdict is None and len(head) > MAX_PROLOG:
-                    verdict = "whole"  # a prolog this long is no plain XML: check the part throughout
-                if verdict is not None:
-                    break
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise WorkbookRefused(f"{shown}: part {info.filename} is damaged ({exc}); ask for the file again") from exc
-    except Exception as exc:  # zlib.error and friends from a crafted stream
-        raise WorkbookRefused(
-            f"{shown}: part {info.filename} is damaged ({type(exc).__name__}); ask for the file again"
-        ) from exc
+    with _damaged_as_refused(info, shown), archive.open(info) as handle:
+        while True:
+            chunk = handle.read(PROLOG_CHUNK)
+            head += chunk
+            verdict = _prolog(head, done=not chunk)
+            if verdict is None and len(head) > MAX_PROLOG:
+                verdict = "whole"  # a prolog this long is no plain XML: check the part throughout
+            if verdict is not None:
+                break
     if verdict == "doctype":
         _refuse_doctype(info.filename, shown)
     elif verdict == "whole":

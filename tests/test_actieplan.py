@@ -349,7 +349,7 @@ def typed(tmp_path_factory) -> Typed:
     typed_rows = {  # id -> (action, owner, deadline (kind, value), status, note)
         b0: ("Aanspreekpunt aanwijzen", "J. Jansen", ("date", PAST.isoformat()), "bezig", None),
         b1: (None, "A. de Vries", ("text", "1-9-2030"), "Gepland", None),
-        b2: ("Nog niemand gevonden", None, None, "open", None),
+        b2: ("Nog niemand gevonden", "   ", None, "open", None),  # an owner of only spaces is no owner
         done_id: ("Besluit nemen", "P. Smit", ("date", PAST.isoformat()), "gereed", "Besluit B&W 12-2"),
         MERGED_FROM[0]: ("Coördinator benoemen", "K. Bos", ("date", "2031-01-01"), "bezig", None),
         MERGED_FROM[1]: ("APV toetsen", "L. Ali", ("date", "2030-12-01"), "open", None),
@@ -383,7 +383,7 @@ def typed(tmp_path_factory) -> Typed:
             if deadline:
                 kind, value = deadline
                 date = dt.date.fromisoformat(value) if "-" in value[4:5] else dt.date(2030, 9, 1)
-            plan.append(PlanRow(indicator=ident, actie=action, eigenaar=owner, deadline=date,
+            plan.append(PlanRow(indicator=ident, actie=action, eigenaar=(owner or "").strip() or None, deadline=date,
                                 status=status.lower(), toelichting=note))  # fmt: skip
     ids = {"b0": b0, "b1": b1, "b2": b2, "done": done_id, "wrong": wrong}
     return Typed(good, bad, rows, answers, blocked, plan, ids)
@@ -438,6 +438,25 @@ def test_the_cover_summary_as_libreoffice_computes_it(typed):
         expected.append(f"{code}: {owned} van {len(ids)} met eigenaar, {done} gereed")
     assert lines == expected
     assert any(" 2 van " in line or " 1 van " in line for line in lines)  # owners were counted
+
+
+@pytest.mark.soffice
+def test_an_owner_of_only_spaces_is_no_owner_on_the_cover_nor_in_progress(typed, cli):
+    """One rule: the cover's `met eigenaar` as LibreOffice computes it equals what `progress` counts."""
+    b2 = typed.ids["b2"]
+    assert plan_column(typed.good, L.A_COL_OWNER)[b2] == "   "  # typed: spaces only
+    pillar = OLD.by_id[b2].pillar
+    ws = openpyxl.load_workbook(typed.good, data_only=True)[L.COVER]
+    line = next(c.value for row in ws.iter_rows() for c in row
+                if isinstance(c.value, str) and c.value.startswith(f"{pillar}: ") and "met eigenaar" in c.value)  # fmt: skip
+    result = cli("progress", "--json", "--today", TODAY.isoformat(), typed.good)
+    plan = json.loads(result.out)["gemeenten"][0]["plan"]
+    blocking = typed.blocking[pillar]
+    assert b2 in blocking and b2 in plan["blocking_without_owner"]
+    owned = len([i for i in blocking if i not in plan["blocking_without_owner"]])
+    assert line.startswith(f"{pillar}: {owned} van {len(blocking)} met eigenaar, ")
+    read = json.loads(cli("read", "--json", typed.good).out)
+    assert next(r for r in read["plan"] if r["indicator"] == b2)["eigenaar"] is None
 
 
 @pytest.mark.soffice

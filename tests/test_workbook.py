@@ -30,6 +30,7 @@ GEMEENTE = "Teststad"
 REGIO = "Midden-Nederland"
 PORTABLE_FUNCTIONS = {"SUMPRODUCT", "IF", "AND", "OR", "MIN", "MAX", "INDEX", "MATCH", "IFERROR", "COUNTIFS", "TODAY"}
 PORTABLE_FUNCTIONS |= {"LEFT", "LEN", "ROUND", "DAY", "MONTH", "YEAR"}  # text and dates on the Voorblad
+PORTABLE_FUNCTIONS |= {"TRIM", "CLEAN"}  # an Actieplan owner: text other than spaces (Excel 2010 and LibreOffice)
 
 HOSTILE_GEMEENTE = '=HYPERLINK("http://x","klik")'
 HOSTILE_REGIO = "+31 6"

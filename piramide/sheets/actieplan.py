@@ -217,19 +217,24 @@ def plan_summary(book: Book) -> list[tuple[str, str]]:
     """Per pillar, the cover's live line ``CO: 4 van 6 met eigenaar, 1 gereed`` as (formula, cached value).
 
     Counted on Actieplan: the blocking indicators of the pillar, those with an
-    owner, and the pillar's actions with status ``gereed``.
+    owner (text other than spaces, as :attr:`PlanRow.has_owner`), and the pillar's actions with status ``gereed``.
     """
     blocking_ids = plan_blocking(book)
     out = []
     for code in book.set.pillar_codes:
         pillar = f'{L.NAME_PLAN_PILLARS},"{code}"'
         blocks = f'{pillar},{L.NAME_PLAN_BLOCKS},"{L.A_YES}"'
+        # An owner is a cell with text other than spaces (PlanRow.has_owner): COUNTIFS "<>" would count "  ".
+        owned_formula = (
+            f'SUMPRODUCT(({L.NAME_PLAN_PILLARS}="{code}")*({L.NAME_PLAN_BLOCKS}="{L.A_YES}")'
+            f"*(LEN(TRIM(CLEAN({L.NAME_PLAN_OWNERS})))>0))"
+        )
         formula = (
-            f'="{code}: "&COUNTIFS({blocks},{L.NAME_PLAN_OWNERS},"<>")&" van "&COUNTIFS({blocks})'
+            f'="{code}: "&{owned_formula}&" van "&COUNTIFS({blocks})'
             f'&" met eigenaar, "&COUNTIFS({pillar},{L.NAME_PLAN_STATUS},"{DONE}")&" {DONE}"'
         )
         ids = blocking_ids.get(code, [])
-        owned = sum(1 for i in ids if i in book.plan and book.plan[i].eigenaar)
+        owned = sum(1 for i in ids if i in book.plan and book.plan[i].has_owner)
         rows = [book.plan[ind.id] for ind in book.set.indicators_of(code) if ind.id in book.plan]
         done = sum(1 for row in rows if row.status == DONE)
         out.append((formula, f"{code}: {owned} van {len(ids)} met eigenaar, {done} {DONE}"))
