@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr
 
 from . import layout as L
 from ._text import plural
@@ -63,14 +63,10 @@ class MeasurementReading(BaseModel):
     pillars: dict[str, PillarReading]
     phase: int
     settled: bool
+    notes: dict[str, str] = Field(default_factory=dict)
+    """Notes (Toelichting) per indicator id, only the non-empty ones, trimmed."""
 
-    _notes: dict[str, str] = PrivateAttr(default_factory=dict)
     _result: MeasurementResult | None = PrivateAttr(default=None)
-
-    @property
-    def notes(self) -> dict[str, str]:
-        """Notes (toelichting) per indicator id; not part of the JSON."""
-        return self._notes
 
     @property
     def result(self) -> MeasurementResult | None:
@@ -111,13 +107,8 @@ class PartReading(BaseModel):
     answered: int
     total: int
     answers: dict[str, str]
-
-    _notes: dict[str, str] = PrivateAttr(default_factory=dict)
-
-    @property
-    def notes(self) -> dict[str, str]:
-        """Notes (toelichting) per indicator id; not part of the JSON."""
-        return self._notes
+    notes: dict[str, str] = Field(default_factory=dict)
+    """Notes (Toelichting) per indicator id, only the non-empty ones, trimmed."""
 
 
 class WorkbookReading(BaseModel):
@@ -497,8 +488,8 @@ class _Reader:
             answered=len(answers),
             total=len(meta.indicators),
             answers=answers,
+            notes=dict(source.notes) if source is not None else {},
         )
-        part._notes = dict(source.notes) if source is not None else {}
         return part
 
     def _check_published(self, s: IndicatorSet) -> None:
@@ -699,8 +690,9 @@ class _Reader:
                 },
                 phase=result.phase,
                 settled=result.settled,
+                notes=notes[slot],
             )
-            m._notes, m._result = notes[slot], result
+            m._result = result
             measurements.append(m)
         self._check_dates(dated)
         for slot in range(1, slots if only is None else 0):

@@ -320,6 +320,7 @@ class Typed:
     blocking: dict[str, list[str]]
     plan: list[PlanRow]
     ids: dict[str, str]
+    notes: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -342,6 +343,12 @@ def typed(tmp_path_factory) -> Typed:
     rows = plan_rows(s)
     cells = lo_cells(blank, [grid])
     cells.append([L.QUESTIONS, L.Q_ROW_DATE, L.answer_col(0), "date", "2026-03-01"])
+    q_rows = question_rows(openpyxl.load_workbook(blank)[L.QUESTIONS])
+    first, second, third = (i.id for i in s.indicators[:3])
+    typed_notes = {first: '  Besluit <B&W> "12-2" & \'t college  ', second: "   ", third: "regel 1\nregel 2"}
+    for ident, note in typed_notes.items():  # notes (Toelichting) of the 0-meting
+        cells.append([L.QUESTIONS, q_rows[ident] - 1, L.note_col(0), "text", note])
+    notes = {first: 'Besluit <B&W> "12-2" & \'t college', third: "regel 1\nregel 2"}  # trimmed, blanks left out
 
     def put(ident, col, kind, value):
         cells.append([L.ACTIONS, rows[ident], col, kind, value])
@@ -386,7 +393,7 @@ def typed(tmp_path_factory) -> Typed:
             plan.append(PlanRow(indicator=ident, actie=action, eigenaar=(owner or "").strip() or None, deadline=date,
                                 status=status.lower(), toelichting=note))  # fmt: skip
     ids = {"b0": b0, "b1": b1, "b2": b2, "done": done_id, "wrong": wrong}
-    return Typed(good, bad, rows, answers, blocked, plan, ids)
+    return Typed(good, bad, rows, answers, blocked, plan, ids, notes)
 
 
 @pytest.mark.soffice
@@ -400,6 +407,17 @@ def test_plan_typed_in_libreoffice_reads_back_exactly(typed, cli):
     b0 = next(r for r in data["plan"] if r["indicator"] == typed.ids["b0"])
     assert b0 == {"indicator": typed.ids["b0"], "actie": "Aanspreekpunt aanwijzen", "eigenaar": "J. Jansen",
                   "deadline": PAST.isoformat(), "status": "bezig", "toelichting": None}  # fmt: skip
+
+
+@pytest.mark.soffice
+def test_notes_typed_in_libreoffice_are_in_read_json_per_measurement(typed, cli):
+    """`read --json` carries each measurement's notes (Toelichting): trimmed, XML-special characters and line
+    breaks as typed, only the non-empty ones."""
+    result = cli("read", "--json", typed.good)
+    assert result.code == 0, result
+    (zero,) = json.loads(result.out)["measurements"]
+    assert zero["notes"] == typed.notes
+    assert read_workbook(typed.good).measurements[0].notes == typed.notes
 
 
 @pytest.mark.soffice

@@ -89,6 +89,14 @@ def test_control_characters_read_back_exactly(nasty_dashboard):
     assert first.notes == {"BO-1.01": f"notitie {NASTY}".strip(), "IP-1.04": NASTY.strip()}
 
 
+def test_read_json_carries_notes_with_control_characters_exactly(nasty_dashboard, cli):
+    """`read --json` has each measurement's notes; control characters survive the JSON round trip."""
+    result = cli("read", "--json", nasty_dashboard)
+    first, second = json.loads(result.out)["measurements"]
+    assert first["notes"] == {"BO-1.01": f"notitie {NASTY}".strip(), "IP-1.04": NASTY.strip()}
+    assert second["notes"] == {}
+
+
 def test_a_cached_formula_text_is_escaped_as_excel_writes_it(nasty_dashboard):
     """Berekening's 'Ingevuld door' formula carries the name as its cached value, with _x000B_ escapes."""
     parts = zip_parts(nasty_dashboard)

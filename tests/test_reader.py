@@ -105,7 +105,7 @@ def test_json_has_exactly_the_contract_keys(contract_dump):
     for m in d["measurements"]:
         assert set(m) == {
             *("slot", "label", "date", "ingevuld_door", "answered", "total", "answers", "pillars", "phase"),
-            "settled",
+            "settled", "notes",
         }
         assert set(m["pillars"]) == {"BO", "IP", "BH", "IV", "CO"}
         for pillar in m["pillars"].values():
