@@ -840,3 +840,27 @@ def test_more_measurements_than_slots_are_refused(small):
     """Content for three measurements in two slots raises PiramideError."""
     with pytest.raises(PiramideError, match="3 measurements do not fit in 2 slots"):
         workbook_bytes(WorkbookSpec(small, "X", slots=2, content=(SlotContent(),) * 3))
+
+
+@pytest.mark.parametrize("phases", [4, 12])
+def test_the_covers_fills_end_at_its_width(tmp_path, phases):
+    """4 and 12 phases: the pyramid's conditional formats reach exactly the cover's last column (its print
+    area), no conditional format passes it, and the headline band is cells up to that column, not a row format
+    that runs on to the sheet's end."""
+    s = load_set(write_set(tmp_path, set_yaml(pillars=("AA", "BB", "CC"), per_phase=(2,) * phases), "f.yaml"))
+    path = build_workbook(tmp_path / "w.xlsx", gemeente="Breed", indicator_set=s, slots=2)
+    ws = openpyxl.load_workbook(path)[L.COVER]
+    last = openpyxl.utils.cell.range_boundaries(ws.print_area.split("!")[-1].replace("$", ""))[2]
+    assert last == 7 + 3 * (2 * phases + 2)  # legend columns + a block per pillar
+    ends = {}
+    for rng in ws.conditional_formatting:
+        for cells in str(rng.sqref).split():
+            min_col, min_row, max_col, max_row = openpyxl.utils.cell.range_boundaries(cells)
+            ends[(min_row, max_row)] = max_col
+    level_rows = [end for (top, bottom), end in ends.items() if top == bottom]
+    assert len(level_rows) == phases and set(level_rows) == {last}
+    assert max(ends.values()) <= last
+    band = [row for row in ws.iter_rows(min_row=4, max_row=8)]
+    assert all(row[last - 1].fill.fgColor.rgb == "FFDEEAF6" for row in band)
+    assert all(row[last].fill.fgColor.rgb != "FFDEEAF6" for row in band if len(row) > last)
+    assert all(dim.fill is None or dim.fill.fgColor.rgb != "FFDEEAF6" for dim in ws.row_dimensions.values())

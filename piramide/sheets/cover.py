@@ -244,8 +244,10 @@ def _heading(book: Book, ws, grid: Grid, f: _Formats) -> None:
 def _headline(book: Book, ws, grid: Grid, f: _Formats, r: _Refs) -> None:
     """Five lines on a band: phase, measurement, change since the 0-meting, regressions, a running measurement."""
     top = grid.HEAD
-    for row in range(top, top + 5):  # the band is the rows' format: no cell is written for it
-        ws.set_row(row, 26 if row == top else None, f.band)
+    ws.set_row(top, 26)
+    for row in range(top, top + 5):  # the band: blank cells exactly as wide as the cover (a row format runs on to XFD)
+        for col in range(1, grid.total_cols):
+            ws.write_blank(row, col, None, f.band)
     lines = (_h_phase, _h_state, _h_change, _h_regressions, _h_running)
     for i, line in enumerate(lines):
         formula, cached = line(book, r)
