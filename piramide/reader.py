@@ -14,11 +14,13 @@ to warn about stale or edited files.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,7 +29,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 from . import layout as L
 from ._text import plural
 from .errors import AnswerError, WorkbookRefused
-from .model import IndicatorSet
+from .model import Indicator, IndicatorSet
 from .plan import PlanRow, normalise_status
 from .safety import Package, open_package
 from .scoring import MeasurementResult, score_measurement
@@ -247,7 +249,46 @@ class _Sheet:
         return f"{self.name}!{L.cell(row, col)}"
 
 
+@dataclass
+class _Rows:
+    """What :meth:`_Reader._indicator_rows` finds below the Vragenlijst's header."""
+
+    notes: list[dict[str, str]]
+    """Per slot the notes by id (non-empty, trimmed)."""
+    seen: dict[str, int] = field(default_factory=dict)
+    """Each id's first row."""
+    id_rows: set[int] = field(default_factory=set)
+    """Every row that holds an id."""
+    unknown: list[tuple[int, str]] = field(default_factory=list)
+    """Rows with an id that is not read (not in the set or the part), with the id."""
+    ids: list[str] = field(default_factory=list)
+    """The indicators read, in the sheet's order..."""
+    cells: list[list[Any]] = field(default_factory=list)
+    """... and their rows' cells."""
+    in_order: bool = True
+    """Whether :attr:`ids` are in the set's order."""
+    width: int = 0
+    """The length of the shortest of :attr:`cells`."""
+
+
+def _cells(indexes: Sequence[int]) -> Callable[[list[Any]], tuple[Any, ...]] | None:
+    """A function giving the cells at ``indexes`` of a row as a tuple (which must be long enough); ``None`` for none."""
+    if not indexes:
+        return None
+    if len(indexes) == 1:
+        only = indexes[0]
+        return lambda row: (row[only],)
+    return itemgetter(*indexes)
+
+
+def _blank(values: Sequence[Any], blanks: int | None = None) -> bool:
+    """Whether all ``values`` are empty cells (``""`` or ``None``); with ``blanks``: whether that many are."""
+    count = values.count("") + values.count(None)
+    return count == (len(values) if blanks is None else blanks)
+
+
 _BUNDLED = KnownSets()
+_META_KEYS = frozenset(L.M_KEYS)
 
 
 def read_workbook(path: str | Path, known: KnownSets | None = None, today: dt.date | None = None) -> WorkbookReading:
@@ -387,15 +428,17 @@ class _Reader:
     def _metadata(self, sheet: _Sheet) -> dict[str, str]:
         meta: dict[str, str] = {}
         json_parts: list[str] = []
-        for r in range(sheet.r0, min(sheet.height, sheet.r0 + 60)):
-            key = _text(sheet.get(r, 0)).strip()
+        key_at, value_at = 0 - sheet.c0, 1 - sheet.c0  # the keys in column A, the values in column B
+        for r, row in enumerate(sheet.rows[:60], sheet.r0):
+            key = row[key_at] if 0 <= key_at < len(row) else ""
+            key = (key if key.__class__ is str else _text(key)).strip()
             if key == "set_json":
                 c = 1
                 while (part := sheet.get(r, c)) not in ("", None):
                     json_parts.append(_text(part))
                     c += 1
-            elif key in L.M_KEYS:
-                meta[key] = _text(sheet.get(r, 1)).strip()
+            elif key in _META_KEYS:
+                meta[key] = _text(row[value_at] if 0 <= value_at < len(row) else "").strip()
         if meta.get("generator") != L.GENERATOR:
             raise WorkbookRefused(f"{self.file}: is a workbook, but not a Piramide dashboard (no piramide metadata)")
         try:
@@ -412,7 +455,8 @@ class _Reader:
 
     def _indicator_set(self, meta: dict[str, str], sheet: _Sheet) -> IndicatorSet:
         try:
-            s, self.texts = _set_from_json(meta["set_json"])
+            self.info = _set_from_json(meta["set_json"])
+            s = self.info.set
         except Exception as exc:
             raise WorkbookRefused(
                 f"{self.file}: the indicator set stored in the dashboard is damaged ({_short(exc)}); "
@@ -527,6 +571,8 @@ class _Reader:
         """The row (within the first 50) that starts with ``headers``, ignoring case and spaces."""
         expected = [h.casefold() for h in headers]
         for r in range(sheet.r0, min(sheet.height, sheet.r0 + 50)):
+            if _text(sheet.get(r, 0)).strip().casefold() != expected[0]:
+                continue  # most rows: not even the first header
             row = [_text(sheet.get(r, c)).strip().casefold() for c in range(len(expected))]
             if row == expected:
                 return r
@@ -545,8 +591,10 @@ class _Reader:
                 f"the header row {', '.join(fixed)} was not found; {what} cannot be read",
             )
             return None
-        width = max((len(r) for r in sheet.rows), default=0) + sheet.c0
-        return header_row, {_text(sheet.get(header_row, c)).strip().casefold(): c for c in range(width)}
+        width = max(map(len, sheet.rows), default=0) + sheet.c0
+        row = sheet.rows[header_row - sheet.r0]
+        cells = [""] * sheet.c0 + row + [""] * (width - sheet.c0 - len(row))  # as sheet.get(header_row, c) gives them
+        return header_row, {_text(value).strip().casefold(): c for c, value in enumerate(cells)}
 
     def _again(self, code: str, sheet: _Sheet, r: int, ident: str, seen: dict[str, int], what: str) -> bool:
         """Whether ``ident`` has a row already (an issue ``code`` then); else remember its row ``r``."""
@@ -597,104 +645,39 @@ class _Reader:
                 continue
             columns[slot] = (a, n)
 
-        raw: list[dict[str, tuple[Any, int, int]]] = [{} for _ in range(slots)]
-        notes: list[dict[str, str]] = [{} for _ in range(slots)]
-        seen: dict[str, int] = {}
-        unknown_rows: list[tuple[int, str]] = []
-        id_rows: set[int] = set()
-        texts = self.texts
+        rows = self._indicator_rows(sheet, header_row, indicators, columns, slots)
         by_id = s.by_id if indicators is None else {i: s.by_id[i] for i in indicators}
-        slot_columns = list(columns.items())
-        for r in range(header_row + 1, sheet.height):
-            row = sheet.rows[r - sheet.r0]
-            ident = row[L.Q_COL_ID - sheet.c0] if len(row) > L.Q_COL_ID - sheet.c0 else ""
-            if not isinstance(ident, str):
-                ident = _text(ident)
-            ident = ident.strip()
-            if not ident:
-                continue  # a pillar heading or an empty row
-            id_rows.add(r)
-            if self._again("row-duplicate", sheet, r, ident, seen, "appears again"):
-                continue
-            ind = by_id.get(ident)
-            if ind is None:
-                unknown_rows.append((r, ident))
-                continue
-            self._check_row(sheet, r, ind, texts[ident])
-            width = len(row) + sheet.c0
-            for slot, (a, n) in slot_columns:
-                value = row[a - sheet.c0] if a < width else ""
-                if value != "" and value is not None:
-                    raw[slot][ident] = (value, r, a)
-                if n is not None and n < width:
-                    note = row[n - sheet.c0]
-                    if note != "" and note is not None:
-                        note = _text(note).strip()
-                        if note and self._fits(sheet, r, n, note, f"the note on {ident}"):
-                            notes[slot][ident] = note
-        missing = [i for i in by_id.values() if i.id not in seen]
-        self._report_rows(sheet, s, unknown_rows, missing, part=indicators is not None)
+        missing = [i for i in by_id.values() if i.id not in rows.seen]
+        self._report_rows(sheet, s, rows.unknown, missing, part=indicators is not None)
         earlier = [headers.get(h(previous).casefold()) for h in (L.previous_answer_header, L.previous_note_header)]
         shown = {c for c in earlier if c is not None} if previous is not None else set()
-        self._report_unread(sheet, s, header_row, columns, id_rows, shown)
+        self._report_unread(sheet, s, header_row, columns, rows.id_rows, shown)
 
         measurements = []
         date_row, by_row = header_row - (L.Q_ROW_HEADER - L.Q_ROW_DATE), header_row - (L.Q_ROW_HEADER - L.Q_ROW_BY)
         filled: dict[int, bool] = {}
-        dated: list[tuple[int, dt.date, str]] = []
+        dated: list[tuple[int, dt.date, int, int]] = []
         known: dict[Any, tuple[str | None, str | None]] = {}  # typed value -> (label, problem); a region types few
         for slot in wanted:
-            answers: dict[str, str] = {}
-            for ident, (value, r, c) in raw[slot].items():
-                try:
-                    label, problem = known[value]
-                except (KeyError, TypeError):
-                    label, problem = known.setdefault(value, self._answer(s, value))
-                if problem is not None:
-                    code = "answer-invalid" if label is None else "answer-not-counted"
-                    self.issue(code, sheet.ref(r, c), problem)
-                elif label is not None:
-                    answers[ident] = label
+            answers, filled[slot] = self._answers(sheet, s, rows, columns.get(slot), known)
             col = columns.get(slot, (L.answer_col(slot), None))[0]
             date = self._date(sheet, date_row, col) if date_row >= sheet.r0 else None
             by = _text(sheet.get(by_row, col)).strip() if by_row >= sheet.r0 else ""
             if by and not self._fits(sheet, by_row, col, by, f"'{L.Q_LABEL_BY}' of {L.slot_label(slot)}"):
                 by = ""
-            filled[slot] = bool(raw[slot])  # typed anything, valid or not
+            notes = rows.notes[slot]
             if not answers and slot not in measured:
-                if date is not None or by or notes[slot]:
-                    self.unanswered[slot] = SlotRemains(
-                        slot=slot, date=date, ingevuld_door=by or None, notes=notes[slot]
-                    )
+                if date is not None or by or notes:
+                    self.unanswered[slot] = SlotRemains(slot=slot, date=date, ingevuld_door=by or None, notes=notes)
                 continue
             if date is None and not any(
                 i.code == "date-invalid" and i.location == sheet.ref(date_row, col) for i in self.issues
             ):
                 self.issue("date-missing", sheet.ref(date_row, col), f"{L.slot_label(slot)} has answers but no date")
             if date is not None:
-                dated.append((slot, date, sheet.ref(date_row, col)))
-            result = score_measurement(s, answers)
-            m = MeasurementReading.model_construct(
-                slot=slot,
-                label=L.slot_label(slot),
-                date=date,
-                ingevuld_door=by or None,
-                answered=result.answered,
-                total=result.total,
-                answers={i.id: answers[i.id] for i in s.indicators if i.id in answers},
-                pillars={
-                    code: PillarReading.model_construct(
-                        phase=p.phase, provisional=p.provisional, phase_max=p.phase_max, scores=p.scores()
-                    )
-                    for code, p in result.pillars.items()
-                },
-                phase=result.phase,
-                settled=result.settled,
-                notes=notes[slot],
-            )
-            m._result = result
-            measurements.append(m)
-        self._check_dates(dated)
+                dated.append((slot, date, date_row, col))
+            measurements.append(self._measurement(s, slot, answers, date, by, notes))
+        self._check_dates(sheet, dated)
         for slot in range(1, slots if only is None else 0):
             if filled[slot] and not all(filled[k] for k in range(slot)):
                 empty = [L.slot_label(k) for k in range(slot) if not filled[k]]
@@ -705,6 +688,148 @@ class _Reader:
                 )
                 break
         return measurements
+
+    def _indicator_rows(
+        self,
+        sheet: _Sheet,
+        header_row: int,
+        indicators: list[str] | None,
+        columns: dict[int, tuple[int, int | None]],
+        slots: int,
+    ) -> _Rows:
+        """The rows below the header that hold an id: each indicator's row checked against the set, its notes.
+
+        An id seen before is ``row-duplicate`` (the first row counts), an id
+        the set (or the part's ``indicators``) does not have is kept for :meth:`_report_rows`.
+        """
+        info, c0 = self.info, sheet.c0
+        rows = _Rows(notes=[{} for _ in range(slots)])
+        seen, id_rows, unknown, found, cells = rows.seen, rows.id_rows, rows.unknown, rows.ids, rows.cells
+        expected = info.rows if indicators is None else {i: info.rows[i] for i in indicators}
+        id_at, pillar_at, phase_at, text_at = (c - c0 for c in (L.Q_COL_ID, L.Q_COL_PILLAR, L.Q_COL_PHASE, L.Q_COL_TEXT))
+        shown_at = max(pillar_at, phase_at, text_at)
+        note_cols = [(slot, n, n - c0, rows.notes[slot]) for slot, (_, n) in columns.items() if n is not None]
+        body = sheet.rows[header_row + 1 - sheet.r0 :]
+        # Each row's note cells, when every row has them all (and no notes to read when there are none).
+        note_cells = _cells([at for _, _, at, _ in note_cols])
+        if note_cells is not None and min(map(len, body), default=0) > max(at for _, _, at, _ in note_cols):
+            noted = list(map(note_cells, body))
+            nothing = ("",) * len(note_cols)
+        else:
+            noted, nothing = [None] * len(body), ()
+        for r, row, typed in zip(range(header_row + 1, sheet.height), body, noted):
+            width = len(row)
+            ident = row[id_at] if width > id_at else ""
+            if ident.__class__ is not str:
+                ident = _text(ident)
+            ident = ident.strip()
+            if not ident:
+                continue  # a pillar heading or an empty row
+            id_rows.add(r)
+            if ident in seen:
+                self._again("row-duplicate", sheet, r, ident, seen, "appears again")
+                continue
+            seen[ident] = r
+            shown = expected.get(ident)
+            if shown is None:
+                unknown.append((r, ident))
+                continue
+            found.append(ident)
+            cells.append(row)
+            ind, pillar, phase, text = shown
+            if (
+                width <= shown_at
+                or row[pillar_at] != pillar
+                or row[text_at] != text
+                or (value := row[phase_at]).__class__ not in (int, float)
+                or value != phase
+            ):  # not the row as written: check it cell by cell
+                self._check_row(sheet, r, ind, info.texts[ident])
+            if typed == nothing:
+                continue  # most rows: no notes
+            for slot, n, at, notes in note_cols:
+                if at < width:
+                    note = row[at]
+                    if note != "" and note is not None:
+                        note = _text(note).strip()
+                        if note and self._fits(sheet, r, n, note, f"the note on {ident}"):
+                            notes[ident] = note
+        rows.in_order = found == info.ids or found == sorted(found, key=info.position.__getitem__)
+        rows.width = min(map(len, cells), default=0)
+        return rows
+
+    def _answers(
+        self,
+        sheet: _Sheet,
+        s: IndicatorSet,
+        rows: _Rows,
+        columns: tuple[int, int | None] | None,
+        known: dict[Any, tuple[str | None, str | None]],
+    ) -> tuple[dict[str, str], bool]:
+        """A slot's answers by id, in the set's order, and whether anything was typed in its answer column.
+
+        A typed value that the dashboard does not count is an issue
+        (``answer-invalid``, ``answer-not-counted``; see :meth:`_answer`); the
+        typed values met are kept in ``known`` for the next slots.
+        """
+        if columns is None:
+            return {}, False
+        a = columns[0]
+        at = a - sheet.c0
+        if rows.width > at:
+            values = list(map(itemgetter(at), rows.cells))
+        else:
+            values = [row[at] if at < len(row) else "" for row in rows.cells]
+        typed = set(values)
+        typed.discard("")
+        typed.discard(None)
+        if typed <= self.info.labels:  # only labels typed as they are, and blanks: the usual column
+            if _blank(values, 0):
+                answers = dict(zip(rows.ids, values))
+            else:
+                answers = {ident: value for ident, value in zip(rows.ids, values) if value in typed}
+        else:
+            answers = {}
+            for ident, value in zip(rows.ids, values):
+                if value != "" and value is not None:
+                    try:
+                        label, problem = known[value]
+                    except (KeyError, TypeError):
+                        label, problem = known.setdefault(value, self._answer(s, value))
+                    if problem is not None:
+                        code = "answer-invalid" if label is None else "answer-not-counted"
+                        self.issue(code, sheet.ref(rows.seen[ident], a), problem)
+                    elif label is not None:
+                        answers[ident] = label
+        if not rows.in_order:
+            answers = {i.id: answers[i.id] for i in s.indicators if i.id in answers}
+        return answers, bool(typed)
+
+    def _measurement(
+        self, s: IndicatorSet, slot: int, answers: dict[str, str], date: dt.date | None, by: str, notes: dict[str, str]
+    ) -> MeasurementReading:
+        """A slot's measurement, scored."""
+        result = score_measurement(s, answers)
+        m = MeasurementReading.model_validate(
+            {
+                "slot": slot,
+                "label": L.slot_label(slot),
+                "date": date,
+                "ingevuld_door": by or None,
+                "answered": result.answered,
+                "total": result.total,
+                "answers": answers,
+                "pillars": {
+                    code: {"phase": p.phase, "provisional": p.provisional, "phase_max": p.phase_max, "scores": p.scores()}
+                    for code, p in result.pillars.items()
+                },
+                "phase": result.phase,
+                "settled": result.settled,
+                "notes": notes,
+            }
+        )
+        m._result = result
+        return m
 
     def _report_unread(
         self,
@@ -737,19 +862,17 @@ class _Reader:
         def looks_like_answers(header: str) -> bool:
             return header.casefold().startswith(("antwoord", "toelichting", "meting", "0-meting"))
 
-        headers: dict[int, str] = {}
-        for c in range(sheet.c0, sheet.c0 + max((len(row) for row in sheet.rows), default=0)):
-            headers[c] = _text(sheet.get(header_row, c)).strip()
+        widths = set(map(len, sheet.rows))
+        headers = {c: _text(sheet.get(header_row, c)).strip() for c in range(sheet.c0, sheet.c0 + max(widths, default=0))}
         below: dict[int, list[int]] = {}  # column -> rows with content, below the header
         answers_like: set[int] = set()
-        others: dict[int, list[int]] = {}  # row width -> the indexes of an indicator row that are not read
-        for r in range(sheet.r0, sheet.height):
-            row = sheet.rows[r - sheet.r0]
+        # Per row width, the indexes of an indicator row's cells that are not read (usually none).
+        others = {w: [i for i in range(w) if i + sheet.c0 not in fixed and i + sheet.c0 not in slot_cols] for w in widths}
+        any_others = any(others.values())
+        for r, row in enumerate(sheet.rows, sheet.r0):
             if r in id_rows:  # an indicator row: only its cells outside the fixed and slot columns can be unread
-                if len(row) not in others:
-                    others[len(row)] = [
-                        i for i in range(len(row)) if i + sheet.c0 not in fixed and i + sheet.c0 not in slot_cols
-                    ]
+                if not any_others:
+                    continue
                 for i in others[len(row)]:
                     value = row[i]
                     if value in ("", None) or (isinstance(value, str) and not value.strip()):
@@ -837,23 +960,26 @@ class _Reader:
                 )
         return None, f"{_text(value)!r} is not an answer; use {s.labels_text}"
 
-    def _check_dates(self, dated: list[tuple[int, dt.date, str]]) -> None:
-        """Warn about a measurement dated after today, or before the measurement in the slot before it."""
+    def _check_dates(self, sheet: _Sheet, dated: list[tuple[int, dt.date, int, int]]) -> None:
+        """Warn about a measurement dated after today, or before the measurement in the slot before it.
+
+        ``dated``: per measurement with a date, its slot, date and date cell (row, column), in slot order.
+        """
         previous: tuple[int, dt.date] | None = None
-        for slot, date, where in dated:
-            shown = date.strftime("%d-%m-%Y")
+        for slot, date, row, col in dated:
             if date > self.today:
                 self.issue(
                     "date-future",
-                    where,
-                    f"{L.slot_label(slot)} is dated {shown}, after today ({self.today.strftime('%d-%m-%Y')}); "
+                    sheet.ref(row, col),
+                    f"{L.slot_label(slot)} is dated {date.strftime('%d-%m-%Y')}, after today "
+                    f"({self.today.strftime('%d-%m-%Y')}); "
                     "check the date (a region report leaves it out of the years and the latest date)",
                 )
             if previous is not None and date < previous[1]:
                 self.issue(
                     "date-order",
-                    where,
-                    f"{L.slot_label(slot)} is dated {shown}, before {L.slot_label(previous[0])} "
+                    sheet.ref(row, col),
+                    f"{L.slot_label(slot)} is dated {date.strftime('%d-%m-%Y')}, before {L.slot_label(previous[0])} "
                     f"({previous[1].strftime('%d-%m-%Y')}); measurements go in order: check the dates",
                 )
             previous = (slot, date)
@@ -934,14 +1060,15 @@ class _Reader:
         if value in ("", None):
             return None
         found = _parse_date(value)
-        where = sheet.ref(row, col)
         if found is None:
-            self.issue("date-invalid", where, f"{_text(value)!r} is not a date; use a date such as 1-3-2026")
+            self.issue(
+                "date-invalid", sheet.ref(row, col), f"{_text(value)!r} is not a date; use a date such as 1-3-2026"
+            )
             return None
         if not _FIRST_DATE <= found <= _LAST_DATE:
             self.issue(
                 "date-invalid",
-                where,
+                sheet.ref(row, col),
                 f"{found.strftime('%d-%m-%Y')} is not a plausible date of a measurement "
                 "(a number typed in the date cell?); use a date such as 1-3-2026",
             )
@@ -972,8 +1099,18 @@ class _Reader:
         rows: list[PlanRow] = []
         seen: dict[str, int] = {}
         cols = [(field, col - sheet.c0) for field, col in columns.items()]
-        for r in range(header_row + 1, sheet.height):
-            row = sheet.rows[r - sheet.r0]
+        if not cols:
+            return rows
+        # The cells from the first input column to the last: most rows hold nothing there (often no row does).
+        span = slice(max(0, min(c for _, c in cols)), max(c for _, c in cols) + 1)
+        body = sheet.rows[header_row + 1 - sheet.r0 :]
+        typed = list(map(itemgetter(span), body))
+        nothing = [""] * (span.stop - span.start)
+        if typed.count(nothing) == len(typed):
+            return rows
+        for r, row, cells in zip(range(header_row + 1, sheet.height), body, typed):
+            if cells == nothing or cells.count("") + cells.count(None) == len(cells):
+                continue
             values = {field: row[c] if 0 <= c < len(row) else "" for field, c in cols}
             if all(v in ("", None) or (isinstance(v, str) and not v.strip()) for v in values.values()):
                 continue  # most rows: nothing typed
@@ -1023,21 +1160,23 @@ class _Reader:
     def _check_cache(
         self, calc: _Sheet, s: IndicatorSet, slots: int, measurements: Sequence[MeasurementReading]
     ) -> None:
-        layout = L.CalcLayout(slots, s.pillar_codes, s.phase_numbers)
+        codes = s.pillar_codes
         by_slot = {m.slot: m for m in measurements}
         cells = 0
         stale: list[str] = []
-        for slot in range(slots):
+        for slot, (row, cols) in enumerate(_phase_cells(slots, codes, s.phase_numbers)):
             m = by_slot.get(slot)
-            row = layout.slot_row(slot)
-            expected = {code: (m.pillars[code].phase if m else 0) for code in s.pillar_codes}
-            for code in s.pillar_codes:
-                got = calc.get(row, layout.slot_pillar_col(code))
+            expected = [m.pillars[code].phase for code in codes] if m else [0] * len(codes)
+            shown = [calc.get(row, col) for col in cols]
+            if shown == expected:  # numbers equal to the computed phases: the usual row
+                cells += len(shown)
+                continue
+            for code, got, phase in zip(codes, shown, expected):
                 if got in ("", None):
                     continue
                 cells += 1
-                if not isinstance(got, (int, float)) or got != expected[code]:
-                    stale.append(f"{L.name_phase(code, slot)} shows {_text(got)}, computed {expected[code]}")
+                if not isinstance(got, (int, float)) or got != phase:
+                    stale.append(f"{L.name_phase(code, slot)} shows {_text(got)}, computed {phase}")
         if cells == 0 and measurements:
             self.issue(
                 "cache-missing",
@@ -1047,7 +1186,8 @@ class _Reader:
             )
         elif stale:
             more = f" (and {len(stale) - 3} more)" if len(stale) > 3 else ""
-            first = f"{L.CALCULATION}!{L.cell(layout.slot_row(0), layout.slot_pillar_col(s.pillar_codes[0]))}"
+            row, cols = _phase_cells(slots, codes, s.phase_numbers)[0]
+            first = f"{L.CALCULATION}!{L.cell(row, cols[0])}"
             self.issue(
                 "cache-stale",
                 first,
@@ -1056,24 +1196,67 @@ class _Reader:
             )
 
 
-_SET_CACHE: dict[str, tuple[IndicatorSet, dict[str, str]]] = {}
+@functools.lru_cache(maxsize=64)
+def _phase_cells(
+    slots: int, pillars: tuple[str, ...], levels: tuple[int, ...]
+) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """Per slot, the row on Berekening with the phase per pillar (``fase_<pillar>_<slot>``) and their columns."""
+    layout = L.CalcLayout(slots, pillars, levels)
+    return tuple((layout.slot_row(slot), tuple(map(layout.slot_pillar_col, pillars))) for slot in range(slots))
+
+
+@dataclass(frozen=True)
+class _SetInfo:
+    """What the reader checks a stored set's rows against, made once per set (see :func:`_set_from_json`)."""
+
+    set: IndicatorSet
+    texts: dict[str, str]
+    """The statements, space-normalised, per indicator id."""
+    rows: dict[str, tuple[Indicator, str | None, int, str]]
+    """Per id the indicator, and the pillar, phase and statement that a row showing them unchanged holds."""
+    ids: list[str]
+    """The indicator ids in the set's order."""
+    position: dict[str, int]
+    """Each id's place in the set's order."""
+    labels: frozenset[str]
+    """The labels that the dashboard's formulas count as themselves when typed exactly."""
+
+    @classmethod
+    def of(cls, s: IndicatorSet) -> _SetInfo:
+        labels = [a.label for a in s.answers]
+        return cls(
+            set=s,
+            texts={i.id: _norm_space(i.text) for i in s.indicators},
+            # A pillar code with surrounding spaces is never shown unchanged (its cell is read stripped).
+            rows={i.id: (i, i.pillar if i.pillar == i.pillar.strip() else None, i.phase, i.text) for i in s.indicators},
+            ids=[i.id for i in s.indicators],
+            position={i.id: k for k, i in enumerate(s.indicators)},
+            labels=frozenset(a for a in labels if L.counted_label(a, labels) == a),
+        )
+
+
+_SET_CACHE: dict[str, _SetInfo] = {}
 _SET_CACHE_SIZE = 16
+_LAST_SET: list[tuple[str, _SetInfo]] = []  # the text and set read last
 
 
-def _set_from_json(text: str) -> tuple[IndicatorSet, dict[str, str]]:
-    """The set stored in a workbook, with its statements space-normalised per id.
+def _set_from_json(text: str) -> _SetInfo:
+    """The set stored in a workbook, with what its rows are checked against.
 
     The same text gives the same (immutable) set object: a region's
     workbooks share a handful of sets, so reading a folder parses and
-    fingerprints each set once.
+    fingerprints each set once. The set read last is found by comparing
+    the texts, which is cheaper than hashing a new one (45 kB).
     """
+    if _LAST_SET and _LAST_SET[0][0] == text:
+        return _LAST_SET[0][1]
     entry = _SET_CACHE.get(text)
     if entry is None:
-        s = IndicatorSet.from_canonical_json(text)
-        entry = (s, {i.id: _norm_space(i.text) for i in s.indicators})
+        entry = _SetInfo.of(IndicatorSet.from_canonical_json(text))
         if len(_SET_CACHE) >= _SET_CACHE_SIZE:
             _SET_CACHE.pop(next(iter(_SET_CACHE)))
         _SET_CACHE[text] = entry
+    _LAST_SET[:] = [(text, entry)]
     return entry
 
 

@@ -18,7 +18,7 @@ reaches it. The workbook's formulas compute the same rule (see
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ._text import noun
@@ -58,7 +58,8 @@ class LevelScore:
 
     def score_float(self) -> float | None:
         """:attr:`score` as the nearest float (exactly what ``float(score)`` gives)."""
-        return self.units / (self.unit * self.applicable) if self.applicable else None
+        applicable = self.total - self.not_applicable
+        return self.units / (self.unit * applicable) if applicable else None
 
     def reached(self, threshold: Fraction, blank_units: int = 0) -> bool:
         """Whether the level is reached; ``blank_units`` counts each blank as that many units."""
@@ -144,52 +145,43 @@ def score_measurement(indicator_set: IndicatorSet, answers: Mapping[str, str | N
     :func:`normalise_answers`).
     """
     plan = _plan(indicator_set)
-    units_of = indicator_set.point_units
-    by_id = indicator_set.by_id
-    for ident in answers:
-        if ident not in by_id:
-            unknown = sorted(set(answers) - set(by_id))
-            raise AnswerError(f"unknown indicator {noun(len(unknown), 'id')}: {', '.join(unknown)}")
-    # Tally per (pillar, level), flat: not applicable, blank, point units (the totals are the set's).
-    cells = len(plan.totals)
-    not_applicable, blank, units_sum = [0] * cells, [0] * cells, [0] * cells
-    answered = 0
-    get = answers.get
-    for ident, k in plan.slots:
-        label = get(ident)
-        if label is None:
-            blank[k] += 1
-            continue
-        units = units_of.get(label, _NOT_A_LABEL)
-        if units is _NOT_A_LABEL:
-            raise AnswerError(f"{ident}: {label!r} is not an answer; use {indicator_set.labels_text}")
-        answered += 1
-        if units is None:
-            not_applicable[k] += 1
-        else:
-            units_sum[k] += units
-    threshold = indicator_set.threshold_fraction
-    top = max(u for u in units_of.values() if u is not None)
-    unit = indicator_set.point_unit
-    levels = plan.levels
+    if not answers.keys() <= plan.known:
+        unknown = sorted(set(answers) - plan.known)
+        raise AnswerError(f"unknown indicator {noun(len(unknown), 'id')}: {', '.join(unknown)}")
+    # The labels in (pillar, level) cell order; a cell whose labels were met before is not counted again.
+    labels = tuple(map(answers.get, plan.ids))
+    known = plan.known_levels
+    levels: list[_Level] = []
+    try:
+        for key in zip(plan.cells, map(labels.__getitem__, plan.slices)):
+            level = known.get(key)
+            levels.append(plan.level(key, indicator_set, answers) if level is None else level)
+    except TypeError:  # a label that cannot be a key (a list): refused as the set's order meets it
+        _refuse_labels(indicator_set, answers)
+        raise
     pillars = {}
-    k = 0
-    for code in plan.codes:
-        scores = []
-        for lv in levels:
-            scores.append(LevelScore(lv, plan.totals[k], not_applicable[k], blank[k], units_sum[k], unit))
-            k += 1
-        reached = tuple(s.reached(threshold) for s in scores)
+    top = len(plan.levels)
+    for code, cells in plan.pillars:
+        scores, reached, reached_max, blank = zip(*levels[cells])
         pillars[code] = PillarResult(
-            code=code,
-            levels=tuple(scores),
-            reached=reached,
-            phase=_phase(reached),
-            provisional=any(s.blank for s in scores),
-            phase_max=_phase([s.reached(threshold, top) for s in scores]),
+            code,
+            scores,
+            reached,
+            reached.index(False) if False in reached else top,
+            True in blank,
+            reached_max.index(False) if False in reached_max else top,
         )
     overall = min(p.phase for p in pillars.values())
-    return MeasurementResult(pillars, overall, answered, len(indicator_set.indicators))
+    return MeasurementResult(pillars, overall, len(labels) - labels.count(None), len(indicator_set.indicators))
+
+
+def _refuse_labels(s: IndicatorSet, answers: Mapping[str, str | None]) -> None:
+    """Raise :class:`AnswerError` for the first answer (in the set's order) that is not a label of the scale."""
+    units_of = s.point_units
+    for ind in s.indicators:
+        label = answers.get(ind.id)
+        if label is not None and units_of.get(label, _NOT_A_LABEL) is _NOT_A_LABEL:
+            raise AnswerError(f"{ind.id}: {label!r} is not an answer; use {s.labels_text}")
 
 
 def blocking(
@@ -215,16 +207,64 @@ def blocking(
 _NOT_A_LABEL = object()
 
 
+_Level = tuple[LevelScore, bool, bool, bool]
+"""A level's score, whether it is reached, whether it is reached with every blank as full points, and has blanks."""
+
+
 @dataclass(frozen=True)
 class _Plan:
-    """Where each indicator of a set counts: its (pillar, level) cell, in indicator order."""
+    """What scoring needs of a set, made once per set: where each indicator counts, the scale, the threshold.
+
+    The indicators are ordered by their (pillar, level) cell, pillar by pillar in
+    the set's order and level by level; cell ``k`` holds ``ids[slices[k]]``.
+    """
 
     codes: tuple[str, ...]
     levels: tuple[int, ...]
-    slots: tuple[tuple[str, int], ...]
-    totals: tuple[int, ...]
+    ids: tuple[str, ...]
+    cells: range
+    slices: tuple[slice, ...]
+    pillars: tuple[tuple[str, slice], ...]
+    """Each pillar's code with its cells (``range(len(levels))`` of them, in the order of the levels)."""
+    known: frozenset[str]
+    """Every indicator id of the set."""
+    units: dict[str, int | None]
+    """Point units per label (``None``: not applicable)."""
+    unit: int
+    threshold: Fraction
+    top: int
+    """The units of the full-points answer (what a blank counts as for ``phase_max``)."""
+    known_levels: dict[tuple[int, tuple[str | None, ...]], _Level] = field(default_factory=dict)
+    """Levels met before, by cell and its labels (a region's workbooks repeat most of them)."""
+
+    def level(self, key: tuple[int, tuple[str | None, ...]], s: IndicatorSet, answers: Mapping[str, str | None]) -> _Level:
+        """The level of cell ``key[0]`` holding the labels ``key[1]`` (kept for the next time they are met).
+
+        Raises :class:`AnswerError` (for the first in the set's order) when a label is not on the scale.
+        """
+        k, labels = key
+        not_applicable = blank = units = 0
+        for label in labels:
+            if label is None:
+                blank += 1
+                continue
+            points = self.units.get(label, _NOT_A_LABEL)
+            if points is _NOT_A_LABEL:
+                _refuse_labels(s, answers)
+            if points is None:
+                not_applicable += 1
+            else:
+                units += points
+        score = LevelScore(self.levels[k % len(self.levels)], len(labels), not_applicable, blank, units, self.unit)
+        entry = (score, score.reached(self.threshold), score.reached(self.threshold, self.top), blank > 0)
+        if len(self.known_levels) >= _LEVELS_KEPT:
+            self.known_levels.clear()
+        self.known_levels[key] = entry
+        return entry
 
 
+_LEVELS_KEPT = 16_384
+"""At most this many levels are kept per set (a region of 342 workbooks meets about 7,400)."""
 _PLANS: dict[int, tuple[IndicatorSet, _Plan]] = {}
 
 
@@ -235,11 +275,27 @@ def _plan(s: IndicatorSet) -> _Plan:
         return entry[1]
     codes, levels = s.pillar_codes, s.phase_numbers
     index = {(code, lv): i * len(levels) + j for i, code in enumerate(codes) for j, lv in enumerate(levels)}
-    slots = tuple((ind.id, index[(ind.pillar, ind.phase)]) for ind in s.indicators)
-    totals = [0] * len(index)
-    for _, k in slots:
-        totals[k] += 1
-    plan = _Plan(codes, levels, slots, tuple(totals))
+    cells: list[list[str]] = [[] for _ in index]
+    for ind in s.indicators:
+        cells[index[(ind.pillar, ind.phase)]].append(ind.id)
+    slices, start = [], 0
+    for ids in cells:
+        slices.append(slice(start, start + len(ids)))
+        start += len(ids)
+    units_of = s.point_units
+    plan = _Plan(
+        codes=codes,
+        levels=levels,
+        ids=tuple(i for ids in cells for i in ids),
+        cells=range(len(cells)),
+        slices=tuple(slices),
+        pillars=tuple((code, slice(i * len(levels), (i + 1) * len(levels))) for i, code in enumerate(codes)),
+        known=frozenset(s.by_id),
+        units=units_of,
+        unit=s.point_unit,
+        threshold=s.threshold_fraction,
+        top=max(u for u in units_of.values() if u is not None),
+    )
     if len(_PLANS) >= 32:
         _PLANS.pop(next(iter(_PLANS)))
     _PLANS[id(s)] = (s, plan)  # the set is kept with it, so its id cannot be reused meanwhile
