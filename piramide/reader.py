@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, PrivateAttr
 
@@ -32,7 +32,7 @@ from .errors import AnswerError, WorkbookRefused
 from .model import Indicator, IndicatorSet
 from .plan import PlanRow, normalise_status
 from .safety import Package, open_package
-from .scoring import MeasurementResult, score_measurement
+from .scoring import MeasurementResult, scored
 from .sets import KnownSets
 
 Severity = Literal["error", "warning"]
@@ -271,6 +271,57 @@ class _Rows:
     """The length of the shortest of :attr:`cells`."""
 
 
+@dataclass(eq=False)
+class _Block:
+    """A Vragenlijst's id, pillar, phase and statement cells below its header, and the rows they make."""
+
+    cells: list[tuple[Any, ...]]
+    header_row: int
+    phases: list[type] = field(init=False)
+    """The type of each phase cell: ``True`` equals ``1`` (and ``1.0``), but is not the phase 1."""
+    seen: dict[str, int] = field(default_factory=dict)
+    id_rows: set[int] = field(default_factory=set)
+    ids: list[str] = field(default_factory=list)
+    at: list[int] = field(default_factory=list)
+    """Each indicator's row, counted from the first row below the header."""
+
+    def __post_init__(self) -> None:
+        self.phases = list(map(type, map(itemgetter(2), self.cells)))
+
+    def __eq__(self, other: object) -> bool:
+        """The same cells (of the same types, as to the phases) below a header in the same row."""
+        return (
+            isinstance(other, _Block)
+            and self.header_row == other.header_row
+            and self.cells == other.cells
+            and self.phases == other.phases
+        )
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _built(
+    cls: type[_Model], values: dict[str, Any], private: dict[str, Any] | None = None, given: set[str] | None = None
+) -> _Model:
+    """What ``cls.model_construct(_fields_set=given, **values)`` makes, for ``values`` of the right types.
+
+    ``values`` holds every field of ``cls``, in the order of its fields; ``given``
+    the fields given (default: all). The reader's readings are made of values
+    it made itself: validating them again (or ``model_construct``, which walks
+    every field in Python) costs more than reading them. This sets what
+    ``model_construct`` sets (a test holds the two equal): the fields, which
+    were given, no extra fields, and ``private`` as the private attributes
+    (every one of them; ``None`` when the model has none).
+    """
+    model = cls.__new__(cls)
+    object.__setattr__(model, "__dict__", values)
+    object.__setattr__(model, "__pydantic_fields_set__", set(values) if given is None else given)
+    object.__setattr__(model, "__pydantic_extra__", None)
+    object.__setattr__(model, "__pydantic_private__", private)
+    return model
+
+
 def _cells(indexes: Sequence[int]) -> Callable[[list[Any]], tuple[Any, ...]] | None:
     """A function giving the cells at ``indexes`` of a row as a tuple (which must be long enough); ``None`` for none."""
     if not indexes:
@@ -340,7 +391,8 @@ class _Reader:
         self.unanswered: dict[int, SlotRemains] = {}
 
     def issue(self, code: str, location: str | None, message: str) -> None:
-        self.issues.append(Issue(code=code, severity=ISSUE_CODES[code][0], location=location, message=message))
+        values = {"code": code, "severity": ISSUE_CODES[code][0], "location": location, "message": message}
+        self.issues.append(_built(Issue, values))
 
     # -- parsing ------------------------------------------------------------------
 
@@ -390,40 +442,53 @@ class _Reader:
                 raise WorkbookRefused(f"{self.file}: the dashboard metadata is damaged (kind = {kind[:40]!r})")
             part = self._part_metadata(meta, s, slots) if kind == L.KIND_PART else None
             workbook_id, stored = self._workbook_id(meta, s)
-            reading = WorkbookReading(
-                file=self.file,
-                kind=kind,
-                workbook_id=workbook_id,
-                gemeente=meta.get("gemeente", ""),
-                regio=meta.get("regio") or None,
-                set={"id": s.id, "version": s.version, "fingerprint": meta.get("fingerprint") or s.fingerprint},
-                measurements=[],
-                issues=[],
-            )
-            reading._indicator_set, reading._slots, reading._code = s, slots, meta.get("code") or None
-            reading._slot_sets = _json_list(meta.get("slot_sets"), lambda x: x is None or isinstance(x, str))
-            reading._history = _json_list(meta.get("history"), lambda x: isinstance(x, dict))
-            reading._workbook_id_stored = stored
+            slot_sets = _json_list(meta.get("slot_sets"), lambda x: x is None or isinstance(x, str))
+            history = _json_list(meta.get("history"), lambda x: isinstance(x, dict))
+            fields: dict[str, Any] = {}  # the fields given beyond the first ones, as they are found
+            unanswered: dict[int, SlotRemains] = {}
             for name in (L.COVER, L.QUESTIONS, L.CALCULATION) if part is None else (L.QUESTIONS,):
                 if name not in self.sheet_names:
                     self.issue("sheet-missing", None, f"the sheet {name} is missing; use the {kind} as it was sent")
+            measurements: list[MeasurementReading] = []
             questions = self._sheet(wb, L.QUESTIONS)
             if questions is not None and part is not None:
-                reading.part = self._part(questions, s, slots, part)
+                fields["part"] = self._part(questions, s, slots, part)
             elif questions is not None:
-                measured = {k for k, ref in enumerate(reading._slot_sets) if ref}
-                reading.measurements = self._measurements(questions, s, slots, measured)
-                reading._unanswered = self.unanswered
+                measured = {k for k, ref in enumerate(slot_sets) if ref}
+                measurements = self._measurements(questions, s, slots, measured)
+                unanswered = self.unanswered
                 calc = self._sheet(wb, L.CALCULATION)
                 if calc is not None:
-                    self._check_cache(calc, s, slots, reading.measurements)
+                    self._check_cache(calc, s, slots, measurements)
             actions = self._sheet(wb, L.ACTIONS)
             if actions is not None:  # dashboards made before the Actieplan have none: an empty plan
-                reading.plan = self._plan(actions, s)
+                fields["plan"] = self._plan(actions, s)
         finally:
             wb.close()
-        reading.issues = self.issues
-        return reading
+        fingerprint = meta.get("fingerprint") or s.fingerprint
+        values = {
+            "file": self.file,
+            "kind": kind,
+            "workbook_id": workbook_id,
+            "gemeente": meta.get("gemeente", ""),
+            "regio": meta.get("regio") or None,
+            "set": _built(SetRef, {"id": s.id, "version": s.version, "fingerprint": fingerprint}),
+            "measurements": measurements,
+            "plan": fields.get("plan", []),
+            "part": fields.get("part"),
+            "issues": self.issues,
+        }
+        private = {
+            "_indicator_set": s,
+            "_slots": slots,
+            "_code": meta.get("code") or None,
+            "_slot_sets": slot_sets,
+            "_history": history,
+            "_unanswered": unanswered,
+            "_workbook_id_stored": stored,
+        }
+        given = {"file", "kind", "workbook_id", "gemeente", "regio", "set", "measurements", "issues", *fields}
+        return _built(WorkbookReading, values, private, given)
 
     def _metadata(self, sheet: _Sheet) -> dict[str, str]:
         meta: dict[str, str] = {}
@@ -647,7 +712,7 @@ class _Reader:
 
         rows = self._indicator_rows(sheet, header_row, indicators, columns, slots)
         by_id = s.by_id if indicators is None else {i: s.by_id[i] for i in indicators}
-        missing = [i for i in by_id.values() if i.id not in rows.seen]
+        missing = [i for i in by_id.values() if i.id not in rows.seen] if len(rows.ids) < len(by_id) else []
         self._report_rows(sheet, s, rows.unknown, missing, part=indicators is not None)
         earlier = [headers.get(h(previous).casefold()) for h in (L.previous_answer_header, L.previous_note_header)]
         shown = {c for c in earlier if c is not None} if previous is not None else set()
@@ -701,38 +766,55 @@ class _Reader:
 
         An id seen before is ``row-duplicate`` (the first row counts), an id
         the set (or the part's ``indicators``) does not have is kept for :meth:`_report_rows`.
+        A dashboard whose id, pillar, phase and statement cells are those of
+        the last dashboard of its set read without a remark on them (as a
+        region's dashboards are) is not checked again row by row.
         """
         info, c0 = self.info, sheet.c0
         rows = _Rows(notes=[{} for _ in range(slots)])
-        seen, id_rows, unknown, found, cells = rows.seen, rows.id_rows, rows.unknown, rows.ids, rows.cells
-        expected = info.rows if indicators is None else {i: info.rows[i] for i in indicators}
-        id_at, pillar_at, phase_at, text_at = (c - c0 for c in (L.Q_COL_ID, L.Q_COL_PILLAR, L.Q_COL_PHASE, L.Q_COL_TEXT))
-        shown_at = max(pillar_at, phase_at, text_at)
-        note_cols = [(slot, n, n - c0, rows.notes[slot]) for slot, (_, n) in columns.items() if n is not None]
         body = sheet.rows[header_row + 1 - sheet.r0 :]
+        at = tuple(c - c0 for c in (L.Q_COL_ID, L.Q_COL_PILLAR, L.Q_COL_PHASE, L.Q_COL_TEXT))
+        note_cols = [(slot, n, n - c0, rows.notes[slot]) for slot, (_, n) in columns.items() if n is not None]
         # Each row's note cells, when every row has them all (and no notes to read when there are none).
-        note_cells = _cells([at for _, _, at, _ in note_cols])
-        if note_cells is not None and min(map(len, body), default=0) > max(at for _, _, at, _ in note_cols):
+        note_cells = _cells([a for _, _, a, _ in note_cols])
+        width = min(map(len, body), default=0)
+        if note_cells is not None and width > max(a for _, _, a, _ in note_cols):
             noted = list(map(note_cells, body))
             nothing = ("",) * len(note_cols)
         else:
             noted, nothing = [None] * len(body), ()
+        block = None
+        if indicators is None and width > max(at) and min(at) >= 0:
+            block = _Block(list(map(itemgetter(*at), body)), header_row)
+            if block == info.block:  # the rows as written, as before: only their notes are read
+                rows.seen, rows.id_rows, rows.ids = info.block.seen, info.block.id_rows, info.block.ids
+                rows.cells = list(map(body.__getitem__, info.block.at))
+                for k, ident in zip(info.block.at, rows.ids):
+                    if noted[k] != nothing:
+                        self._notes(sheet, header_row + 1 + k, body[k], ident, note_cols, noted[k])
+                rows.width = min(map(len, rows.cells), default=0)
+                return rows
+        seen, id_rows, unknown, found, cells = rows.seen, rows.id_rows, rows.unknown, rows.ids, rows.cells
+        expected = info.rows if indicators is None else {i: info.rows[i] for i in indicators}
+        id_at, pillar_at, phase_at, text_at = at
+        shown_at = max(pillar_at, phase_at, text_at)
+        as_written = True  # every row an indicator's, in the set's order, with its cells as the writer writes them
         for r, row, typed in zip(range(header_row + 1, sheet.height), body, noted):
             width = len(row)
-            ident = row[id_at] if width > id_at else ""
-            if ident.__class__ is not str:
-                ident = _text(ident)
-            ident = ident.strip()
+            cell = row[id_at] if width > id_at else ""
+            ident = (cell if cell.__class__ is str else _text(cell)).strip()
             if not ident:
                 continue  # a pillar heading or an empty row
             id_rows.add(r)
             if ident in seen:
                 self._again("row-duplicate", sheet, r, ident, seen, "appears again")
+                as_written = False
                 continue
             seen[ident] = r
             shown = expected.get(ident)
             if shown is None:
                 unknown.append((r, ident))
+                as_written = False
                 continue
             found.append(ident)
             cells.append(row)
@@ -743,20 +825,47 @@ class _Reader:
                 or row[text_at] != text
                 or (value := row[phase_at]).__class__ not in (int, float)
                 or value != phase
+                or cell.__class__ is not str
             ):  # not the row as written: check it cell by cell
                 self._check_row(sheet, r, ind, info.texts[ident])
-            if typed == nothing:
-                continue  # most rows: no notes
-            for slot, n, at, notes in note_cols:
-                if at < width:
-                    note = row[at]
-                    if note != "" and note is not None:
-                        note = _text(note).strip()
-                        if note and self._fits(sheet, r, n, note, f"the note on {ident}"):
-                            notes[ident] = note
+                as_written = False
+            if typed != nothing:
+                self._notes(sheet, r, row, ident, note_cols, typed)
         rows.in_order = found == info.ids or found == sorted(found, key=info.position.__getitem__)
         rows.width = min(map(len, cells), default=0)
+        if block is not None and as_written and rows.in_order:
+            # Equal cells are then these rows again (equal texts are the same text; the phases' types are compared).
+            # The block keeps the set's own ids and texts in place of the sheet's (equal) ones.
+            block.at = [seen[i] - header_row - 1 for i in found]
+            block.ids = [expected[i][0].id for i in found]
+            for k, ident in zip(block.at, block.ids):
+                block.cells[k] = info.cells[ident]
+            block.seen = dict(zip(block.ids, map(seen.__getitem__, found)))
+            block.id_rows = id_rows
+            info.block = block
         return rows
+
+    def _notes(
+        self,
+        sheet: _Sheet,
+        r: int,
+        row: list[Any],
+        ident: str,
+        note_cols: list[tuple[int, int, int, dict[str, str]]],
+        typed: tuple[Any, ...] | None,
+    ) -> None:
+        """The notes in indicator ``ident``'s row ``r`` into each slot's ``notes``.
+
+        ``note_cols``: per slot with a note column ``(slot, column, index in row, notes)``;
+        ``typed``: the row's note cells when every row has them all, else ``None``.
+        """
+        if typed is None:
+            typed = tuple(row[at] if at < len(row) else "" for _, _, at, _ in note_cols)
+        for (_, n, _, notes), note in zip(note_cols, typed):
+            if note != "" and note is not None:
+                note = _text(note).strip()
+                if note and (len(note) <= MAX_CELL_TEXT or self._fits(sheet, r, n, note, f"the note on {ident}")):
+                    notes[ident] = note
 
     def _answers(
         self,
@@ -783,11 +892,12 @@ class _Reader:
         typed = set(values)
         typed.discard("")
         typed.discard(None)
-        if typed <= self.info.labels:  # only labels typed as they are, and blanks: the usual column
+        labels = self.info.labels
+        if typed <= labels.keys():  # only labels typed as they are, and blanks: the usual column
             if _blank(values, 0):
-                answers = dict(zip(rows.ids, values))
+                answers = dict(zip(rows.ids, map(labels.__getitem__, values)))
             else:
-                answers = {ident: value for ident, value in zip(rows.ids, values) if value in typed}
+                answers = {ident: labels[value] for ident, value in zip(rows.ids, values) if value in typed}
         else:
             answers = {}
             for ident, value in zip(rows.ids, values):
@@ -809,27 +919,28 @@ class _Reader:
         self, s: IndicatorSet, slot: int, answers: dict[str, str], date: dt.date | None, by: str, notes: dict[str, str]
     ) -> MeasurementReading:
         """A slot's measurement, scored."""
-        result = score_measurement(s, answers)
-        m = MeasurementReading.model_validate(
-            {
-                "slot": slot,
-                "label": L.slot_label(slot),
-                "date": date,
-                "ingevuld_door": by or None,
-                "answered": result.answered,
-                "total": result.total,
-                "answers": answers,
-                "pillars": {
-                    code: {"phase": p.phase, "provisional": p.provisional, "phase_max": p.phase_max, "scores": p.scores()}
-                    for code, p in result.pillars.items()
-                },
-                "phase": result.phase,
-                "settled": result.settled,
-                "notes": notes,
-            }
-        )
-        m._result = result
-        return m
+        result, scores = scored(s, answers)
+        pillars = {
+            code: _built(
+                PillarReading,
+                {"phase": p.phase, "provisional": p.provisional, "phase_max": p.phase_max, "scores": scores[code]},
+            )
+            for code, p in result.pillars.items()
+        }
+        values = {
+            "slot": slot,
+            "label": L.slot_label(slot),
+            "date": date,
+            "ingevuld_door": by or None,
+            "answered": result.answered,
+            "total": result.total,
+            "answers": answers,
+            "pillars": pillars,
+            "phase": result.phase,
+            "settled": result.settled,
+            "notes": notes,
+        }
+        return _built(MeasurementReading, values, {"_result": result})
 
     def _report_unread(
         self,
@@ -1205,7 +1316,7 @@ def _phase_cells(
     return tuple((layout.slot_row(slot), tuple(map(layout.slot_pillar_col, pillars))) for slot in range(slots))
 
 
-@dataclass(frozen=True)
+@dataclass
 class _SetInfo:
     """What the reader checks a stored set's rows against, made once per set (see :func:`_set_from_json`)."""
 
@@ -1218,8 +1329,13 @@ class _SetInfo:
     """The indicator ids in the set's order."""
     position: dict[str, int]
     """Each id's place in the set's order."""
-    labels: frozenset[str]
-    """The labels that the dashboard's formulas count as themselves when typed exactly."""
+    cells: dict[str, tuple[str, str, int, str]]
+    """Per id the id, pillar, phase and statement cells of its row as written (a :class:`_Block`'s cells)."""
+    labels: dict[str, str]
+    """The labels that the dashboard's formulas count as themselves when typed exactly, each to itself: a
+    reading holds the set's own label objects, which scoring then compares by identity."""
+    block: _Block | None = field(default=None, compare=False)
+    """The rows of the last dashboard of this set whose id, pillar, phase and statement cells are as written."""
 
     @classmethod
     def of(cls, s: IndicatorSet) -> _SetInfo:
@@ -1230,8 +1346,9 @@ class _SetInfo:
             # A pillar code with surrounding spaces is never shown unchanged (its cell is read stripped).
             rows={i.id: (i, i.pillar if i.pillar == i.pillar.strip() else None, i.phase, i.text) for i in s.indicators},
             ids=[i.id for i in s.indicators],
+            cells={i.id: (i.id, i.pillar, i.phase, i.text) for i in s.indicators},
             position={i.id: k for k, i in enumerate(s.indicators)},
-            labels=frozenset(a for a in labels if L.counted_label(a, labels) == a),
+            labels={a: a for a in labels if L.counted_label(a, labels) == a},
         )
 
 

@@ -144,35 +144,46 @@ def score_measurement(indicator_set: IndicatorSet, answers: Mapping[str, str | N
     unknown id or a label that is not canonical (normalise first with
     :func:`normalise_answers`).
     """
+    return scored(indicator_set, answers)[0]
+
+
+def scored(
+    indicator_set: IndicatorSet, answers: Mapping[str, str | None]
+) -> tuple[MeasurementResult, dict[str, dict[str, float | None]]]:
+    """:func:`score_measurement`, with each pillar's :meth:`PillarResult.scores` (for the reader)."""
     plan = _plan(indicator_set)
     if not answers.keys() <= plan.known:
         unknown = sorted(set(answers) - plan.known)
         raise AnswerError(f"unknown indicator {noun(len(unknown), 'id')}: {', '.join(unknown)}")
     # The labels in (pillar, level) cell order; a cell whose labels were met before is not counted again.
     labels = tuple(map(answers.get, plan.ids))
-    known = plan.known_levels
-    levels: list[_Level] = []
+    keys = list(zip(plan.cells, map(labels.__getitem__, plan.slices)))
     try:
-        for key in zip(plan.cells, map(labels.__getitem__, plan.slices)):
-            level = known.get(key)
-            levels.append(plan.level(key, indicator_set, answers) if level is None else level)
+        levels: list[_Level | None] = list(map(plan.known_levels.get, keys))
     except TypeError:  # a label that cannot be a key (a list): refused as the set's order meets it
         _refuse_labels(indicator_set, answers)
         raise
+    if None in levels:
+        levels = [plan.level(key, indicator_set, answers) if lv is None else lv for key, lv in zip(keys, levels)]
     pillars = {}
+    phases = []
+    scores = {}
     top = len(plan.levels)
     for code, cells in plan.pillars:
-        scores, reached, reached_max, blank = zip(*levels[cells])
+        levels_of, reached, reached_max, blank, floats = zip(*levels[cells])
+        phase = reached.index(False) if False in reached else top
+        phases.append(phase)
         pillars[code] = PillarResult(
             code,
-            scores,
+            levels_of,
             reached,
-            reached.index(False) if False in reached else top,
+            phase,
             True in blank,
             reached_max.index(False) if False in reached_max else top,
         )
-    overall = min(p.phase for p in pillars.values())
-    return MeasurementResult(pillars, overall, len(labels) - labels.count(None), len(indicator_set.indicators))
+        scores[code] = dict(zip(plan.names, floats))
+    result = MeasurementResult(pillars, min(phases), len(labels) - labels.count(None), len(indicator_set.indicators))
+    return result, scores
 
 
 def _refuse_labels(s: IndicatorSet, answers: Mapping[str, str | None]) -> None:
@@ -207,8 +218,9 @@ def blocking(
 _NOT_A_LABEL = object()
 
 
-_Level = tuple[LevelScore, bool, bool, bool]
-"""A level's score, whether it is reached, whether it is reached with every blank as full points, and has blanks."""
+_Level = tuple[LevelScore, bool, bool, bool, float | None]
+"""A level's score; whether it is reached, and with every blank as full points; whether it has blanks; its
+:meth:`LevelScore.score_float`."""
 
 
 @dataclass(frozen=True)
@@ -221,6 +233,8 @@ class _Plan:
 
     codes: tuple[str, ...]
     levels: tuple[int, ...]
+    names: tuple[str, ...]
+    """The levels as :meth:`PillarResult.scores` names them."""
     ids: tuple[str, ...]
     cells: range
     slices: tuple[slice, ...]
@@ -256,7 +270,13 @@ class _Plan:
             else:
                 units += points
         score = LevelScore(self.levels[k % len(self.levels)], len(labels), not_applicable, blank, units, self.unit)
-        entry = (score, score.reached(self.threshold), score.reached(self.threshold, self.top), blank > 0)
+        entry = (
+            score,
+            score.reached(self.threshold),
+            score.reached(self.threshold, self.top),
+            blank > 0,
+            score.score_float(),
+        )
         if len(self.known_levels) >= _LEVELS_KEPT:
             self.known_levels.clear()
         self.known_levels[key] = entry
@@ -286,6 +306,7 @@ def _plan(s: IndicatorSet) -> _Plan:
     plan = _Plan(
         codes=codes,
         levels=levels,
+        names=tuple(map(str, levels)),
         ids=tuple(i for ids in cells for i in ids),
         cells=range(len(cells)),
         slices=tuple(slices),
