@@ -13,13 +13,14 @@ to warn about stale or edited files.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -255,15 +256,15 @@ class _Rows:
 
     notes: list[dict[str, str]]
     """Per slot the notes by id (non-empty, trimmed)."""
-    seen: dict[str, int] = field(default_factory=dict)
+    seen: dict[str, int] = dataclasses.field(default_factory=dict)
     """Each id's first row."""
-    id_rows: set[int] = field(default_factory=set)
+    id_rows: set[int] = dataclasses.field(default_factory=set)
     """Every row that holds an id."""
-    unknown: list[tuple[int, str]] = field(default_factory=list)
+    unknown: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     """Rows with an id that is not read (not in the set or the part), with the id."""
-    ids: list[str] = field(default_factory=list)
+    ids: list[str] = dataclasses.field(default_factory=list)
     """The indicators read, in the sheet's order..."""
-    cells: list[list[Any]] = field(default_factory=list)
+    cells: list[list[Any]] = dataclasses.field(default_factory=list)
     """... and their rows' cells."""
     in_order: bool = True
     """Whether :attr:`ids` are in the set's order."""
@@ -277,12 +278,12 @@ class _Block:
 
     cells: list[tuple[Any, ...]]
     header_row: int
-    phases: list[type] = field(init=False)
+    phases: list[type] = dataclasses.field(init=False)
     """The type of each phase cell: ``True`` equals ``1`` (and ``1.0``), but is not the phase 1."""
-    seen: dict[str, int] = field(default_factory=dict)
-    id_rows: set[int] = field(default_factory=set)
-    ids: list[str] = field(default_factory=list)
-    at: list[int] = field(default_factory=list)
+    seen: dict[str, int] = dataclasses.field(default_factory=dict)
+    id_rows: set[int] = dataclasses.field(default_factory=set)
+    ids: list[str] = dataclasses.field(default_factory=list)
+    at: list[int] = dataclasses.field(default_factory=list)
     """Each indicator's row, counted from the first row below the header."""
 
     def __post_init__(self) -> None:
@@ -789,7 +790,7 @@ class _Reader:
             if block == info.block:  # the rows as written, as before: only their notes are read
                 rows.seen, rows.id_rows, rows.ids = info.block.seen, info.block.id_rows, info.block.ids
                 rows.cells = list(map(body.__getitem__, info.block.at))
-                for k, ident in zip(info.block.at, rows.ids):
+                for k, ident in zip(info.block.at, rows.ids, strict=True):
                     if noted[k] != nothing:
                         self._notes(sheet, header_row + 1 + k, body[k], ident, note_cols, noted[k])
                 rows.width = min(map(len, rows.cells), default=0)
@@ -799,7 +800,7 @@ class _Reader:
         id_at, pillar_at, phase_at, text_at = at
         shown_at = max(pillar_at, phase_at, text_at)
         as_written = True  # every row an indicator's, in the set's order, with its cells as the writer writes them
-        for r, row, typed in zip(range(header_row + 1, sheet.height), body, noted):
+        for r, row, typed in zip(range(header_row + 1, sheet.height), body, noted, strict=True):
             width = len(row)
             cell = row[id_at] if width > id_at else ""
             ident = (cell if cell.__class__ is str else _text(cell)).strip()
@@ -838,9 +839,9 @@ class _Reader:
             # The block keeps the set's own ids and texts in place of the sheet's (equal) ones.
             block.at = [seen[i] - header_row - 1 for i in found]
             block.ids = [expected[i][0].id for i in found]
-            for k, ident in zip(block.at, block.ids):
+            for k, ident in zip(block.at, block.ids, strict=True):
                 block.cells[k] = info.cells[ident]
-            block.seen = dict(zip(block.ids, map(seen.__getitem__, found)))
+            block.seen = dict(zip(block.ids, map(seen.__getitem__, found), strict=True))
             block.id_rows = id_rows
             info.block = block
         return rows
@@ -861,7 +862,7 @@ class _Reader:
         """
         if typed is None:
             typed = tuple(row[at] if at < len(row) else "" for _, _, at, _ in note_cols)
-        for (_, n, _, notes), note in zip(note_cols, typed):
+        for (_, n, _, notes), note in zip(note_cols, typed, strict=True):
             if note != "" and note is not None:
                 note = _text(note).strip()
                 if note and (len(note) <= MAX_CELL_TEXT or self._fits(sheet, r, n, note, f"the note on {ident}")):
@@ -895,12 +896,12 @@ class _Reader:
         labels = self.info.labels
         if typed <= labels.keys():  # only labels typed as they are, and blanks: the usual column
             if _blank(values, 0):
-                answers = dict(zip(rows.ids, map(labels.__getitem__, values)))
+                answers = dict(zip(rows.ids, map(labels.__getitem__, values), strict=True))
             else:
-                answers = {ident: labels[value] for ident, value in zip(rows.ids, values) if value in typed}
+                answers = {ident: labels[value] for ident, value in zip(rows.ids, values, strict=True) if value in typed}
         else:
             answers = {}
-            for ident, value in zip(rows.ids, values):
+            for ident, value in zip(rows.ids, values, strict=True):
                 if value != "" and value is not None:
                     try:
                         label, problem = known[value]
@@ -1219,7 +1220,7 @@ class _Reader:
         nothing = [""] * (span.stop - span.start)
         if typed.count(nothing) == len(typed):
             return rows
-        for r, row, cells in zip(range(header_row + 1, sheet.height), body, typed):
+        for r, row, cells in zip(range(header_row + 1, sheet.height), body, typed, strict=True):
             if cells == nothing or cells.count("") + cells.count(None) == len(cells):
                 continue
             values = {field: row[c] if 0 <= c < len(row) else "" for field, c in cols}
@@ -1282,7 +1283,7 @@ class _Reader:
             if shown == expected:  # numbers equal to the computed phases: the usual row
                 cells += len(shown)
                 continue
-            for code, got, phase in zip(codes, shown, expected):
+            for code, got, phase in zip(codes, shown, expected, strict=True):
                 if got in ("", None):
                     continue
                 cells += 1
@@ -1334,7 +1335,7 @@ class _SetInfo:
     labels: dict[str, str]
     """The labels that the dashboard's formulas count as themselves when typed exactly, each to itself: a
     reading holds the set's own label objects, which scoring then compares by identity."""
-    block: _Block | None = field(default=None, compare=False)
+    block: _Block | None = dataclasses.field(default=None, compare=False)
     """The rows of the last dashboard of this set whose id, pillar, phase and statement cells are as written."""
 
     @classmethod

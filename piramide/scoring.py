@@ -157,20 +157,20 @@ def scored(
         raise AnswerError(f"unknown indicator {noun(len(unknown), 'id')}: {', '.join(unknown)}")
     # The labels in (pillar, level) cell order; a cell whose labels were met before is not counted again.
     labels = tuple(map(answers.get, plan.ids))
-    keys = list(zip(plan.cells, map(labels.__getitem__, plan.slices)))
+    keys = list(zip(plan.cells, map(labels.__getitem__, plan.slices), strict=True))
     try:
         levels: list[_Level | None] = list(map(plan.known_levels.get, keys))
     except TypeError:  # a label that cannot be a key (a list): refused as the set's order meets it
         _refuse_labels(indicator_set, answers)
         raise
     if None in levels:
-        levels = [plan.level(key, indicator_set, answers) if lv is None else lv for key, lv in zip(keys, levels)]
+        levels = [plan.level(key, indicator_set, answers) if lv is None else lv for key, lv in zip(keys, levels, strict=True)]
     pillars = {}
     phases = []
     scores = {}
     top = len(plan.levels)
     for code, cells in plan.pillars:
-        levels_of, reached, reached_max, blank, floats = zip(*levels[cells])
+        levels_of, reached, reached_max, blank, floats = zip(*levels[cells], strict=True)
         phase = reached.index(False) if False in reached else top
         phases.append(phase)
         pillars[code] = PillarResult(
@@ -181,7 +181,7 @@ def scored(
             True in blank,
             reached_max.index(False) if False in reached_max else top,
         )
-        scores[code] = dict(zip(plan.names, floats))
+        scores[code] = dict(zip(plan.names, floats, strict=True))
     result = MeasurementResult(pillars, min(phases), len(labels) - labels.count(None), len(indicator_set.indicators))
     return result, scores
 
