@@ -333,14 +333,14 @@ def _cells(indexes: Sequence[int]) -> Callable[[list[Any]], tuple[Any, ...]] | N
     return itemgetter(*indexes)
 
 
-def _blank(values: Sequence[Any], blanks: int | None = None) -> bool:
-    """Whether all ``values`` are empty cells (``""`` or ``None``); with ``blanks``: whether that many are."""
-    count = values.count("") + values.count(None)
-    return count == (len(values) if blanks is None else blanks)
+def _blanks(values: Sequence[Any]) -> int:
+    """How many of ``values`` are empty cells (``""`` or ``None``)."""
+    return values.count("") + values.count(None)
 
 
 _BUNDLED = KnownSets()
 _META_KEYS = frozenset(L.M_KEYS)
+_NO_CELL = object()  # equal to no cell's value
 
 
 def read_workbook(path: str | Path, known: KnownSets | None = None, today: dt.date | None = None) -> WorkbookReading:
@@ -895,10 +895,11 @@ class _Reader:
         typed.discard(None)
         labels = self.info.labels
         if typed <= labels.keys():  # only labels typed as they are, and blanks: the usual column
-            if _blank(values, 0):
+            if not _blanks(values):
                 answers = dict(zip(rows.ids, map(labels.__getitem__, values), strict=True))
             else:
-                answers = {ident: labels[value] for ident, value in zip(rows.ids, values, strict=True) if value in typed}
+                pairs = zip(rows.ids, values, strict=True)
+                answers = {ident: labels[value] for ident, value in pairs if value in typed}
         else:
             answers = {}
             for ident, value in zip(rows.ids, values, strict=True):
@@ -975,11 +976,13 @@ class _Reader:
             return header.casefold().startswith(("antwoord", "toelichting", "meting", "0-meting"))
 
         widths = set(map(len, sheet.rows))
-        headers = {c: _text(sheet.get(header_row, c)).strip() for c in range(sheet.c0, sheet.c0 + max(widths, default=0))}
+        all_columns = range(sheet.c0, sheet.c0 + max(widths, default=0))
+        headers = {c: _text(sheet.get(header_row, c)).strip() for c in all_columns}
         below: dict[int, list[int]] = {}  # column -> rows with content, below the header
         answers_like: set[int] = set()
         # Per row width, the indexes of an indicator row's cells that are not read (usually none).
-        others = {w: [i for i in range(w) if i + sheet.c0 not in fixed and i + sheet.c0 not in slot_cols] for w in widths}
+        read = fixed | slot_cols
+        others = {w: [i for i in range(w) if i + sheet.c0 not in read] for w in widths}
         any_others = any(others.values())
         for r, row in enumerate(sheet.rows, sheet.r0):
             if r in id_rows:  # an indicator row: only its cells outside the fixed and slot columns can be unread
@@ -1221,7 +1224,7 @@ class _Reader:
         if typed.count(nothing) == len(typed):
             return rows
         for r, row, cells in zip(range(header_row + 1, sheet.height), body, typed, strict=True):
-            if cells == nothing or cells.count("") + cells.count(None) == len(cells):
+            if cells == nothing or _blanks(cells) == len(cells):
                 continue
             values = {field: row[c] if 0 <= c < len(row) else "" for field, c in cols}
             if all(v in ("", None) or (isinstance(v, str) and not v.strip()) for v in values.values()):
@@ -1324,7 +1327,7 @@ class _SetInfo:
     set: IndicatorSet
     texts: dict[str, str]
     """The statements, space-normalised, per indicator id."""
-    rows: dict[str, tuple[Indicator, str | None, int, str]]
+    rows: dict[str, tuple[Indicator, object, int, str]]
     """Per id the indicator, and the pillar, phase and statement that a row showing them unchanged holds."""
     ids: list[str]
     """The indicator ids in the set's order."""
@@ -1345,7 +1348,9 @@ class _SetInfo:
             set=s,
             texts={i.id: _norm_space(i.text) for i in s.indicators},
             # A pillar code with surrounding spaces is never shown unchanged (its cell is read stripped).
-            rows={i.id: (i, i.pillar if i.pillar == i.pillar.strip() else None, i.phase, i.text) for i in s.indicators},
+            rows={
+                i.id: (i, i.pillar if i.pillar == i.pillar.strip() else _NO_CELL, i.phase, i.text) for i in s.indicators
+            },
             ids=[i.id for i in s.indicators],
             cells={i.id: (i.id, i.pillar, i.phase, i.text) for i in s.indicators},
             position={i.id: k for k, i in enumerate(s.indicators)},

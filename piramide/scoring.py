@@ -72,12 +72,7 @@ class LevelScore:
 
 def _phase(reached: Sequence[bool]) -> int:
     """The highest level L such that every level 1..L is reached."""
-    phase = 0
-    for ok in reached:
-        if not ok:
-            break
-        phase += 1
-    return phase
+    return reached.index(False) if False in reached else len(reached)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,25 +159,18 @@ def scored(
         _refuse_labels(indicator_set, answers)
         raise
     if None in levels:
-        levels = [plan.level(key, indicator_set, answers) if lv is None else lv for key, lv in zip(keys, levels, strict=True)]
+        levels = [
+            plan.level(key, indicator_set, answers) if level is None else level
+            for key, level in zip(keys, levels, strict=True)
+        ]
     pillars = {}
-    phases = []
     scores = {}
-    top = len(plan.levels)
     for code, cells in plan.pillars:
         levels_of, reached, reached_max, blank, floats = zip(*levels[cells], strict=True)
-        phase = reached.index(False) if False in reached else top
-        phases.append(phase)
-        pillars[code] = PillarResult(
-            code,
-            levels_of,
-            reached,
-            phase,
-            True in blank,
-            reached_max.index(False) if False in reached_max else top,
-        )
+        pillars[code] = PillarResult(code, levels_of, reached, _phase(reached), True in blank, _phase(reached_max))
         scores[code] = dict(zip(plan.names, floats, strict=True))
-    result = MeasurementResult(pillars, min(phases), len(labels) - labels.count(None), len(indicator_set.indicators))
+    overall = min(p.phase for p in pillars.values())
+    result = MeasurementResult(pillars, overall, len(labels) - labels.count(None), len(indicator_set.indicators))
     return result, scores
 
 
@@ -251,7 +239,9 @@ class _Plan:
     known_levels: dict[tuple[int, tuple[str | None, ...]], _Level] = field(default_factory=dict)
     """Levels met before, by cell and its labels (a region's workbooks repeat most of them)."""
 
-    def level(self, key: tuple[int, tuple[str | None, ...]], s: IndicatorSet, answers: Mapping[str, str | None]) -> _Level:
+    def level(
+        self, key: tuple[int, tuple[str | None, ...]], s: IndicatorSet, answers: Mapping[str, str | None]
+    ) -> _Level:
         """The level of cell ``key[0]`` holding the labels ``key[1]`` (kept for the next time they are met).
 
         Raises :class:`AnswerError` (for the first in the set's order) when a label is not on the scale.
