@@ -793,7 +793,7 @@ class _Reader:
                 for k, ident in zip(info.block.at, rows.ids, strict=True):
                     if noted[k] != nothing:
                         self._notes(sheet, header_row + 1 + k, body[k], ident, note_cols, noted[k])
-                rows.width = min(map(len, rows.cells), default=0)
+                rows.width = width  # (the shortest row below the header: these rows are no shorter)
                 return rows
         seen, id_rows, unknown, found, cells = rows.seen, rows.id_rows, rows.unknown, rows.ids, rows.cells
         expected = info.rows if indicators is None else {i: info.rows[i] for i in indicators}
@@ -891,11 +891,12 @@ class _Reader:
         else:
             values = [row[at] if at < len(row) else "" for row in rows.cells]
         typed = set(values)
+        blank = "" in typed or None in typed
         typed.discard("")
         typed.discard(None)
         labels = self.info.labels
         if typed <= labels.keys():  # only labels typed as they are, and blanks: the usual column
-            if not _blanks(values):
+            if not blank:
                 answers = dict(zip(rows.ids, map(labels.__getitem__, values), strict=True))
             else:
                 pairs = zip(rows.ids, values, strict=True)

@@ -165,12 +165,15 @@ def scored(
         ]
     pillars = {}
     scores = {}
+    phases = []
+    blanks = 0
     for code, cells in plan.pillars:
         levels_of, reached, reached_max, blank, floats = zip(*levels[cells], strict=True)
-        pillars[code] = PillarResult(code, levels_of, reached, _phase(reached), True in blank, _phase(reached_max))
+        phases.append(_phase(reached))
+        pillars[code] = PillarResult(code, levels_of, reached, phases[-1], any(blank), _phase(reached_max))
         scores[code] = dict(zip(plan.names, floats, strict=True))
-    overall = min(p.phase for p in pillars.values())
-    result = MeasurementResult(pillars, overall, len(labels) - labels.count(None), len(indicator_set.indicators))
+        blanks += sum(blank)
+    result = MeasurementResult(pillars, min(phases), len(labels) - blanks, len(indicator_set.indicators))
     return result, scores
 
 
@@ -206,8 +209,8 @@ def blocking(
 _NOT_A_LABEL = object()
 
 
-_Level = tuple[LevelScore, bool, bool, bool, float | None]
-"""A level's score; whether it is reached, and with every blank as full points; whether it has blanks; its
+_Level = tuple[LevelScore, bool, bool, int, float | None]
+"""A level's score; whether it is reached, and with every blank as full points; its blanks; its
 :meth:`LevelScore.score_float`."""
 
 
@@ -264,7 +267,7 @@ class _Plan:
             score,
             score.reached(self.threshold),
             score.reached(self.threshold, self.top),
-            blank > 0,
+            blank,
             score.score_float(),
         )
         if len(self.known_levels) >= _LEVELS_KEPT:
