@@ -786,11 +786,11 @@ class _Reader:
             noted, nothing = [None] * len(body), ()
         block = None
         if indicators is None and width > max(at) and min(at) >= 0:
-            block = _Block(list(map(itemgetter(*at), body)), header_row)
-            if block == info.block:  # the rows as written, as before: only their notes are read
-                rows.seen, rows.id_rows, rows.ids = info.block.seen, info.block.id_rows, info.block.ids
-                rows.cells = list(map(body.__getitem__, info.block.at))
-                for k, ident in zip(info.block.at, rows.ids, strict=True):
+            block, kept = _Block(list(map(itemgetter(*at), body)), header_row), info.block
+            if block == kept:  # the rows as written, as before: only their notes are read
+                rows.seen, rows.id_rows, rows.ids = kept.seen, kept.id_rows, kept.ids
+                rows.cells = list(map(body.__getitem__, kept.at))
+                for k, ident in zip(kept.at, rows.ids, strict=True):
                     if noted[k] != nothing:
                         self._notes(sheet, header_row + 1 + k, body[k], ident, note_cols, noted[k])
                 rows.width = width  # (the shortest row below the header: these rows are no shorter)
@@ -1372,8 +1372,9 @@ def _set_from_json(text: str) -> _SetInfo:
     fingerprints each set once. The set read last is found by comparing
     the texts, which is cheaper than hashing a new one (45 kB).
     """
-    if _LAST_SET and _LAST_SET[0][0] == text:
-        return _LAST_SET[0][1]
+    last = next(iter(_LAST_SET), None)
+    if last is not None and last[0] == text:
+        return last[1]
     entry = _SET_CACHE.get(text)
     if entry is None:
         entry = _SetInfo.of(IndicatorSet.from_canonical_json(text))
