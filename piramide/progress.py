@@ -335,11 +335,13 @@ def gemeente_progress(reading: WorkbookReading, today: dt.date | None = None) ->
         if after.pillars[code].phase < before.pillars[code].phase
     ]
     changes = []
+    ids = s.by_id  # the set's indicator ids, in its order
     for before, after in itertools.pairwise(reading.measurements):
-        for ind in s.indicators:
-            x, y = before.answers.get(ind.id), after.answers.get(ind.id)
-            if x != y:
-                changes.append(AnswerChange(ind.id, before.slot, after.slot, x, y))
+        a, b = before.answers, after.answers
+        if a != b:  # equal answers change nothing: no need to look per indicator
+            changes.extend(
+                AnswerChange(i, before.slot, after.slot, x, y) for i in ids if (x := a.get(i)) != (y := b.get(i))
+            )
     set_changes = []
     for before, after in itertools.pairwise(reading.measurements):
         a, b = reading.set_of_slot(before.slot), reading.set_of_slot(after.slot)
@@ -505,6 +507,31 @@ def _read_in_worker(path: Path, known: KnownSets | None = None, today: dt.date |
     return result, (s.fingerprint, text)
 
 
+def _read_chunk(paths: Sequence[Path], known: KnownSets | None, today: dt.date | None) -> list:
+    """:func:`_read_in_worker` for each of ``paths`` (one round trip to a worker), in order."""
+    return [_read_in_worker(path, known, today) for path in paths]
+
+
+CHUNK_SHARE = 4
+"""Each chunk of files sent to a worker is 1 / (CHUNK_SHARE x workers) of the files not yet sent."""
+
+
+def chunk_sizes(files: int, workers: int) -> list[int]:
+    """How many files each chunk sent to the workers holds, in order: large first, down to one at the end.
+
+    Each chunk takes a share of the files still left (guided scheduling):
+    few round trips while there is much to read, and at the end no worker
+    waits long for another's last chunk (equal chunks of 21 files left one
+    worker idle for about 80 ms of the 342 files, one file for 10 ms).
+    """
+    sizes = []
+    while files > 0:
+        size = max(1, files // (CHUNK_SHARE * workers))
+        sizes.append(size)
+        files -= size
+    return sizes
+
+
 def read_each(
     files: Sequence[Path],
     workers: int | None = None,
@@ -543,10 +570,14 @@ def read_each(
     done = 0
     try:
         with worker_pool(n) as pool:
-            chunk = max(1, len(files) // (n * 8))
-            for result, set_ref in pool.map(read, files, chunksize=chunk):
-                yield files[done], unpack(result, set_ref)
-                done += 1
+            futures, start = [], 0
+            for size in chunk_sizes(len(files), n):
+                futures.append(pool.submit(_read_chunk, files[start : start + size], known, today))
+                start += size
+            for future in futures:
+                for result, set_ref in future.result():
+                    yield files[done], unpack(result, set_ref)
+                    done += 1
         return
     except BrokenProcessPool:
         pass
