@@ -945,7 +945,12 @@ def _exit_code(exc: PiramideError) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``piramide`` console script."""
-    sys.exit(run(argv))
+    code = run(argv)
+    # The process ends now: spare it the full collection of the whole heap (modules, pydantic's schemas, what the
+    # command built) that the interpreter runs on its way out, 20-40 ms that find nothing to collect. Objects are
+    # still freed as the modules are torn down; open files were closed by the commands.
+    gc.freeze()
+    sys.exit(code)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ contract of ``piramide progress --json``. CSV and workbook output live in
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import itertools
@@ -343,8 +344,8 @@ def gemeente_progress(reading: WorkbookReading, today: dt.date | None = None) ->
                 AnswerChange(i, before.slot, after.slot, x, y) for i in ids if (x := a.get(i)) != (y := b.get(i))
             )
     set_changes = []
-    for before, after in itertools.pairwise(reading.measurements):
-        a, b = reading.set_of_slot(before.slot), reading.set_of_slot(after.slot)
+    slot_sets = [reading.set_of_slot(m.slot) for m in reading.measurements]
+    for (before, a), (after, b) in itertools.pairwise(zip(reading.measurements, slot_sets, strict=True)):
         if a != b:
             set_changes.append(
                 {
@@ -603,11 +604,19 @@ def read_all(
     on_done: Callable[[], None] | None = None,
     known: KnownSets | None = None,
     today: dt.date | None = None,
+    on_result: Callable[[WorkbookReading | FileError], None] | None = None,
 ) -> list[WorkbookReading | FileError]:
-    """Read workbooks (see :func:`read_each`), in input order; failures and files with errors as :class:`FileError`."""
+    """Read workbooks (see :func:`read_each`), in input order; failures and files with errors as :class:`FileError`.
+
+    ``on_done`` is called after each file, ``on_result`` with each result as
+    it comes in (while the workers read the next files).
+    """
     out: list[WorkbookReading | FileError] = []
     for path, result in read_each(files, workers, known, today):
-        out.append(_usable(path, result, today))
+        usable = _usable(path, result, today)
+        out.append(usable)
+        if on_result:
+            on_result(usable)
         if on_done:
             on_done()
     return out
@@ -641,7 +650,15 @@ def region_progress(
     """
     files = list(files)
     today = today or dt.date.today()
-    results = read_all(files, workers, on_done, known, today)
+    ahead: dict[int, GemeenteProgress] = {}
+
+    def work_ahead(result: WorkbookReading | FileError) -> None:
+        """A reading's progress, computed while the workers read on: nearly every reading is used."""
+        if isinstance(result, WorkbookReading):
+            with contextlib.suppress(Exception):  # if it is used, it fails again below, as it did before
+                ahead[id(result)] = gemeente_progress(result, today)
+
+    results = read_all(files, workers, on_done, known, today, on_result=work_ahead)
     skipped = [r for r in results if isinstance(r, Skipped)]
     errors = [r for r in results if isinstance(r, FileError) and not isinstance(r, Skipped)]
     identified = [r for r in results if isinstance(r, WorkbookReading) or (isinstance(r, FileError) and r.gemeente)]
@@ -652,7 +669,7 @@ def region_progress(
         if not readings:
             continue  # only files with errors: listed under errors
         chosen = max(readings, key=recency)
-        g = gemeente_progress(chosen, today)
+        g = ahead.get(id(chosen)) or gemeente_progress(chosen, today)
         g.today = today
         for other in sorted(readings, key=lambda r: r.file):  # notes in a fixed order, whatever the input order
             if other is not chosen:
