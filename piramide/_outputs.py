@@ -19,11 +19,43 @@ OUTPUT_PROPERTY = "piramide_output"
 _PART_LIMIT = 1024 * 1024
 
 
+_TAIL = 8192
+"""How much of a package's end :func:`_surely_absent` reads: a dashboard's central directory is about 2 kB."""
+_END = b"PK\x05\x06"  # the end of central directory record, 22 bytes without a comment
+_END64_LOCATOR = b"PK\x06\x07"  # the zip64 locator, 20 bytes right before it
+
+
+def _surely_absent(path: Path, name: str) -> bool:
+    """True when the package at ``path`` certainly has no part ``name``: the name is not in its central directory.
+
+    :mod:`zipfile` reads the central directory that ends right before the
+    end record; when that record ends the file (no comment, no zip64) and the
+    directory lies in the last :data:`_TAIL` bytes, a name whose bytes are not
+    in it cannot be found there (the names of the parts asked for here are
+    ASCII, the same bytes in either encoding a zip may use). Reading one block
+    is cheaper than building the whole listing, for each file of a folder
+    scan. False when unsure: then :mod:`zipfile` decides.
+    """
+    with open(path, "rb") as f:
+        size = f.seek(0, 2)
+        f.seek(max(0, size - _TAIL))
+        tail = f.read(_TAIL)
+    end = tail[-22:]
+    if len(end) < 22 or end[:4] != _END or end[20:] != b"\0\0" or tail[-42:-38] == _END64_LOCATOR:
+        return False
+    directory = int.from_bytes(end[12:16], "little")
+    if directory + 22 > len(tail):
+        return False
+    return name.encode("ascii") not in tail[-22 - directory : -22]
+
+
 def _part(path: Path, name: str) -> bytes:
     """One small part of an xlsx package, or b"" (not a zip, missing, too large, not a regular file)."""
     if not path.is_file():  # a FIFO or device is never opened: reading it could wait for ever
         return b""
     try:
+        if _surely_absent(path, name):
+            return b""
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo(name)
             if info.file_size > _PART_LIMIT:

@@ -17,13 +17,16 @@ options (``--force``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import json
 import os
 import shlex
 import signal
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -477,8 +480,30 @@ def progress(paths, as_json, xlsx_out, csv_out, plan_csv_out, force, today, set_
     that cannot be read or has errors is listed with its reason and never
     stops the others. Exit 0 when all files were used, 1 when some were not.
     """
+    with _gc_paused():
+        return _progress(paths, as_json, xlsx_out, csv_out, plan_csv_out, force, today, set_refs)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Within this block the cyclic garbage collector does not run (reference counting still frees memory).
+
+    For ``progress``, which builds many long-lived objects and hardly any
+    cyclic garbage: the collector would scan the growing heap again and again
+    for nothing (a quarter of the parent's CPU time over 342 workbooks). It
+    is enabled again afterwards, when it was before.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _progress(paths, as_json, xlsx_out, csv_out, plan_csv_out, force, today, set_refs) -> int:
     from .progress import region_progress
-    from .progress_out import csv_bytes, format_text, overview_bytes, plan_csv_bytes
 
     known = _known_sets(set_refs)
     files = find_workbooks(paths)
@@ -502,19 +527,28 @@ def progress(paths, as_json, xlsx_out, csv_out, plan_csv_out, force, today, set_
         result = region_progress(
             files, today=today.date() if today else None, on_done=lambda: bar.update(1), known=known
         )
-    # Files first: a reader of stdout that stops early (| head) must not cost them.
+    # Files first: a reader of stdout that stops early (| head) must not cost them. The outputs' module (and
+    # XlsxWriter) is loaded only for an output other than the JSON.
     if csv_out is not None:
+        from .progress_out import csv_bytes
+
         write_atomic(csv_out, csv_bytes(result), force=force)
         _say(f"{csv_out}: CSV written", err=True)
     if plan_csv_out is not None:
+        from .progress_out import plan_csv_bytes
+
         write_atomic(plan_csv_out, plan_csv_bytes(result), force=force)
         _say(f"{plan_csv_out}: plan CSV written", err=True)
     if xlsx_out is not None:
+        from .progress_out import overview_bytes
+
         write_atomic(xlsx_out, overview_bytes(result), force=force)
         _say(f"{xlsx_out}: overview workbook written", err=True)
     if as_json:
         click.echo(_json(result.to_json()))
     else:
+        from .progress_out import format_text
+
         _say(format_text(result))
     return EXIT_INVALID if result.errors or result.set_conflicts else EXIT_OK
 
@@ -911,7 +945,12 @@ def _exit_code(exc: PiramideError) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``piramide`` console script."""
-    sys.exit(run(argv))
+    code = run(argv)
+    # The process ends now: spare it the full collection of the whole heap (modules, pydantic's schemas, what the
+    # command built) that the interpreter runs on its way out, 20-40 ms that find nothing to collect. Objects are
+    # still freed as the modules are torn down; open files were closed by the commands.
+    gc.freeze()
+    sys.exit(code)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ contract of ``piramide progress --json``. CSV and workbook output live in
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import itertools
@@ -335,14 +336,16 @@ def gemeente_progress(reading: WorkbookReading, today: dt.date | None = None) ->
         if after.pillars[code].phase < before.pillars[code].phase
     ]
     changes = []
+    ids = s.by_id  # the set's indicator ids, in its order
     for before, after in itertools.pairwise(reading.measurements):
-        for ind in s.indicators:
-            x, y = before.answers.get(ind.id), after.answers.get(ind.id)
-            if x != y:
-                changes.append(AnswerChange(ind.id, before.slot, after.slot, x, y))
+        a, b = before.answers, after.answers
+        if a != b:  # equal answers change nothing: no need to look per indicator
+            changes.extend(
+                AnswerChange(i, before.slot, after.slot, x, y) for i in ids if (x := a.get(i)) != (y := b.get(i))
+            )
     set_changes = []
-    for before, after in itertools.pairwise(reading.measurements):
-        a, b = reading.set_of_slot(before.slot), reading.set_of_slot(after.slot)
+    slot_sets = [reading.set_of_slot(m.slot) for m in reading.measurements]
+    for (before, a), (after, b) in itertools.pairwise(zip(reading.measurements, slot_sets, strict=True)):
         if a != b:
             set_changes.append(
                 {
@@ -505,6 +508,31 @@ def _read_in_worker(path: Path, known: KnownSets | None = None, today: dt.date |
     return result, (s.fingerprint, text)
 
 
+def _read_chunk(paths: Sequence[Path], known: KnownSets | None, today: dt.date | None) -> list:
+    """:func:`_read_in_worker` for each of ``paths`` (one round trip to a worker), in order."""
+    return [_read_in_worker(path, known, today) for path in paths]
+
+
+CHUNK_SHARE = 4
+"""Each chunk of files sent to a worker is 1 / (CHUNK_SHARE x workers) of the files not yet sent."""
+
+
+def chunk_sizes(files: int, workers: int) -> list[int]:
+    """How many files each chunk sent to the workers holds, in order: large first, down to one at the end.
+
+    Each chunk takes a share of the files still left (guided scheduling):
+    few round trips while there is much to read, and at the end no worker
+    waits long for another's last chunk (equal chunks of 21 files left one
+    worker idle for about 80 ms of the 342 files, one file for 10 ms).
+    """
+    sizes = []
+    while files > 0:
+        size = max(1, files // (CHUNK_SHARE * workers))
+        sizes.append(size)
+        files -= size
+    return sizes
+
+
 def read_each(
     files: Sequence[Path],
     workers: int | None = None,
@@ -543,10 +571,14 @@ def read_each(
     done = 0
     try:
         with worker_pool(n) as pool:
-            chunk = max(1, len(files) // (n * 8))
-            for result, set_ref in pool.map(read, files, chunksize=chunk):
-                yield files[done], unpack(result, set_ref)
-                done += 1
+            futures, start = [], 0
+            for size in chunk_sizes(len(files), n):
+                futures.append(pool.submit(_read_chunk, files[start : start + size], known, today))
+                start += size
+            for future in futures:
+                for result, set_ref in future.result():
+                    yield files[done], unpack(result, set_ref)
+                    done += 1
         return
     except BrokenProcessPool:
         pass
@@ -572,11 +604,19 @@ def read_all(
     on_done: Callable[[], None] | None = None,
     known: KnownSets | None = None,
     today: dt.date | None = None,
+    on_result: Callable[[WorkbookReading | FileError], None] | None = None,
 ) -> list[WorkbookReading | FileError]:
-    """Read workbooks (see :func:`read_each`), in input order; failures and files with errors as :class:`FileError`."""
+    """Read workbooks (see :func:`read_each`), in input order; failures and files with errors as :class:`FileError`.
+
+    ``on_done`` is called after each file, ``on_result`` with each result as
+    it comes in (while the workers read the next files).
+    """
     out: list[WorkbookReading | FileError] = []
     for path, result in read_each(files, workers, known, today):
-        out.append(_usable(path, result, today))
+        usable = _usable(path, result, today)
+        out.append(usable)
+        if on_result:
+            on_result(usable)
         if on_done:
             on_done()
     return out
@@ -610,7 +650,15 @@ def region_progress(
     """
     files = list(files)
     today = today or dt.date.today()
-    results = read_all(files, workers, on_done, known, today)
+    ahead: dict[int, GemeenteProgress] = {}
+
+    def work_ahead(result: WorkbookReading | FileError) -> None:
+        """A reading's progress, computed while the workers read on: nearly every reading is used."""
+        if isinstance(result, WorkbookReading):
+            with contextlib.suppress(Exception):  # if it is used, it fails again below, as it did before
+                ahead[id(result)] = gemeente_progress(result, today)
+
+    results = read_all(files, workers, on_done, known, today, on_result=work_ahead)
     skipped = [r for r in results if isinstance(r, Skipped)]
     errors = [r for r in results if isinstance(r, FileError) and not isinstance(r, Skipped)]
     identified = [r for r in results if isinstance(r, WorkbookReading) or (isinstance(r, FileError) and r.gemeente)]
@@ -621,7 +669,7 @@ def region_progress(
         if not readings:
             continue  # only files with errors: listed under errors
         chosen = max(readings, key=recency)
-        g = gemeente_progress(chosen, today)
+        g = ahead.get(id(chosen)) or gemeente_progress(chosen, today)
         g.today = today
         for other in sorted(readings, key=lambda r: r.file):  # notes in a fixed order, whatever the input order
             if other is not chosen:

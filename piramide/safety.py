@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +84,7 @@ def check_bytes(data: bytes, path: Path, sheets: tuple[str, ...] | None = None) 
             raise WorkbookRefused(f"{shown}: is a text file, not an .xlsx workbook")
         raise WorkbookRefused(f"{shown}: is not an .xlsx workbook (not a zip package)")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = _Parts(data)
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
         raise WorkbookRefused(f"{shown}: is damaged or truncated ({exc}); ask for the file again") from exc
@@ -156,7 +158,7 @@ def _shared_strings_parts(names: list[str], contents: dict[str, bytes]) -> set[s
     return found
 
 
-def _check_shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo, head: bytes, shown: str) -> None:
+def _check_shared_strings(archive: _Parts, info: zipfile.ZipInfo, head: bytes, shown: str) -> None:
     """Refuse a shared string table that declares far more strings than it holds.
 
     The declaration (``uniqueCount``) stands in the root tag, right after the
@@ -204,7 +206,7 @@ _INDEX_PARTS = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml
 """The parts that say which part is what (read whole, checked throughout)."""
 
 
-def _read_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bytes:
+def _read_checked(archive: _Parts, info: zipfile.ZipInfo, shown: str) -> bytes:
     content = _read_entry(archive, info, shown)
     _check_xml(content, info.filename, shown)
     return content
@@ -282,10 +284,90 @@ def _damaged_as_refused(info: zipfile.ZipInfo, shown: str) -> Iterator[None]:
         ) from exc
 
 
-def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bytes:
+class _Parts:
+    """The parts of a package held in memory, read the way :mod:`zipfile` reads them, only with less overhead.
+
+    A stored or deflated part whose local header is sound is decompressed
+    straight from the package's bytes; anything else (another compression
+    method, a header that disagrees with the directory) goes through
+    ``zipfile``, which raises what it raises. A whole part read straight is
+    checked against its length and CRC, and read again through ``zipfile``
+    when either is off, so that a damaged part is refused as before.
+    """
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+
+    def infolist(self) -> list[zipfile.ZipInfo]:
+        return self.zip.infolist()
+
+    def open(self, info: zipfile.ZipInfo):
+        start = self._start(info)
+        if start is None:
+            return self.zip.open(info)
+        return _RawPart(self.data, start, info)
+
+    def read(self, info: zipfile.ZipInfo, limit: int) -> bytes:
+        """Up to ``limit`` bytes of the part, as ``zipfile`` gives them."""
+        start = self._start(info)
+        if start is not None and limit > info.file_size:
+            content = _RawPart(self.data, start, info).read(limit)
+            if len(content) == info.file_size and zlib.crc32(content) == info.CRC:
+                return content
+        with self.zip.open(info) as handle:  # unusual or damaged: zipfile reads it, or says what is wrong
+            return handle.read(limit)
+
+    def _start(self, info: zipfile.ZipInfo) -> int | None:
+        """Where the part's data starts in the package, when it can be read straight; else ``None``."""
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+            return None
+        offset = info.header_offset
+        header = self.data[offset : offset + _LOCAL_HEADER.size]
+        if len(header) != _LOCAL_HEADER.size or not header.startswith(b"PK\x03\x04"):
+            return None
+        name_length, extra_length = _LOCAL_HEADER.unpack(header)[-2:]
+        start = offset + _LOCAL_HEADER.size
+        encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
+        try:
+            name = info.orig_filename.encode(encoding)
+        except UnicodeEncodeError:
+            return None
+        if self.data[start : start + name_length] != name:
+            return None
+        return start + name_length + extra_length
+
+
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+"""A zip local file header: signature, versions, flags, method, time, date, CRC, sizes, name and extra lengths."""
+
+
+class _RawPart:
+    """A file-like reader of one stored or deflated part, straight from the package's bytes."""
+
+    def __init__(self, data: bytes, start: int, info: zipfile.ZipInfo):
+        self._rest = memoryview(data)[start : start + info.compress_size]
+        self._inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+
+    def read(self, n: int) -> bytes:
+        if self._inflate is None:
+            chunk, self._rest = bytes(self._rest[:n]), self._rest[n:]
+            return chunk
+        chunk = self._inflate.decompress(self._rest, n)
+        self._rest = self._inflate.unconsumed_tail
+        return chunk
+
+    def __enter__(self) -> _RawPart:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._rest = memoryview(b"")
+
+
+def _read_entry(archive: _Parts, info: zipfile.ZipInfo, shown: str) -> bytes:
     """Decompress one part, never more than it declares (a lying header is a bomb)."""
-    with _damaged_as_refused(info, shown), archive.open(info) as handle:
-        content = handle.read(info.file_size + 1)
+    with _damaged_as_refused(info, shown):
+        content = archive.read(info, info.file_size + 1)
     if len(content) > info.file_size:
         raise WorkbookRefused(f"{shown}: part {info.filename} is larger than it says; refused as crafted")
     return content
@@ -295,8 +377,11 @@ def _check_xml(content: bytes, name: str, shown: str) -> None:
     head = content
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
         head = content.decode("utf-16", errors="replace").encode("utf-8")
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+    if _DOCTYPE.search(head):
         _refuse_doctype(name, shown)
+
+
+_DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 
 
 def _refuse_doctype(name: str, shown: str) -> None:
@@ -313,7 +398,7 @@ _PROLOG = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
 _UTF16 = ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"))
 
 
-def _check_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bytes:
+def _check_prolog(archive: _Parts, info: zipfile.ZipInfo, shown: str) -> bytes:
     """Refuse a part whose prolog declares a document type, decompressing no more than the prolog.
 
     XML allows a document type (and so entity declarations) only in the
@@ -362,12 +447,20 @@ MAX_ROW, MAX_COL = 1_048_576, 16_384
 _FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 # What follows "<c" in other elements whose name starts with c (col, cfRule, customSheetView, cellWatch, ...).
 _NOT_CELLS = (b"o", b"f", b"u", b"e")
-_AFTER_C = re.compile(rb"<c(.)", re.DOTALL)
-_AFTER_R = re.compile(rb" r=(.)", re.DOTALL)
-# Signs of cells or references written otherwise: prefixed elements, spacing around r (tab, newline and
-# carriage return before an r are looked for with a quick byte search first).
-_ODD = (b":c",)
-_R_SPACED = re.compile(rb" r\s")
+# One pass over a sheet that finds only the exceptions to plain writing near A1: each "<c" that does
+# not start a cell within A1:Z9999 referenced plainly (no leading zero), with the byte after it ("" at
+# the very end); each row whose r is not in double quotes (an empty match).
+_PLAIN_EXCEPTIONS = re.compile(rb'<(?:c(?! r="[A-Z][1-9][0-9]{0,3}")(.?)|row r=(?!"))', re.DOTALL)
+_NEAR = (9_999, 26)
+"""Rows and columns that :data:`_PLAIN_EXCEPTIONS` lets by; a sheet within them cannot exceed MAX_SHEET_CELLS."""
+# A "<c " that does not start a plainly referenced cell anywhere in A1:ZZZ9999999.
+_NOT_FAST_CELL = re.compile(rb'<c (?!r="[A-Z]{1,3}[0-9]{1,7}")')
+# An " r=" that is not a cell's or a row's first attribute (a second r in a cell, an r elsewhere), or an r
+# followed by whitespace (" r =").
+_LOOSE_R = re.compile(rb" r(?:=(?<!<c r=)(?<!<row r=)|\s)")
+# Prefixed cells or rows (<x:c>, <x:row>): written otherwise. Tab, newline and carriage return before an r
+# are looked for with a quick byte search.
+_PREFIXED = re.compile(rb":(?:c|row)")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?c(?=[\s/>])([^>]*)>")
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?row(?=[\s/>])([^>]*)>")
 _DIMENSION_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?dimension(?=[\s/>])([^>]*)>")
@@ -392,11 +485,13 @@ def _check_extent(content: bytes, name: str, shown: str) -> None:
     cells without a reference conservatively.
     """
     _check_dimension(content, name, shown)
-    refs = _FAST_CELL.findall(content)
     # Plain: every cell has its one reference first (see _plainly_written). The parser then places
     # every cell by its own reference: a row's number matters only to cells without one.
-    if _plainly_written(content, len(refs)) and b":row" not in content:
-        box = _box(refs)
+    plain = _plain_scan(content)
+    if plain == "near":
+        return  # every cell within A1:Z9999 (see _NEAR)
+    if plain == "far":
+        box = _box(_FAST_CELL.findall(content))
         inside = box is None or (box[0] >= 1 and box[1] <= MAX_ROW and box[3] <= MAX_COL)
         if inside and (box is None or _area(box) <= MAX_SHEET_CELLS):
             return  # else the exact scan names the reference outside, or the area
@@ -458,26 +553,55 @@ def _check_dimension(content: bytes, name: str, shown: str) -> None:
                 _beyond(value, "a dimension", name, shown)
 
 
-def _plainly_written(content: bytes, n: int) -> bool:
-    """Whether the ``n`` cells :data:`_FAST_CELL` found are all the cells, each with its one reference.
+def _plainly_written(content: bytes) -> bool:
+    """Whether every cell is written ``<c r="B7"`` (:data:`_FAST_CELL`), with that one reference.
 
     Every ``<c`` is such a cell or another element (:data:`_NOT_CELLS`);
-    every `` r=`` is quoted with ``"`` and belongs to a cell or a row; and no
-    reference is written otherwise (:data:`_ODD`). Counted with few passes
-    over the sheet: what follows each ``<c`` and each `` r=``, one list each.
+    every `` r=`` is a cell's or a row's first attribute, quoted with ``"``;
+    and no reference is written otherwise (a prefix, other whitespace
+    around an ``r``).
     """
-    after_c = _AFTER_C.findall(content)
-    if after_c.count(b" ") != n:  # every "<c " is a plainly referenced cell
-        return False
-    if len(after_c) + content.endswith(b"<c") != n + sum(map(after_c.count, _NOT_CELLS)):
-        return False  # a "<c" that is neither (a cell without a reference, "<c>", "<c\t")
-    after_r = _AFTER_R.findall(content)
-    quoted = after_r.count(b'"')
-    if len(after_r) + content.endswith(b" r=") != quoted or quoted != n + content.count(b'<row r="'):
-        return False  # an r not in double quotes, or a second r in a cell
-    if any(odd in content for odd in _ODD) or _R_SPACED.search(content):
-        return False
-    return not any(ws in content and ws + b"r" in content for ws in (b"\t", b"\r", b"\n"))
+    return _plain_scan(content) is not None
+
+
+def _plain_scan(content: bytes) -> str | None:
+    """``"near"`` for a plainly written sheet whose cells all lie within A1:Z9999, ``"far"`` for one with
+    a cell beyond, ``None`` when not plainly written (see :func:`_plainly_written`).
+
+    Each test is a search that finds only the exceptions, so that a plain
+    sheet costs a few passes in C and no object per cell.
+    """
+    far = False
+    for after_c in _PLAIN_EXCEPTIONS.findall(content):
+        if after_c == b" ":
+            far = True  # a cell beyond Z9999, or not plainly referenced: looked at below
+        elif after_c not in _NOT_CELLS:
+            return None  # a "<c" that is no cell nor other element ("<c>", "<c\t"), or an unquoted row r
+    if _LOOSE_R.search(content) or _PREFIXED.search(content) or _space_then_r(content):
+        return None
+    if far:
+        return None if _NOT_FAST_CELL.search(content) else "far"
+    return "near"
+
+
+def _space_then_r(content: bytes) -> bool:
+    """Whether a tab, newline or carriage return is followed by an ``r`` (an attribute after other spacing).
+
+    Sheets hold few of these bytes (a newline after the XML declaration):
+    each is looked at, up to a handful, before one search for the pair.
+    """
+    for space in (b"\t", b"\r", b"\n"):
+        at = content.find(space)
+        for _ in range(16):
+            if at < 0:
+                break
+            if content[at + 1 : at + 2] == b"r":
+                return True
+            at = content.find(space, at + 1)
+        else:
+            if space + b"r" in content:
+                return True
+    return False
 
 
 def _box(refs: list[tuple[bytes, bytes]]) -> tuple[int, int, int, int] | None:

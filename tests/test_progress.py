@@ -770,3 +770,44 @@ def test_reading_in_worker_processes_gives_the_same_report(tmp_path, monkeypatch
     assert pooled.to_json() == alone
     sets = {id(g.indicator_set) for g in pooled.gemeenten}
     assert len(sets) == 1  # the five readings share one indicator set object
+
+
+def test_every_output_is_the_same_through_worker_processes(make, tmp_path, monkeypatch):
+    """Read in worker processes (many small chunks) or in this process: the same readings and the same JSON, text,
+    CSV and plan CSV, with duplicates, a running measurement, a future date, a set of its own and a corrupt file."""
+    import piramide.progress as P
+    from piramide.progress_out import csv_bytes, format_text, plan_csv_bytes
+
+    folder = tmp_path / "regio"
+    make("Aastad", (d("2023-01-01"), at(BO=1)), (d("2024-01-01"), at(BO=2, IP=1)), (d("2025-01-01"), at(BO=1, IP=3)))
+    make("Aastad", (d("2023-01-01"), at(BO=1)), folder=folder / "oud", file="Aastad-oud.xlsx")  # older: noted
+    make("Beestad", (d("2024-01-01"), at(BH=2)), (d("2025-01-01"), grid(BO="ja ja | ja - | - - | - -")))  # running
+    make("Ceestad", (d("2024-06-01"), at(IP=4)), (d("2026-03-01"), at(IP=2)), code="GM0003")  # after today
+    for k in range(5):
+        make(f"Stad {k}", *[(d(f"202{y}-0{k + 1}-01"), at(BO=(y + k) % 5, BH=y % 5)) for y in range(k % 3 + 1)])
+    _simulate_region()(folder / "sim", n=2, measurements=3, last=d("2025-06-01"), workers=1)  # the reference set
+    corrupt(folder / "kapot.xlsx")
+    files = sorted(folder.rglob("*.xlsx"))
+    today = d(TODAY)
+
+    alone = region_progress(files, today=today, workers=1)
+    monkeypatch.setattr(P, "PARALLEL_FROM", 1)
+    assert len(P.chunk_sizes(len(files), 2)) > 2  # several round trips to the workers
+    pooled = region_progress(files, today=today, workers=2)
+
+    assert pooled.to_json() == alone.to_json()
+    assert format_text(pooled) == format_text(alone)
+    assert csv_bytes(pooled) == csv_bytes(alone)
+    assert plan_csv_bytes(pooled) == plan_csv_bytes(alone)
+    assert [e.to_json() for e in pooled.errors] == [e.to_json() for e in alone.errors] != []
+    assert any(g.notes for g in pooled.gemeenten) and any(g.running for g in pooled.gemeenten)
+    assert any(g.warnings for g in pooled.gemeenten)
+    for mine, theirs in zip(pooled.gemeenten, alone.gemeenten, strict=True):
+        a, b = mine.reading, theirs.reading
+        assert a.model_dump() == b.model_dump()
+        assert (a.code, a.slots, a.history, a.unanswered, a.workbook_id_stored) == (
+            b.code, b.slots, b.history, b.unanswered, b.workbook_id_stored)  # fmt: skip
+        assert [a.set_of_slot(m.slot) for m in a.measurements] == [b.set_of_slot(m.slot) for m in b.measurements]
+        assert a.indicator_set == b.indicator_set
+        assert (mine.changes, mine.regressions, mine.blocking, mine.plan, mine.set_changes) == (
+            theirs.changes, theirs.regressions, theirs.blocking, theirs.plan, theirs.set_changes)  # fmt: skip

@@ -328,10 +328,10 @@ def filled_workbook(
     return path
 
 
-def rezip(parts: Mapping[str, bytes]) -> bytes:
-    """An ``.xlsx`` package (deflated) from ``name -> bytes``, in the given order."""
+def rezip(parts: Mapping[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """An ``.xlsx`` package (deflated unless told) from ``name -> bytes``, in the given order."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(out, "w", compression) as z:
         for name, data in parts.items():
             z.writestr(name, data)
     return out.getvalue()
