@@ -104,4 +104,3 @@ def _end(pool: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.kill()
             process.join(timeout=5)
-

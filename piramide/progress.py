@@ -522,8 +522,9 @@ def chunk_sizes(files: int, workers: int) -> list[int]:
 
     Each chunk takes a share of the files still left (guided scheduling):
     few round trips while there is much to read, and at the end no worker
-    waits long for another's last chunk (equal chunks of 21 files left one
-    worker idle for about 80 ms of the 342 files, one file for 10 ms).
+    waits long for another's last chunk: over 342 files on two workers,
+    equal chunks of 21 files left one worker idle for about 80 ms at the end,
+    these for about one file's reading.
     """
     sizes = []
     while files > 0:

@@ -66,10 +66,11 @@ What it measures, side by side in one run:
 6. With ``--profile``, where the time goes: a breakdown of one run in this
    process (imports and process start, finding the files, reading in the
    pool and in one process, the aggregation, the JSON), the cost of
-   pickling a :class:`~piramide.reader.WorkbookReading` (what each worker
-   sends back to the parent) and of its parts, and the top cumulative
-   entries of a cProfile of ``region_progress(files, workers=1)`` that live
-   in ``piramide/``, and the memory a reading holds in the parent, read in
+   pickling what each worker sends back to the parent per file (the lean
+   result of ``_read_in_worker``), next to a whole
+   :class:`~piramide.reader.WorkbookReading` and its parts, and the top
+   cumulative entries of a cProfile of ``region_progress(files, workers=1)``
+   that live in ``piramide/``, and the memory a reading holds in the parent, read in
    this process and after the trip through pickle (tracemalloc).
 
 A MISS does not fail the run (this is a benchmark, not a test): the exit
@@ -458,8 +459,16 @@ def profile(files: list[Path], folder: Path) -> None:
     print(f"  RegionProgress.to_json()                              {t_tojson:6.2f} s")
     print(f"  json.dumps(indent=2), {len(text) / 1e6:.1f} MB                         {t_dumps:6.2f} s")
 
-    # What each worker sends back: a pickled WorkbookReading (and what it holds).
+    # What each worker sends back: _read_in_worker's lean result (the reading without its indicator set, which a
+    # worker sends once, as JSON, and without the scoring results); next to it a whole WorkbookReading and its parts.
     sample = [r for r in results1[:20] if not isinstance(r, progress_module.FileError)]
+    sent_before = set(progress_module._SENT_SETS)
+    progress_module._SENT_SETS.update(r.indicator_set.fingerprint for r in sample)  # as a worker after its first file
+    try:
+        lean = [progress_module._read_in_worker(Path(r.file)) for r in sample]
+    finally:
+        progress_module._SENT_SETS.clear()
+        progress_module._SENT_SETS.update(sent_before)
 
     def cost(objs) -> tuple[float, float, float]:
         pickle.loads(pickle.dumps(objs[0], protocol=pickle.HIGHEST_PROTOCOL))  # warm-up
@@ -473,9 +482,10 @@ def profile(files: list[Path], folder: Path) -> None:
         k = len(objs)
         return d / k * 1e3, lo / k * 1e3, sum(map(len, blobs)) / k / 1e3
 
-    whole = cost(sample)
+    sent = cost(lean)
     parts = {
-        "the WorkbookReading (all of it)": whole,
+        "what a worker sends per file (_read_in_worker)": sent,
+        "a whole WorkbookReading (as read in one process)": cost(sample),
         "  its indicator set (_indicator_set)": cost([r._indicator_set for r in sample]),
         "  its measurements' scoring results (_result)": cost([[m._result for m in r.measurements] for r in sample]),
         "  its JSON contract alone (model_dump(mode='json'))": cost([r.model_dump(mode="json") for r in sample]),
@@ -484,7 +494,7 @@ def profile(files: list[Path], folder: Path) -> None:
     print("    part                                                 dumps ms  loads ms     KB")
     for name, (d, lo, kb) in parts.items():
         print(f"    {name:<52} {d:8.2f}  {lo:8.2f}  {kb:5.0f}")
-    d, lo, kb = whole
+    d, lo, kb = sent
     print(f"    for {len(found)} files: dumps {d * len(found) / 1e3:.2f} s (spread over the workers), loads "
           f"{lo * len(found) / 1e3:.2f} s (serial, in the parent), {kb * len(found) / 1e3:.0f} MB through the pipes")  # fmt: skip
 
@@ -504,13 +514,13 @@ def profile(files: list[Path], folder: Path) -> None:
 
     paths = [Path(r.file) for r in sample]
     direct = held(lambda: [read_workbook(p) for p in paths])
-    piped = held(lambda: [pickle.loads(pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL)) for r in sample])
+    piped = held(lambda: [pickle.loads(pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL)) for x in lean])
     sets = held(lambda: [pickle.loads(pickle.dumps(r._indicator_set, protocol=pickle.HIGHEST_PROTOCOL)) for r in sample])
     shared = sample[0]._indicator_set is sample[1]._indicator_set if len(sample) > 1 else None
     print(f"\n  Memory a reading holds (tracemalloc, mean over {len(sample)}): read in this process {direct:.0f} KB "
-          f"(the indicator set shared between readings: {shared}); after the trip from a worker {piped:.0f} KB, "
-          f"of which its own copy of the indicator set {sets:.0f} KB; for {len(found)} files: "
-          f"{direct * len(found) / 1e3:.0f} MB vs {piped * len(found) / 1e3:.0f} MB in the parent")  # fmt: skip
+          f"(the indicator set shared between readings: {shared}); after the trip from a worker {piped:.0f} KB "
+          f"(without a set: the parent shares one per set; a copy each would add {sets:.0f} KB); for {len(found)} "
+          f"files: {direct * len(found) / 1e3:.0f} MB vs {piped * len(found) / 1e3:.0f} MB in the parent")  # fmt: skip
 
     prof = cProfile.Profile()
     prof.enable()
