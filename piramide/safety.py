@@ -485,7 +485,7 @@ def _check_extent(content: bytes, name: str, shown: str) -> None:
     cells without a reference conservatively.
     """
     _check_dimension(content, name, shown)
-    # Plain: every cell has its one reference first (see _plainly_written). The parser then places
+    # Plain: every cell has its one reference first (see _plain_scan). The parser then places
     # every cell by its own reference: a row's number matters only to cells without one.
     plain = _plain_scan(content)
     if plain == "near":
@@ -553,23 +553,17 @@ def _check_dimension(content: bytes, name: str, shown: str) -> None:
                 _beyond(value, "a dimension", name, shown)
 
 
-def _plainly_written(content: bytes) -> bool:
-    """Whether every cell is written ``<c r="B7"`` (:data:`_FAST_CELL`), with that one reference.
-
-    Every ``<c`` is such a cell or another element (:data:`_NOT_CELLS`);
-    every `` r=`` is a cell's or a row's first attribute, quoted with ``"``;
-    and no reference is written otherwise (a prefix, other whitespace
-    around an ``r``).
-    """
-    return _plain_scan(content) is not None
-
-
 def _plain_scan(content: bytes) -> str | None:
     """``"near"`` for a plainly written sheet whose cells all lie within A1:Z9999, ``"far"`` for one with
-    a cell beyond, ``None`` when not plainly written (see :func:`_plainly_written`).
+    a cell beyond, ``None`` when not plainly written.
 
-    Each test is a search that finds only the exceptions, so that a plain
-    sheet costs a few passes in C and no object per cell.
+    Plainly written: every cell is written ``<c r="B7"`` (:data:`_FAST_CELL`),
+    with that one reference. Every ``<c`` is such a cell or another element
+    (:data:`_NOT_CELLS`); every `` r=`` is a cell's or a row's first
+    attribute, quoted with ``"``; and no reference is written otherwise (a
+    prefix, other whitespace around an ``r``). Each test is a search that
+    finds only the exceptions, so that a plain sheet costs a few passes in C
+    and no object per cell.
     """
     far = False
     for after_c in _PLAIN_EXCEPTIONS.findall(content):
