@@ -51,7 +51,10 @@ def _escape(char: str) -> str:
 
 
 def json_terminal_safe(text: str) -> str:
-    """JSON text with DEL, C1 controls and bidi overrides written as JSON escapes such as ``\\u009b`` (they only occur inside strings)."""
+    """JSON text with DEL, C1 controls and bidi overrides written as JSON escapes such as ``\\u009b``.
+
+    They only occur inside strings, where the escape means the same character.
+    """
     if text.isascii():  # the usual case, checked three times faster than by the pattern (the JSON of a region: MBs)
         raw = text.encode("ascii")
         if len(raw.translate(None, _TERMINAL_BAD_ASCII)) == len(raw):
